@@ -1,0 +1,295 @@
+import net from 'node:net'
+import { CloseCode, fitCloseReason } from '@wsrelay/protocol'
+import { WebSocket, type RawData } from 'ws'
+import type { Logger } from './logger.js'
+import { formatHostPort, type HostPort } from './target-address.js'
+import {
+  classifyTargetError,
+  connectTimeoutFailure,
+  type TargetFailure,
+} from './target-failure.js'
+
+/** Tuning for one browser-to-target connection. */
+export interface BridgeOptions {
+  readonly id: number
+  readonly target: HostPort
+  readonly clientAddress: string
+  readonly connectTimeoutMs: number
+  /** Bytes the relay may hold for one direction before it stops reading the other side. */
+  readonly highWaterMarkBytes: number
+  /** How long a closing connection may take to flush before it is cut. */
+  readonly drainTimeoutMs: number
+  readonly logger: Logger
+}
+
+/** Byte counters of one connection, readable while it runs. */
+export interface BridgeStats {
+  bytesToTarget: number
+  bytesToClient: number
+  /** Most bytes held at once waiting for the browser to read. */
+  peakPendingToClient: number
+  /** Most bytes held at once waiting for the target to read. */
+  peakPendingToTarget: number
+  /** Times target reads were paused because the browser was slow. */
+  targetPauses: number
+  /** Times browser reads were paused because the target was slow. */
+  clientPauses: number
+}
+
+/**
+ * Pipes one accepted WebSocket to one TCP connection, both ways.
+ *
+ * Memory stays bounded: when the browser reads slowly the TCP socket is paused,
+ * and when the target reads slowly the WebSocket is paused, each at
+ * `highWaterMarkBytes`. Closing flushes first: bytes the target sent before its
+ * FIN reach the browser before the close frame, and bytes the browser sent
+ * before its close frame reach the target before our FIN.
+ */
+export class Bridge {
+  readonly stats: BridgeStats = {
+    bytesToTarget: 0,
+    bytesToClient: 0,
+    peakPendingToClient: 0,
+    peakPendingToTarget: 0,
+    targetPauses: 0,
+    clientPauses: 0,
+  }
+  /** Settles once both sockets are closed. */
+  readonly done: Promise<void>
+
+  private readonly tcp: net.Socket
+  private readonly startedAt = Date.now()
+  private readonly log: Logger
+  private pendingToClient = 0
+  private isTargetPaused = false
+  private isClientPaused = false
+  private isConnected = false
+  /** The close we decided to send, waiting for the flush to finish. */
+  private closing: { code: number; reason: string } | undefined
+  private closedBy: 'client' | 'relay' | undefined
+  private drainTimer: NodeJS.Timeout | undefined
+  private lingerTimer: NodeJS.Timeout | undefined
+  private wsClosed = false
+  private tcpClosed = false
+  private resolveDone: () => void = () => undefined
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly options: BridgeOptions,
+  ) {
+    this.done = new Promise((resolve) => (this.resolveDone = resolve))
+    this.log = options.logger.child({
+      conn: options.id,
+      client: options.clientAddress,
+      target: formatHostPort(options.target),
+    })
+
+    ws.on('message', this.onClientMessage)
+    ws.on('close', this.onClientClose)
+    ws.on('error', this.onClientError)
+
+    // allowHalfOpen: a target's FIN must not end our write side before the
+    // browser's last bytes are written; we end it ourselves when done.
+    this.tcp = net.connect({
+      host: options.target.host,
+      port: options.target.port,
+      allowHalfOpen: true,
+      noDelay: true,
+    })
+    this.tcp.setTimeout(options.connectTimeoutMs)
+    this.tcp.on('timeout', this.onConnectTimeout)
+    this.tcp.once('connect', this.onTargetConnect)
+    this.tcp.on('data', this.onTargetData)
+    this.tcp.on('end', this.onTargetEnd)
+    this.tcp.on('error', this.onTargetError)
+    this.tcp.on('close', this.onTargetClose)
+    this.tcp.on('drain', this.onTargetDrain)
+  }
+
+  /** Bytes the relay holds for this connection right now, both directions. */
+  get bufferedBytes(): number {
+    return this.pendingToClient + this.tcp.writableLength
+  }
+
+  /** Flushes what is held, closes the browser with `code`, ends the TCP side. */
+  shutdown(code: number, reason: string): void {
+    // Stop taking new target bytes; what is already held still goes out.
+    this.pauseTarget(false)
+    this.beginClose(code, reason)
+  }
+
+  /** Cuts both sockets at once, dropping anything held. */
+  terminate(): void {
+    this.ws.terminate()
+    this.tcp.destroy()
+  }
+
+  private readonly onTargetConnect = (): void => {
+    this.isConnected = true
+    this.tcp.setTimeout(0)
+    this.log.debug('target connected')
+  }
+
+  private readonly onConnectTimeout = (): void => {
+    if (this.isConnected) return
+    this.fail(
+      connectTimeoutFailure(this.options.target, this.options.connectTimeoutMs),
+    )
+    this.tcp.destroy()
+  }
+
+  private readonly onTargetData = (chunk: Buffer): void => {
+    if (this.ws.readyState !== WebSocket.OPEN) return // browser gone: discard
+    const size = chunk.length
+    this.stats.bytesToClient += size
+    this.pendingToClient += size
+    if (this.pendingToClient > this.stats.peakPendingToClient) {
+      this.stats.peakPendingToClient = this.pendingToClient
+    }
+    this.ws.send(chunk, { binary: true }, () => this.onClientWritten(size))
+    if (this.pendingToClient >= this.options.highWaterMarkBytes)
+      this.pauseTarget(true)
+  }
+
+  /** ws calls this once a frame is handed to the kernel, or dropped on close. */
+  private onClientWritten(size: number): void {
+    this.pendingToClient -= size
+    if (this.closing) {
+      if (this.pendingToClient === 0) this.sendClose()
+    } else if (
+      this.isTargetPaused &&
+      this.pendingToClient <= this.options.highWaterMarkBytes / 2
+    ) {
+      this.isTargetPaused = false
+      this.tcp.resume()
+    }
+  }
+
+  private pauseTarget(countIt: boolean): void {
+    if (this.isTargetPaused) return
+    this.isTargetPaused = true
+    if (countIt) this.stats.targetPauses++
+    this.tcp.pause()
+  }
+
+  private readonly onTargetEnd = (): void => {
+    this.beginClose(
+      CloseCode.NORMAL_CLOSURE,
+      `TCP target ${formatHostPort(this.options.target)} closed the connection.`,
+    )
+  }
+
+  private readonly onTargetError = (err: Error): void => {
+    const failure = classifyTargetError(
+      err,
+      this.options.target,
+      this.isConnected ? 'stream' : 'connect',
+    )
+    this.fail(failure)
+  }
+
+  private readonly onTargetClose = (): void => {
+    this.tcpClosed = true
+    clearTimeout(this.lingerTimer)
+    // A close without FIN or error (destroyed locally) still must end the session.
+    this.beginClose(
+      CloseCode.NORMAL_CLOSURE,
+      `TCP target ${formatHostPort(this.options.target)} closed the connection.`,
+    )
+    this.maybeDone()
+  }
+
+  private readonly onTargetDrain = (): void => {
+    if (this.isClientPaused) {
+      this.isClientPaused = false
+      this.ws.resume()
+    }
+  }
+
+  private readonly onClientMessage = (data: RawData): void => {
+    // The default binaryType is 'nodebuffer', so data is a Buffer; text frames
+    // arrive as their UTF-8 bytes (ws has already validated them).
+    const bytes = data as Buffer
+    if (this.tcp.destroyed || this.tcp.writableEnded) return
+    this.stats.bytesToTarget += bytes.length
+    this.tcp.write(bytes)
+    const pending = this.tcp.writableLength
+    if (pending > this.stats.peakPendingToTarget)
+      this.stats.peakPendingToTarget = pending
+    // Node emits 'drain' only after write() returned false, which happens well
+    // below our high-water mark (16 KiB), so waiting for 'drain' is safe.
+    if (pending >= this.options.highWaterMarkBytes && !this.isClientPaused) {
+      this.isClientPaused = true
+      this.stats.clientPauses++
+      this.ws.pause()
+    }
+  }
+
+  private readonly onClientClose = (code: number, reason: Buffer): void => {
+    this.wsClosed = true
+    clearTimeout(this.drainTimer)
+    this.closedBy ??= 'client'
+    if (this.closedBy === 'client') {
+      this.closing = { code, reason: reason.toString() }
+    }
+    // End, not destroy: bytes the browser sent are still queued for the target.
+    if (!this.tcp.destroyed) {
+      this.tcp.end()
+      this.tcp.resume() // discard whatever the target still sends
+      this.lingerTimer = setTimeout(
+        () => this.tcp.destroy(),
+        this.options.drainTimeoutMs,
+      )
+      this.lingerTimer.unref()
+    }
+    this.maybeDone()
+  }
+
+  private readonly onClientError = (err: Error): void => {
+    // ws follows up with 'close' (code 1002/1009 sent to the peer); log only.
+    this.log.warn({ err: err.message }, 'websocket error')
+  }
+
+  private fail(failure: TargetFailure): void {
+    this.log.warn({ code: failure.error.code }, failure.error.message)
+    this.beginClose(failure.closeCode, failure.closeReason)
+  }
+
+  private beginClose(code: number, reason: string): void {
+    if (this.closing || this.wsClosed) return
+    this.closedBy = 'relay'
+    this.closing = { code, reason: fitCloseReason(reason) }
+    if (this.pendingToClient === 0) {
+      this.sendClose()
+      return
+    }
+    // A browser that never reads must not hold the connection forever.
+    this.drainTimer = setTimeout(
+      () => this.ws.terminate(),
+      this.options.drainTimeoutMs,
+    )
+    this.drainTimer.unref()
+  }
+
+  private sendClose(): void {
+    if (!this.closing || this.ws.readyState !== WebSocket.OPEN) return
+    clearTimeout(this.drainTimer)
+    this.ws.close(this.closing.code, this.closing.reason)
+  }
+
+  private maybeDone(): void {
+    if (!this.wsClosed || !this.tcpClosed) return
+    this.log.info(
+      {
+        code: this.closing?.code,
+        reason: this.closing?.reason,
+        by: this.closedBy,
+        bytesToTarget: this.stats.bytesToTarget,
+        bytesToClient: this.stats.bytesToClient,
+        durationMs: Date.now() - this.startedAt,
+      },
+      'connection closed',
+    )
+    this.resolveDone()
+  }
+}

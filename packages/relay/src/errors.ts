@@ -1,0 +1,22 @@
+/** Codes of the errors the relay throws or reports. */
+export type RelayErrorCode =
+  | 'RELAY_INVALID_OPTION'
+  | 'RELAY_LISTEN_FAILED'
+  | 'RELAY_NOT_LISTENING'
+  | 'RELAY_TARGET_REFUSED'
+  | 'RELAY_TARGET_DNS_FAILED'
+  | 'RELAY_TARGET_UNREACHABLE'
+  | 'RELAY_TARGET_TIMEOUT'
+  | 'RELAY_TARGET_RESET'
+  | 'RELAY_TARGET_ERROR'
+  | 'RELAY_SUBPROTOCOL_UNSUPPORTED'
+
+/** Every error the relay creates; `code` tells them apart. */
+export class RelayError extends Error {
+  override name = 'RelayError'
+  readonly code: RelayErrorCode
+  constructor(code: RelayErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.code = code
+  }
+}
