@@ -1,0 +1,16 @@
+/** Codes of the errors the client throws or emits. */
+export type ClientErrorCode =
+  | 'CLIENT_INVALID_URL'
+  | 'CLIENT_NO_WEBSOCKET'
+  | 'CLIENT_NOT_OPEN'
+  | 'CLIENT_CONNECTION_ERROR'
+
+/** Every error the client creates; `code` tells them apart. */
+export class ClientError extends Error {
+  override name = 'ClientError'
+  readonly code: ClientErrorCode
+  constructor(code: ClientErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.code = code
+  }
+}

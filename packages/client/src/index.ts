@@ -1,0 +1,15 @@
+export { connectRelay } from './relay-client.js'
+export type {
+  RelayClient,
+  RelayClientEvents,
+  RelayClientOptions,
+  RelayClientState,
+  RelayCloseEvent,
+  RelayMessageEvent,
+  WebSocketConstructorLike,
+  WebSocketLike,
+} from './relay-client.js'
+export { ClientError } from './errors.js'
+export type { ClientErrorCode } from './errors.js'
+export { describeClose } from '@wsrelay/protocol'
+export type { CloseDescription } from '@wsrelay/protocol'
