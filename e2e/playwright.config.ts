@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs'
+import { defineConfig, devices } from '@playwright/test'
+import { PORTS } from './ports.js'
+
+/** Debian's Chromium where installed (Playwright cannot download its own here). */
+const DEBIAN_CHROMIUM = '/usr/bin/chromium'
+const executablePath = existsSync(DEBIAN_CHROMIUM) ? DEBIAN_CHROMIUM : undefined
+const isRoot = process.getuid?.() === 0
+const isCi = process.env.CI === 'true'
+
+const relay = '../packages/relay/dist/cli.js'
+const consoleDist = '../apps/console/dist'
+
+export default defineConfig({
+  testDir: './tests',
+  fullyParallel: true,
+  forbidOnly: isCi,
+  retries: 0,
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  reporter: isCi
+    ? [['list'], ['json', { outputFile: '../test-results/e2e.json' }]]
+    : [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${PORTS.relay}`,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+  projects: [
+    {
+      name: 'chromium',
+      use: {
+        ...devices['Desktop Chrome'],
+        launchOptions: {
+          executablePath,
+          args: [
+            ...(isRoot ? ['--no-sandbox'] : []),
+            '--disable-background-networking',
+            '--disable-component-update',
+          ],
+        },
+      },
+    },
+  ],
+  // The exact commands the containers and `pnpm dev` run, on loopback ports.
+  webServer: [
+    {
+      command: `node ../apps/echo-server/dist/cli.js --host 127.0.0.1 --port ${PORTS.echo} --suffix " from the server"`,
+      port: PORTS.echo,
+      reuseExistingServer: false,
+    },
+    {
+      command: `node ${relay} --web ${consoleDist} 127.0.0.1:${PORTS.relay} 127.0.0.1:${PORTS.echo}`,
+      url: `http://127.0.0.1:${PORTS.relay}/healthz`,
+      reuseExistingServer: false,
+    },
+    {
+      command: `node ${relay} --web ${consoleDist} 127.0.0.1:${PORTS.relayToDeadTarget} 127.0.0.1:${PORTS.deadTarget}`,
+      url: `http://127.0.0.1:${PORTS.relayToDeadTarget}/healthz`,
+      reuseExistingServer: false,
+    },
+    {
+      command: `pnpm --dir ../apps/console exec vite --host 127.0.0.1 --port ${PORTS.viteDev} --strictPort`,
+      url: `http://127.0.0.1:${PORTS.viteDev}/`,
+      env: { WSRELAY_DEV_RELAY: `ws://127.0.0.1:${PORTS.relay}` },
+      reuseExistingServer: false,
+    },
+  ],
+})
