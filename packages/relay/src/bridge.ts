@@ -70,7 +70,9 @@ export class Bridge {
   private drainTimer: NodeJS.Timeout | undefined
   private lingerTimer: NodeJS.Timeout | undefined
   private wsClosed = false
-  private tcpClosed = false
+  /** Our write side is done: every byte and the FIN went out, or the socket is gone. */
+  private tcpFinished = false
+  private isDone = false
   private resolveDone: () => void = () => undefined
 
   constructor(
@@ -104,6 +106,7 @@ export class Bridge {
     this.tcp.on('error', this.onTargetError)
     this.tcp.on('close', this.onTargetClose)
     this.tcp.on('drain', this.onTargetDrain)
+    this.tcp.on('finish', this.onTargetFinish)
   }
 
   /** Bytes the relay holds for this connection right now, both directions. */
@@ -188,8 +191,13 @@ export class Bridge {
     this.fail(failure)
   }
 
+  private readonly onTargetFinish = (): void => {
+    this.tcpFinished = true
+    this.maybeDone()
+  }
+
   private readonly onTargetClose = (): void => {
-    this.tcpClosed = true
+    this.tcpFinished = true
     clearTimeout(this.lingerTimer)
     // A close without FIN or error (destroyed locally) still must end the session.
     this.beginClose(
@@ -277,8 +285,13 @@ export class Bridge {
     this.ws.close(this.closing.code, this.closing.reason)
   }
 
+  /**
+   * Done once the browser side is closed and the target has every byte and
+   * our FIN; the TCP socket may linger to absorb late bytes from the target.
+   */
   private maybeDone(): void {
-    if (!this.wsClosed || !this.tcpClosed) return
+    if (this.isDone || !this.wsClosed || !this.tcpFinished) return
+    this.isDone = true
     this.log.info(
       {
         code: this.closing?.code,

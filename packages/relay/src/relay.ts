@@ -264,8 +264,11 @@ export function createRelay(options: RelayOptions): Relay {
           for (const bridge of bridges) bridge.terminate()
           server.closeAllConnections()
         }, config.drainTimeoutMs)
-        await Promise.all([...bridges].map((b) => b.done))
+        const draining = [...bridges]
+        await Promise.all(draining.map((b) => b.done))
         clearTimeout(deadline)
+        // Every byte and FIN went out; drop sockets lingering for late target bytes.
+        for (const bridge of draining) bridge.terminate()
         server.closeAllConnections()
         if (bound) await serverClosed
         log.info('relay closed')

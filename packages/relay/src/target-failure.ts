@@ -81,7 +81,7 @@ export function classifyTargetError(
       'Is the server up and not firewalled?',
     )
   }
-  if (phase === 'stream' && RESET_ERRORS.has(errno)) {
+  if (RESET_ERRORS.has(errno)) {
     return make(
       'RELAY_TARGET_RESET',
       CloseCode.TARGET_RESET,
