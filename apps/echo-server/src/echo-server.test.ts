@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import net from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createEchoServer, type EchoServer } from './echo-server.js'
+
+let server: EchoServer | undefined
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
+
+async function start(suffix?: string) {
+  server = createEchoServer({ suffix })
+  const { port } = await server.listen()
+  return port
+}
+
+/** Connects, writes `data`, half-closes, and resolves with all the server said. */
+async function roundTrip(port: number, data: Buffer): Promise<Buffer> {
+  const socket = net.connect(port, '127.0.0.1')
+  const chunks: Buffer[] = []
+  socket.on('data', (c: Buffer) => chunks.push(c))
+  socket.end(data)
+  await once(socket, 'close')
+  return Buffer.concat(chunks)
+}
+
+describe('echo server', () => {
+  it('echoes bytes exactly by default', async () => {
+    const port = await start()
+    const data = randomBytes(2 * 1024 * 1024)
+    expect((await roundTrip(port, data)).equals(data)).toBe(true)
+  })
+
+  it('answers lines with the suffix in line mode', async () => {
+    const port = await start(' from the server')
+    const reply = await roundTrip(port, Buffer.from('hello\nhéllo\n'))
+    expect(reply.toString()).toBe(
+      'hello from the server\nhéllo from the server\n',
+    )
+  })
+
+  it('serves many clients at once, each getting only its own bytes', async () => {
+    const port = await start()
+    const payloads = Array.from({ length: 50 }, () => randomBytes(64 * 1024))
+    const replies = await Promise.all(payloads.map((p) => roundTrip(port, p)))
+    replies.forEach((reply, i) =>
+      expect(reply.equals(payloads[i] ?? Buffer.alloc(0))).toBe(true),
+    )
+  })
+
+  it('reports a port in use with a clear error', async () => {
+    const port = await start()
+    const second = createEchoServer({ port })
+    await expect(second.listen()).rejects.toMatchObject({
+      code: 'ECHO_LISTEN_FAILED',
+      message: `Cannot listen on 127.0.0.1:${port} (EADDRINUSE). Is another server using the port?`,
+    })
+  })
+})

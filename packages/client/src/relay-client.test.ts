@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest'
+import { connectRelay, type WebSocketLike } from './relay-client.js'
+
+/** A scripted stand-in for the browser WebSocket: tests drive its events. */
+class FakeWebSocket implements WebSocketLike {
+  static last: FakeWebSocket | undefined
+  binaryType = 'blob'
+  readyState = 0
+  protocol = ''
+  readonly sent: unknown[] = []
+  closedWith: [number | undefined, string | undefined] | undefined
+  private readonly listeners = new Map<string, ((event: never) => void)[]>()
+
+  constructor(
+    readonly url: string,
+    readonly protocols?: string | string[],
+  ) {
+    FakeWebSocket.last = this
+  }
+  addEventListener(type: string, listener: (event: never) => void): void {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener])
+  }
+  send(data: unknown): void {
+    this.sent.push(data)
+  }
+  close(code?: number, reason?: string): void {
+    this.closedWith = [code, reason]
+    this.readyState = 2
+  }
+  fire(type: string, event: object = {}): void {
+    if (type === 'open') this.readyState = 1
+    if (type === 'close') this.readyState = 3
+    for (const l of this.listeners.get(type) ?? []) l(event as never)
+  }
+}
+
+const connect = () => {
+  const client = connectRelay('ws://relay.test/relay', {
+    WebSocket: FakeWebSocket,
+  })
+  const socket = FakeWebSocket.last
+  if (!socket) throw new Error('no socket created')
+  return { client, socket }
+}
+
+describe('connectRelay', () => {
+  it('offers the binary subprotocol and asks for ArrayBuffers', () => {
+    const { socket } = connect()
+    expect(socket.protocols).toEqual(['binary'])
+    expect(socket.binaryType).toBe('arraybuffer')
+  })
+
+  it('reports open, then sends strings as UTF-8 bytes', () => {
+    const { client, socket } = connect()
+    const opened: string[] = []
+    client.on('open', ({ protocol }) => opened.push(protocol))
+    socket.protocol = 'binary'
+    socket.fire('open')
+    expect(opened).toEqual(['binary'])
+    expect(client.state).toBe('open')
+
+    client.send('hé\n')
+    expect(socket.sent).toEqual([new Uint8Array([0x68, 0xc3, 0xa9, 0x0a])])
+  })
+
+  it('throws CLIENT_NOT_OPEN when sending before open', () => {
+    const { client } = connect()
+    expect(() => client.send('x')).toThrow(
+      expect.objectContaining({
+        code: 'CLIENT_NOT_OPEN',
+        message:
+          'Cannot send: the connection to ws://relay.test/relay is connecting. Wait for the open event.',
+      }),
+    )
+  })
+
+  it('decodes UTF-8 as a stream, so a split character is never garbled', () => {
+    const { client, socket } = connect()
+    const texts: string[] = []
+    client.on('message', ({ text }) => texts.push(text))
+    socket.fire('open')
+    const bytes = new TextEncoder().encode('a€b') // € is 3 bytes
+    socket.fire('message', { data: bytes.slice(0, 2).buffer })
+    socket.fire('message', { data: bytes.slice(2).buffer })
+    expect(texts).toEqual(['a', '€b'])
+  })
+
+  it('turns the close code and reason into words', () => {
+    const { client, socket } = connect()
+    const messages: string[] = []
+    client.on('close', ({ message, wasClean }) =>
+      messages.push(`${message} clean=${wasClean}`),
+    )
+    socket.fire('close', { code: 1013, reason: '', wasClean: true })
+    expect(messages).toEqual([
+      'Closed 1013 RELAY_OVERLOADED: The relay is at its connection limit. ' +
+        'Try again later, or raise --max-connections on the relay. clean=true',
+    ])
+  })
+
+  it('emits a typed error, and stops calling a listener once unsubscribed', () => {
+    const { client, socket } = connect()
+    const codes: string[] = []
+    const off = client.on('error', (err) => codes.push(err.code))
+    socket.fire('error')
+    off()
+    socket.fire('error')
+    expect(codes).toEqual(['CLIENT_CONNECTION_ERROR'])
+  })
+
+  it('rejects a URL that is not ws:// or wss:// and a missing WebSocket', () => {
+    expect(() =>
+      connectRelay('http://x/', { WebSocket: FakeWebSocket }),
+    ).toThrow(expect.objectContaining({ code: 'CLIENT_INVALID_URL' }))
+    expect(() => connectRelay('ws://x/', { WebSocket: undefined })).toThrow(
+      expect.objectContaining({
+        code: 'CLIENT_NO_WEBSOCKET',
+        message:
+          'No WebSocket implementation: pass options.WebSocket (e.g. the "ws" package in Node 20).',
+      }),
+    )
+  })
+})
