@@ -1,15 +1,18 @@
+/** Every code a RelayError can carry; the README lists each one. */
+export const RELAY_ERROR_CODES = [
+  'RELAY_INVALID_OPTION',
+  'RELAY_LISTEN_FAILED',
+  'RELAY_TARGET_REFUSED',
+  'RELAY_TARGET_DNS_FAILED',
+  'RELAY_TARGET_UNREACHABLE',
+  'RELAY_TARGET_TIMEOUT',
+  'RELAY_TARGET_RESET',
+  'RELAY_TARGET_ERROR',
+  'RELAY_SUBPROTOCOL_UNSUPPORTED',
+] as const
+
 /** Codes of the errors the relay throws or reports. */
-export type RelayErrorCode =
-  | 'RELAY_INVALID_OPTION'
-  | 'RELAY_LISTEN_FAILED'
-  | 'RELAY_NOT_LISTENING'
-  | 'RELAY_TARGET_REFUSED'
-  | 'RELAY_TARGET_DNS_FAILED'
-  | 'RELAY_TARGET_UNREACHABLE'
-  | 'RELAY_TARGET_TIMEOUT'
-  | 'RELAY_TARGET_RESET'
-  | 'RELAY_TARGET_ERROR'
-  | 'RELAY_SUBPROTOCOL_UNSUPPORTED'
+export type RelayErrorCode = (typeof RELAY_ERROR_CODES)[number]
 
 /** Every error the relay creates; `code` tells them apart. */
 export class RelayError extends Error {

@@ -7,7 +7,7 @@ export {
   DEFAULT_MAX_MESSAGE_BYTES,
 } from './options.js'
 export type { RelayOptions } from './options.js'
-export { RelayError } from './errors.js'
+export { RELAY_ERROR_CODES, RelayError } from './errors.js'
 export type { RelayErrorCode } from './errors.js'
 export { formatHostPort, parseHostPort } from './target-address.js'
 export type { HostPort } from './target-address.js'

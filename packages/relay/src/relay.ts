@@ -4,7 +4,7 @@ import { CloseCode, isSupportedSubprotocol } from '@wsrelay/protocol'
 import sirv from 'sirv'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { Bridge } from './bridge.js'
-import { RelayError } from './errors.js'
+import { RelayError, type RelayErrorCode } from './errors.js'
 import {
   DEFAULT_LISTEN_BACKLOG,
   resolveRelayOptions,
@@ -168,7 +168,14 @@ export function createRelay(options: RelayOptions): Relay {
       const offered = offeredProtocols(req.headers['sec-websocket-protocol'])
       if (offered.length > 0 && !offered.some(isSupportedSubprotocol)) {
         const message = `Unsupported WebSocket subprotocol(s) ${offered.join(', ')}. Offer "binary" or none.`
-        log.warn({ client: req.socket.remoteAddress, offered }, message)
+        log.warn(
+          {
+            code: 'RELAY_SUBPROTOCOL_UNSUPPORTED' satisfies RelayErrorCode,
+            client: req.socket.remoteAddress,
+            offered,
+          },
+          message,
+        )
         rejectUpgrade(socket, 400, message)
         return
       }

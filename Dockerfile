@@ -1,0 +1,46 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build for the demo stack; targets: `relay` (serves the console
+# too) and `echo`. The runtime stages hold only production files and run as
+# the unprivileged `node` user.
+
+ARG NODE_IMAGE=node:20.19-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+RUN corepack enable
+# Manifests first, so the dependency layer is cached across source edits.
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
+COPY apps/console/package.json apps/console/
+COPY apps/echo-server/package.json apps/echo-server/
+COPY packages/protocol/package.json packages/protocol/
+COPY packages/client/package.json packages/client/
+COPY packages/relay/package.json packages/relay/
+COPY e2e/package.json e2e/
+RUN pnpm install --frozen-lockfile
+COPY . .
+RUN pnpm build \
+  && pnpm --filter @wsrelay/relay deploy --prod --legacy /out/relay \
+  && pnpm --filter @wsrelay/echo-server deploy --prod --legacy /out/echo \
+  && cp -r apps/console/dist /out/relay/web
+
+FROM ${NODE_IMAGE} AS relay
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=node:node /out/relay ./
+USER node
+EXPOSE 8080
+HEALTHCHECK --interval=5s --timeout=3s --retries=5 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "dist/cli.js"]
+CMD ["--web", "/app/web", "0.0.0.0:8080", "echo:5000"]
+
+FROM ${NODE_IMAGE} AS echo
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=node:node /out/echo ./
+USER node
+EXPOSE 5000
+HEALTHCHECK --interval=5s --timeout=3s --retries=5 \
+  CMD ["node", "-e", "require('net').connect(5000, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))"]
+ENTRYPOINT ["node", "dist/cli.js"]
+CMD ["--host", "0.0.0.0", "--port", "5000", "--suffix", " from the server"]
