@@ -10,6 +10,16 @@ const isCi = process.env.CI === 'true'
 
 const relay = '../packages/relay/dist/cli.js'
 const consoleDist = '../apps/console/dist'
+const echoServer = '../apps/echo-server/dist/cli.js'
+
+const unbuilt = [relay, echoServer, `${consoleDist}/index.html`].filter(
+  (file) => !existsSync(new URL(file, import.meta.url)),
+)
+if (unbuilt.length > 0) {
+  throw new Error(
+    `Not built: ${unbuilt.join(', ')}. Run "pnpm build" first (or "pnpm test", which builds).`,
+  )
+}
 
 export default defineConfig({
   testDir: './tests',
@@ -45,7 +55,7 @@ export default defineConfig({
   // The exact commands the containers and `pnpm dev` run, on loopback ports.
   webServer: [
     {
-      command: `node ../apps/echo-server/dist/cli.js --host 127.0.0.1 --port ${PORTS.echo} --suffix " from the server"`,
+      command: `node ${echoServer} --host 127.0.0.1 --port ${PORTS.echo} --suffix " from the server"`,
       port: PORTS.echo,
       reuseExistingServer: false,
     },
