@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { connectRelay, type WebSocketLike } from './relay-client.js'
+import {
+  connectRelay,
+  type WebSocketConstructorLike,
+  type WebSocketLike,
+} from './relay-client.js'
 
 /** A scripted stand-in for the browser WebSocket: tests drive its events. */
 class FakeWebSocket implements WebSocketLike {
@@ -33,6 +37,13 @@ class FakeWebSocket implements WebSocketLike {
     for (const l of this.listeners.get(type) ?? []) l(event as never)
   }
 }
+
+// The browser's WebSocket must fit the injected-constructor type (a type-level
+// check: Node 20 has no global WebSocket; the relay tests cover \`ws\`).
+const browserFits: typeof WebSocket extends WebSocketConstructorLike
+  ? true
+  : false = true
+void browserFits
 
 const connect = () => {
   const client = connectRelay('ws://relay.test/relay', {

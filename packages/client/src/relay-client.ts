@@ -13,7 +13,19 @@ export interface WebSocketLike {
   readonly protocol: string
   send(data: string | ArrayBufferLike | ArrayBufferView): void
   close(code?: number, reason?: string): void
-  addEventListener(type: string, listener: (event: never) => void): void
+  addEventListener(type: 'open' | 'error', listener: () => void): void
+  addEventListener(
+    type: 'message',
+    listener: (event: { data: unknown }) => void,
+  ): void
+  addEventListener(
+    type: 'close',
+    listener: (event: {
+      code: number
+      reason: string
+      wasClean: boolean
+    }) => void,
+  ): void
 }
 
 /** A WebSocket constructor, e.g. `globalThis.WebSocket` or `ws`'s default export. */
