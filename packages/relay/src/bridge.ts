@@ -2,6 +2,7 @@ import net from 'node:net'
 import { CloseCode, fitCloseReason } from '@wsrelay/protocol'
 import { WebSocket, type RawData } from 'ws'
 import type { Logger } from './logger.js'
+import type { ResolvedRelayOptions } from './options.js'
 import { formatHostPort, type HostPort } from './target-address.js'
 import {
   classifyTargetError,
@@ -9,18 +10,24 @@ import {
   type TargetFailure,
 } from './target-failure.js'
 
-/** Tuning for one browser-to-target connection. */
-export interface BridgeOptions {
+/** Who this connection is: the relay-wide settings are passed beside it. */
+export interface BridgeIdentity {
   readonly id: number
   readonly target: HostPort
   readonly clientAddress: string
-  readonly connectTimeoutMs: number
-  /** Bytes the relay may hold for one direction before it stops reading the other side. */
-  readonly highWaterMarkBytes: number
-  /** How long a closing connection may take to flush before it is cut. */
-  readonly drainTimeoutMs: number
-  readonly logger: Logger
 }
+
+/** The relay settings a connection uses. */
+export type BridgeSettings = Pick<
+  ResolvedRelayOptions,
+  | 'connectTimeoutMs'
+  | 'highWaterMarkBytes'
+  | 'drainTimeoutMs'
+  | 'idleTimeoutMs'
+  | 'pingIntervalMs'
+  | 'pongTimeoutMs'
+  | 'logger'
+>
 
 /** Byte counters of one connection, readable while it runs. */
 export interface BridgeStats {
@@ -69,6 +76,10 @@ export class Bridge {
   private closedBy: 'client' | 'relay' | undefined
   private drainTimer: NodeJS.Timeout | undefined
   private lingerTimer: NodeJS.Timeout | undefined
+  private heartbeatTimer: NodeJS.Timeout | undefined
+  private pongTimer: NodeJS.Timeout | undefined
+  private idleTimer: NodeJS.Timeout | undefined
+  private lastActivityAt = Date.now()
   private wsClosed = false
   /** Our write side is done: every byte and the FIN went out, or the socket is gone. */
   private tcpFinished = false
@@ -77,24 +88,37 @@ export class Bridge {
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly options: BridgeOptions,
+    private readonly identity: BridgeIdentity,
+    private readonly options: BridgeSettings,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve))
     this.log = options.logger.child({
-      conn: options.id,
-      client: options.clientAddress,
-      target: formatHostPort(options.target),
+      conn: identity.id,
+      client: identity.clientAddress,
+      target: formatHostPort(identity.target),
     })
 
     ws.on('message', this.onClientMessage)
     ws.on('close', this.onClientClose)
     ws.on('error', this.onClientError)
+    ws.on('pong', this.onPong)
+    if (options.pingIntervalMs > 0) {
+      this.heartbeatTimer = setInterval(
+        this.onHeartbeat,
+        options.pingIntervalMs,
+      )
+      this.heartbeatTimer.unref()
+    }
+    if (options.idleTimeoutMs > 0) {
+      this.idleTimer = setTimeout(this.onIdleCheck, options.idleTimeoutMs)
+      this.idleTimer.unref()
+    }
 
     // allowHalfOpen: a target's FIN must not end our write side before the
     // browser's last bytes are written; we end it ourselves when done.
     this.tcp = net.connect({
-      host: options.target.host,
-      port: options.target.port,
+      host: identity.target.host,
+      port: identity.target.port,
       allowHalfOpen: true,
       noDelay: true,
     })
@@ -136,13 +160,17 @@ export class Bridge {
   private readonly onConnectTimeout = (): void => {
     if (this.isConnected) return
     this.fail(
-      connectTimeoutFailure(this.options.target, this.options.connectTimeoutMs),
+      connectTimeoutFailure(
+        this.identity.target,
+        this.options.connectTimeoutMs,
+      ),
     )
     this.tcp.destroy()
   }
 
   private readonly onTargetData = (chunk: Buffer): void => {
     if (this.ws.readyState !== WebSocket.OPEN) return // browser gone: discard
+    this.lastActivityAt = Date.now()
     const size = chunk.length
     this.stats.bytesToClient += size
     this.pendingToClient += size
@@ -178,14 +206,14 @@ export class Bridge {
   private readonly onTargetEnd = (): void => {
     this.beginClose(
       CloseCode.NORMAL_CLOSURE,
-      `TCP target ${formatHostPort(this.options.target)} closed the connection.`,
+      `TCP target ${formatHostPort(this.identity.target)} closed the connection.`,
     )
   }
 
   private readonly onTargetError = (err: Error): void => {
     const failure = classifyTargetError(
       err,
-      this.options.target,
+      this.identity.target,
       this.isConnected ? 'stream' : 'connect',
     )
     this.fail(failure)
@@ -202,7 +230,7 @@ export class Bridge {
     // A close without FIN or error (destroyed locally) still must end the session.
     this.beginClose(
       CloseCode.NORMAL_CLOSURE,
-      `TCP target ${formatHostPort(this.options.target)} closed the connection.`,
+      `TCP target ${formatHostPort(this.identity.target)} closed the connection.`,
     )
     this.maybeDone()
   }
@@ -219,6 +247,7 @@ export class Bridge {
     // arrive as their UTF-8 bytes (ws has already validated them).
     const bytes = data as Buffer
     if (this.tcp.destroyed || this.tcp.writableEnded) return
+    this.lastActivityAt = Date.now()
     this.stats.bytesToTarget += bytes.length
     this.tcp.write(bytes)
     const pending = this.tcp.writableLength
@@ -233,9 +262,63 @@ export class Bridge {
     }
   }
 
+  /** Pings find browsers that vanished without a close frame (RFC 6455 5.5.2). */
+  private readonly onHeartbeat = (): void => {
+    if (this.pongTimer || this.ws.readyState !== WebSocket.OPEN) return
+    this.ws.ping()
+    this.pongTimer = setTimeout(this.onPongTimeout, this.options.pongTimeoutMs)
+    this.pongTimer.unref()
+  }
+
+  private readonly onPong = (): void => {
+    clearTimeout(this.pongTimer)
+    this.pongTimer = undefined
+  }
+
+  private readonly onPongTimeout = (): void => {
+    if (this.isClientPaused) {
+      // We stopped reading the browser ourselves (slow target), so its pong
+      // may be sitting unread: that is not the browser's fault.
+      this.pongTimer = setTimeout(
+        this.onPongTimeout,
+        this.options.pongTimeoutMs,
+      )
+      this.pongTimer.unref()
+      return
+    }
+    const reason = `No pong within ${this.options.pongTimeoutMs} ms.`
+    this.log.warn(
+      { code: CloseCode.PEER_UNRESPONSIVE },
+      `browser unresponsive: ${reason}`,
+    )
+    this.closedBy = 'relay'
+    this.closing = { code: CloseCode.PEER_UNRESPONSIVE, reason }
+    // A vanished peer will never read a close frame: cut it; 'close' ends the TCP side.
+    this.ws.terminate()
+  }
+
+  private readonly onIdleCheck = (): void => {
+    const idleMs = Date.now() - this.lastActivityAt
+    if (idleMs < this.options.idleTimeoutMs) {
+      this.idleTimer = setTimeout(
+        this.onIdleCheck,
+        this.options.idleTimeoutMs - idleMs,
+      )
+      this.idleTimer.unref()
+      return
+    }
+    this.beginClose(
+      CloseCode.IDLE_TIMEOUT,
+      `No data either way for ${this.options.idleTimeoutMs} ms.`,
+    )
+  }
+
   private readonly onClientClose = (code: number, reason: Buffer): void => {
     this.wsClosed = true
     clearTimeout(this.drainTimer)
+    clearInterval(this.heartbeatTimer)
+    clearTimeout(this.pongTimer)
+    clearTimeout(this.idleTimer)
     this.closedBy ??= 'client'
     if (this.closedBy === 'client') {
       this.closing = { code, reason: reason.toString() }

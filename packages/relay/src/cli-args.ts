@@ -4,8 +4,12 @@ import type { RelayOptions } from './options.js'
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_DRAIN_TIMEOUT_MS,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_HIGH_WATER_MARK_BYTES,
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_PING_INTERVAL_MS,
+  DEFAULT_PONG_TIMEOUT_MS,
 } from './options.js'
 import { parseHostPort } from './target-address.js'
 
@@ -37,6 +41,18 @@ Options:
                              reading the faster side (default ${DEFAULT_HIGH_WATER_MARK_BYTES})
   --drain-timeout MS         time a closing connection, or shutdown, may take to
                              flush before it is cut (default ${DEFAULT_DRAIN_TIMEOUT_MS})
+  --handshake-timeout MS     time the HTTP upgrade request may take to arrive;
+                             slower ones get 408 (default ${DEFAULT_HANDSHAKE_TIMEOUT_MS})
+  --idle-timeout MS          close a connection with no bytes either way for
+                             this long, code 4100 (default 0: off)
+  --ping-interval MS         ping every browser this often to find ones that
+                             vanished; 0 turns pings off (default ${DEFAULT_PING_INTERVAL_MS})
+  --pong-timeout MS          cut a browser that misses a pong for this long and
+                             free its TCP connection (default ${DEFAULT_PONG_TIMEOUT_MS})
+  --max-connections N        most live connections; more are closed with 1013
+                             (default ${DEFAULT_MAX_CONNECTIONS})
+  --max-connections-per-ip N most live connections from one client IP; more
+                             are closed with 1013 (default 0: no limit)
   --log-level LEVEL          fatal, error, warn, info, debug or silent (default info)
   -h, --help                 show this help
   -v, --version              print the version
@@ -64,13 +80,14 @@ const LOG_LEVELS = [
 function numberFlag(
   name: string,
   value: string | undefined,
+  min: 0 | 1 = 1,
 ): number | undefined {
   if (value === undefined) return undefined
   const n = Number(value)
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n <= 0) {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) {
     throw new RelayError(
       'RELAY_INVALID_OPTION',
-      `Invalid --${name} "${value}": expected a positive whole number.`,
+      `Invalid --${name} "${value}": expected ${min === 0 ? '0 (off) or ' : ''}a positive whole number.`,
     )
   }
   return n
@@ -90,6 +107,12 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
         'max-message-size': { type: 'string' },
         'high-water-mark': { type: 'string' },
         'drain-timeout': { type: 'string' },
+        'handshake-timeout': { type: 'string' },
+        'idle-timeout': { type: 'string' },
+        'ping-interval': { type: 'string' },
+        'pong-timeout': { type: 'string' },
+        'max-connections': { type: 'string' },
+        'max-connections-per-ip': { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -142,6 +165,19 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
         values['high-water-mark'],
       ),
       drainTimeoutMs: numberFlag('drain-timeout', values['drain-timeout']),
+      handshakeTimeoutMs: numberFlag(
+        'handshake-timeout',
+        values['handshake-timeout'],
+      ),
+      idleTimeoutMs: numberFlag('idle-timeout', values['idle-timeout'], 0),
+      pingIntervalMs: numberFlag('ping-interval', values['ping-interval'], 0),
+      pongTimeoutMs: numberFlag('pong-timeout', values['pong-timeout']),
+      maxConnections: numberFlag('max-connections', values['max-connections']),
+      maxConnectionsPerIp: numberFlag(
+        'max-connections-per-ip',
+        values['max-connections-per-ip'],
+        0,
+      ),
     },
   }
 }

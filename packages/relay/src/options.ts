@@ -13,6 +13,14 @@ export const DEFAULT_HIGH_WATER_MARK_BYTES = 512 * 1024
 export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000
 /** Pending TCP connections the kernel queues; 1,000 browsers may connect at once. */
 export const DEFAULT_LISTEN_BACKLOG = 2048
+/** 10 s for the HTTP upgrade request to arrive complete; slow or half-open ones are dropped. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000
+/** 30 s between WebSocket pings, which find browsers that vanished without a close frame. */
+export const DEFAULT_PING_INTERVAL_MS = 30_000
+/** 10 s for the pong; a peer that misses it is cut and its TCP connection freed. */
+export const DEFAULT_PONG_TIMEOUT_MS = 10_000
+/** 10,000 live connections; more are closed with 1013 (try again later). */
+export const DEFAULT_MAX_CONNECTIONS = 10_000
 
 /** Options of {@link createRelay}. */
 export interface RelayOptions {
@@ -32,6 +40,18 @@ export interface RelayOptions {
   highWaterMarkBytes?: number
   /** Time a closing connection (or `close()`) may take to flush, in ms. */
   drainTimeoutMs?: number
+  /** Time the HTTP upgrade request may take to arrive, in ms. */
+  handshakeTimeoutMs?: number
+  /** Close a connection with no bytes either way for this long (4100); 0, the default, is off. */
+  idleTimeoutMs?: number
+  /** Ping every browser this often, in ms; 0 turns pings off. */
+  pingIntervalMs?: number
+  /** Cut a browser that has not answered a ping within this time, in ms. */
+  pongTimeoutMs?: number
+  /** Most live connections; more are closed with 1013. */
+  maxConnections?: number
+  /** Most live connections from one client IP; 0, the default, is no limit. */
+  maxConnectionsPerIp?: number
   /** pino logger; silent when omitted. */
   logger?: Logger
 }
@@ -46,19 +66,27 @@ export interface ResolvedRelayOptions {
   readonly maxMessageBytes: number
   readonly highWaterMarkBytes: number
   readonly drainTimeoutMs: number
+  readonly handshakeTimeoutMs: number
+  readonly idleTimeoutMs: number
+  readonly pingIntervalMs: number
+  readonly pongTimeoutMs: number
+  readonly maxConnections: number
+  readonly maxConnectionsPerIp: number
   readonly logger: Logger
 }
 
-function positiveInteger(
+/** A whole-number option: `min` 1 for sizes and timeouts, 0 where 0 means "off". */
+function integerOption(
   name: string,
   value: number | undefined,
   fallback: number,
+  min: 0 | 1 = 1,
 ): number {
   if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || value <= 0) {
+  if (!Number.isSafeInteger(value) || value < min) {
     throw new RelayError(
       'RELAY_INVALID_OPTION',
-      `Invalid option ${name}: ${String(value)}. Expected a positive whole number.`,
+      `Invalid option ${name}: ${String(value)}. Expected ${min === 0 ? '0 (off) or ' : ''}a positive whole number.`,
     )
   }
   return value
@@ -87,25 +115,53 @@ export function resolveRelayOptions(
     host: options.host ?? '127.0.0.1',
     port,
     web: options.web,
-    connectTimeoutMs: positiveInteger(
+    connectTimeoutMs: integerOption(
       'connectTimeoutMs',
       options.connectTimeoutMs,
       DEFAULT_CONNECT_TIMEOUT_MS,
     ),
-    maxMessageBytes: positiveInteger(
+    maxMessageBytes: integerOption(
       'maxMessageBytes',
       options.maxMessageBytes,
       DEFAULT_MAX_MESSAGE_BYTES,
     ),
-    highWaterMarkBytes: positiveInteger(
+    highWaterMarkBytes: integerOption(
       'highWaterMarkBytes',
       options.highWaterMarkBytes,
       DEFAULT_HIGH_WATER_MARK_BYTES,
     ),
-    drainTimeoutMs: positiveInteger(
+    drainTimeoutMs: integerOption(
       'drainTimeoutMs',
       options.drainTimeoutMs,
       DEFAULT_DRAIN_TIMEOUT_MS,
+    ),
+    handshakeTimeoutMs: integerOption(
+      'handshakeTimeoutMs',
+      options.handshakeTimeoutMs,
+      DEFAULT_HANDSHAKE_TIMEOUT_MS,
+    ),
+    idleTimeoutMs: integerOption('idleTimeoutMs', options.idleTimeoutMs, 0, 0),
+    pingIntervalMs: integerOption(
+      'pingIntervalMs',
+      options.pingIntervalMs,
+      DEFAULT_PING_INTERVAL_MS,
+      0,
+    ),
+    pongTimeoutMs: integerOption(
+      'pongTimeoutMs',
+      options.pongTimeoutMs,
+      DEFAULT_PONG_TIMEOUT_MS,
+    ),
+    maxConnections: integerOption(
+      'maxConnections',
+      options.maxConnections,
+      DEFAULT_MAX_CONNECTIONS,
+    ),
+    maxConnectionsPerIp: integerOption(
+      'maxConnectionsPerIp',
+      options.maxConnectionsPerIp,
+      0,
+      0,
     ),
     logger: options.logger ?? createSilentLogger(),
   }

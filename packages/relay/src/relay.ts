@@ -1,6 +1,10 @@
 import http from 'node:http'
 import type { Duplex } from 'node:stream'
-import { CloseCode, isSupportedSubprotocol } from '@wsrelay/protocol'
+import {
+  CloseCode,
+  fitCloseReason,
+  isSupportedSubprotocol,
+} from '@wsrelay/protocol'
 import sirv from 'sirv'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { Bridge } from './bridge.js'
@@ -48,6 +52,9 @@ export interface Relay {
   stats(): RelayStats
 }
 
+/** 1 s for a refused peer to answer our close frame before it is cut. */
+const REFUSED_CLOSE_GRACE_MS = 1000
+
 const offeredProtocols = (header: string | undefined): string[] =>
   (header ?? '')
     .split(',')
@@ -85,31 +92,41 @@ export function createRelay(options: RelayOptions): Relay {
     ? sirv(config.web, { etag: true, dev: false })
     : undefined
 
-  const server = http.createServer((req, res) => {
-    if (req.url === '/healthz') {
-      res.writeHead(closing ? 503 : 200, { 'content-type': 'application/json' })
-      res.end(
-        JSON.stringify({
-          status: closing ? 'closing' : 'ok',
-          connections: bridges.size,
-        }),
-      )
-      return
-    }
-    const notFound = (): void => {
-      res.writeHead(serveStatic ? 404 : 426, {
-        'content-type': 'text/plain; charset=utf-8',
-      })
-      res.end(
-        serveStatic
-          ? 'Not found.\n'
-          : 'This is a wsrelay WebSocket endpoint: connect with a WebSocket client. ' +
-              'Start the relay with --web DIR to serve pages here too.\n',
-      )
-    }
-    if (serveStatic) serveStatic(req, res, notFound)
-    else notFound()
-  })
+  const server = http.createServer(
+    {
+      // Slow or half-open upgrade requests are answered 408 and dropped.
+      headersTimeout: config.handshakeTimeoutMs,
+      requestTimeout: config.handshakeTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.handshakeTimeoutMs),
+    },
+    (req, res) => {
+      if (req.url === '/healthz') {
+        res.writeHead(closing ? 503 : 200, {
+          'content-type': 'application/json',
+        })
+        res.end(
+          JSON.stringify({
+            status: closing ? 'closing' : 'ok',
+            connections: bridges.size,
+          }),
+        )
+        return
+      }
+      const notFound = (): void => {
+        res.writeHead(serveStatic ? 404 : 426, {
+          'content-type': 'text/plain; charset=utf-8',
+        })
+        res.end(
+          serveStatic
+            ? 'Not found.\n'
+            : 'This is a wsrelay WebSocket endpoint: connect with a WebSocket client. ' +
+                'Start the relay with --web DIR to serve pages here too.\n',
+        )
+      }
+      if (serveStatic) serveStatic(req, res, notFound)
+      else notFound()
+    },
+  )
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -123,18 +140,47 @@ export function createRelay(options: RelayOptions): Relay {
     },
   })
 
+  const connectionsPerIp = new Map<string, number>()
+
+  /** Says why a new connection is over a limit, or undefined when it is within them. */
+  const overLimit = (clientAddress: string): string | undefined => {
+    if (bridges.size >= config.maxConnections) {
+      return `Relay is at its limit of ${config.maxConnections} connections. Try again later.`
+    }
+    const fromIp = connectionsPerIp.get(clientAddress) ?? 0
+    if (
+      config.maxConnectionsPerIp > 0 &&
+      fromIp >= config.maxConnectionsPerIp
+    ) {
+      return `Too many connections from ${clientAddress} (limit ${config.maxConnectionsPerIp}). Try again later.`
+    }
+    return undefined
+  }
+
   const onConnection = (ws: WebSocket, req: http.IncomingMessage): void => {
-    const id = nextId++
     const clientAddress = req.socket.remoteAddress ?? 'unknown'
-    const bridge = new Bridge(ws, {
-      id,
-      target: config.target,
+    const refusal = overLimit(clientAddress)
+    if (refusal) {
+      log.warn(
+        { client: clientAddress, code: CloseCode.RELAY_OVERLOADED },
+        refusal,
+      )
+      ws.on('error', () => undefined) // the peer may be gone already; nothing to do
+      ws.close(CloseCode.RELAY_OVERLOADED, fitCloseReason(refusal))
+      // Do not let a refused peer hold a socket for ws's 30 s close timeout.
+      setTimeout(() => ws.terminate(), REFUSED_CLOSE_GRACE_MS).unref()
+      return
+    }
+    const id = nextId++
+    connectionsPerIp.set(
       clientAddress,
-      connectTimeoutMs: config.connectTimeoutMs,
-      highWaterMarkBytes: config.highWaterMarkBytes,
-      drainTimeoutMs: config.drainTimeoutMs,
-      logger: log,
-    })
+      (connectionsPerIp.get(clientAddress) ?? 0) + 1,
+    )
+    const bridge = new Bridge(
+      ws,
+      { id, target: config.target, clientAddress },
+      config,
+    )
     bridges.add(bridge)
     log.info(
       {
@@ -146,7 +192,12 @@ export function createRelay(options: RelayOptions): Relay {
       },
       'connection open',
     )
-    void bridge.done.then(() => bridges.delete(bridge))
+    void bridge.done.then(() => {
+      bridges.delete(bridge)
+      const left = (connectionsPerIp.get(clientAddress) ?? 1) - 1
+      if (left > 0) connectionsPerIp.set(clientAddress, left)
+      else connectionsPerIp.delete(clientAddress)
+    })
   }
 
   server.on(
@@ -183,13 +234,21 @@ export function createRelay(options: RelayOptions): Relay {
     },
   )
 
-  // Errors on accepted sockets that never became a request (e.g. a reset
-  // during the HTTP parse) are answered by Node; this keeps them from crashing.
+  // A request that is malformed, too large or too slow (the handshake
+  // timeout) is answered and dropped here; it must never crash the relay.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     log.debug({ err: err.code }, 'http client error')
-    if (socket.writable)
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
-    else socket.destroy()
+    const status =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 408
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? 431
+          : 400
+    if (socket.writable) {
+      socket.end(
+        `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n\r\n`,
+      )
+    } else socket.destroy()
   })
 
   const sum = (pick: (b: Bridge) => number): number => {

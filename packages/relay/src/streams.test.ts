@@ -1,0 +1,156 @@
+import { setTimeout as delay } from 'node:timers/promises'
+import { CloseCode } from '@wsrelay/protocol'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { WebSocket } from 'ws'
+import type { RelayOptions } from './options.js'
+import { createRelay } from './relay.js'
+import { startTcpServer } from './test-support/sockets.js'
+import {
+  ChunkWriter,
+  EDGE_CHUNK_SIZES,
+  hashIncoming,
+  hashUntilClose,
+  sendChunks,
+} from './test-support/streams.js'
+
+const MiB = 1024 * 1024
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+async function startTarget(onSocket: Parameters<typeof startTcpServer>[0]) {
+  const target = await startTcpServer(onSocket)
+  cleanups.push(() => target.close())
+  return target
+}
+
+async function startRelay(port: number, options: Partial<RelayOptions> = {}) {
+  const relay = createRelay({ target: `127.0.0.1:${port}`, ...options })
+  const { url } = await relay.listen()
+  cleanups.push(() => relay.close())
+  return { relay, url }
+}
+
+/** A ws client that does not read until told to (paused as soon as it opens). */
+async function openPaused(url: string): Promise<WebSocket> {
+  const ws = new WebSocket(url)
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => {
+      ws.pause()
+      resolve()
+    })
+    ws.once('error', reject)
+  })
+  return ws
+}
+
+describe('relay streams', () => {
+  it('moves 64 MiB each way at once in 1 B to 256 KiB chunks, SHA-256 equal', async () => {
+    const SIZE = 64 * MiB
+    let resolveTarget: (r: {
+      up: { sha256: string; length: number }
+      down: string
+    }) => void = () => undefined
+    const targetResult = new Promise<{
+      up: { sha256: string; length: number }
+      down: string
+    }>((resolve) => (resolveTarget = resolve))
+    const target = await startTarget((socket) => {
+      const writer = new ChunkWriter(socket, SIZE, EDGE_CHUNK_SIZES)
+      void Promise.all([hashIncoming(socket, SIZE), writer.run()]).then(
+        ([up, down]) => {
+          resolveTarget({ up, down })
+          socket.end() // both directions complete: now the target closes
+        },
+      )
+    })
+    const { url } = await startRelay(target.port)
+    const ws = new WebSocket(url, 'binary')
+    const received = hashUntilClose(ws)
+    await new Promise((resolve) => ws.once('open', resolve))
+
+    const sentUp = await sendChunks(ws, SIZE, EDGE_CHUNK_SIZES)
+    const [browser, result] = await Promise.all([received, targetResult])
+
+    expect(result.up).toEqual({ sha256: sentUp, length: SIZE })
+    expect({ sha256: browser.sha256, length: browser.length }).toEqual({
+      sha256: result.down,
+      length: SIZE,
+    })
+    expect(browser.code).toBe(CloseCode.NORMAL_CLOSURE)
+  }, 120_000)
+
+  it('delivers all 8 MiB a target sends before closing at once, to a reader that holds off (20 rounds)', async () => {
+    const SIZE = 8 * MiB
+    let expected = ''
+    const target = await startTarget((socket) => {
+      const writer = new ChunkWriter(socket, SIZE, [SIZE])
+      void writer.run().then((sha) => {
+        expected = sha
+        socket.end() // FIN right behind the last byte
+      })
+    })
+
+    for (let round = 0; round < 20; round++) {
+      const { relay, url } = await startRelay(target.port)
+      const ws = await openPaused(url)
+      const received = hashUntilClose(ws)
+      if (round === 0) {
+        // The issue's scenario: a reader that does not read for a second.
+        await delay(1000)
+      } else {
+        // The race that loses data elsewhere: the relay holds bytes when the FIN comes.
+        await vi.waitFor(() =>
+          expect(relay.stats().targetPauses).toBeGreaterThan(0),
+        )
+      }
+      ws.resume()
+      const result = await received
+      expect({ round, length: result.length, sha256: result.sha256 }).toEqual({
+        round,
+        length: SIZE,
+        sha256: expected,
+      })
+      expect(result.code).toBe(CloseCode.NORMAL_CLOSURE)
+      await relay.close()
+    }
+  }, 120_000)
+
+  it('throttles a flooding target while the browser reads slowly, holding at most the high-water mark', async () => {
+    const FLOOD = 256 * MiB
+    const HIGH_WATER = 256 * 1024
+    const MAX_READ = 64 * 1024 // one TCP read may land on top of the mark
+    let writer: ChunkWriter | undefined
+    let expected: Promise<string> | undefined
+    const target = await startTarget((socket) => {
+      writer = new ChunkWriter(socket, FLOOD, [64 * 1024])
+      expected = writer.run().then((sha) => {
+        socket.end()
+        return sha
+      })
+    })
+    const { relay, url } = await startRelay(target.port, {
+      highWaterMarkBytes: HIGH_WATER,
+    })
+    const ws = await openPaused(url)
+    const received = hashUntilClose(ws)
+
+    // The relay paused the target and the target's writes back up.
+    await vi.waitFor(() => {
+      expect(relay.stats().targetPauses).toBeGreaterThan(0)
+      expect(writer?.isBlocked).toBe(true)
+    })
+    const held = relay.stats()
+    expect(held.bufferedBytes).toBeLessThanOrEqual(HIGH_WATER + MAX_READ)
+    expect(held.peakPendingToClient).toBeLessThanOrEqual(HIGH_WATER + MAX_READ)
+    // Throttled: kernel buffers plus the mark hold a few MiB, not the flood.
+    expect(writer?.isFinished).toBe(false)
+    expect(writer?.written).toBeLessThan(64 * MiB)
+
+    ws.resume()
+    const result = await received
+    expect(result.length).toBe(FLOOD)
+    expect(result.sha256).toBe(await expected)
+  }, 120_000)
+})
