@@ -1,0 +1,156 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { CloseCode } from '@wsrelay/protocol'
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { WebSocket } from 'ws'
+import { startTcpServer } from './test-support/sockets.js'
+import {
+  ChunkWriter,
+  hashIncoming,
+  sendChunks,
+} from './test-support/streams.js'
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
+const MiB = 1024 * 1024
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+beforeAll(() => {
+  if (!existsSync(CLI))
+    throw new Error(
+      `${CLI} is missing: run "pnpm build" first (pnpm test does).`,
+    )
+})
+
+interface RunningCli {
+  child: ChildProcess
+  url: string
+  logs: Record<string, unknown>[]
+  exited: Promise<number | null>
+}
+
+/** Starts the real `wsrelay` process and waits for its "relay listening" line. */
+async function startCli(args: string[]): Promise<RunningCli> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const exited = once(child, 'exit').then(([code]) => code as number | null)
+  cleanups.push(() => {
+    if (child.exitCode === null) child.kill('SIGKILL')
+  })
+  const logs: Record<string, unknown>[] = []
+  const lines = createInterface({
+    input: child.stdout as NodeJS.ReadableStream,
+  })
+  const url = await new Promise<string>((resolve, reject) => {
+    lines.on('line', (line) => {
+      const entry = JSON.parse(line) as Record<string, unknown>
+      logs.push(entry)
+      if (entry.msg === 'relay listening') resolve(entry.url as string)
+    })
+    void exited.then((code) =>
+      reject(new Error(`wsrelay exited with ${code} before listening`)),
+    )
+  })
+  return { child, url, logs, exited }
+}
+
+describe('wsrelay CLI', () => {
+  it('on SIGTERM drains streams in flight: all held data both ways, then 1001, FIN, exit 0', async () => {
+    const UP = 4 * MiB
+    const down = randomBytes(4 * MiB)
+    let targetUp: Promise<{ sha256: string; length: number }> | undefined
+    const target = await startTcpServer((socket) => {
+      targetUp = hashIncoming(socket) // until the relay's FIN
+      socket.write(down)
+    })
+    cleanups.push(() => target.close())
+    const cli = await startCli(['127.0.0.1:0', `127.0.0.1:${target.port}`])
+
+    const ws = new WebSocket(cli.url)
+    const chunks: Buffer[] = []
+    let firstByte: () => void = () => undefined
+    const gotFirstByte = new Promise<void>((resolve) => (firstByte = resolve))
+    ws.on('message', (data: Buffer) => {
+      chunks.push(data)
+      firstByte()
+    })
+    const closedWith = once(ws, 'close')
+    await once(ws, 'open')
+    const sentUp = sendChunks(ws, UP, [65536, 1000, 1])
+
+    await gotFirstByte // both directions are moving
+    cli.child.kill('SIGTERM')
+
+    const [code, reason] = (await closedWith) as [number, Buffer]
+    expect({ code, reason: reason.toString() }).toEqual({
+      code: CloseCode.RELAY_SHUTTING_DOWN,
+      reason: 'Relay shutting down.',
+    })
+    expect(await cli.exited).toBe(0)
+
+    // Browser -> target: every byte the browser sent, then FIN.
+    expect(await targetUp).toEqual({ sha256: await sentUp, length: UP })
+    // Target -> browser: every byte the relay took from the target, in order.
+    const received = Buffer.concat(chunks)
+    const closeLine = cli.logs.find((l) => l.msg === 'connection closed')
+    expect(closeLine).toMatchObject({
+      code: 1001,
+      by: 'relay',
+      bytesToTarget: UP,
+    })
+    expect(received.length).toBe(closeLine?.bytesToClient)
+    expect(received.equals(down.subarray(0, received.length))).toBe(true)
+  }, 60_000)
+
+  it('closes hard after --drain-timeout when a browser never reads, and still exits 0', async () => {
+    let writer: ChunkWriter | undefined
+    const target = await startTcpServer((socket) => {
+      writer = new ChunkWriter(socket, 512 * MiB, [65536])
+      void writer.run().catch(() => undefined)
+    })
+    cleanups.push(() => target.close())
+    const cli = await startCli([
+      '--drain-timeout',
+      '300',
+      '127.0.0.1:0',
+      `127.0.0.1:${target.port}`,
+    ])
+    const ws = new WebSocket(cli.url)
+    ws.on('error', () => undefined)
+    await once(ws, 'open')
+    ws.pause() // never reads again
+    // Everything between target and browser is full: the relay holds bytes it cannot flush.
+    await vi.waitFor(() => expect(writer?.isBlocked).toBe(true), {
+      timeout: 10_000,
+    })
+
+    const signalledAt = Date.now()
+    cli.child.kill('SIGTERM')
+    expect(await cli.exited).toBe(0)
+    const tookMs = Date.now() - signalledAt
+    expect(tookMs).toBeGreaterThanOrEqual(300)
+    expect(tookMs).toBeLessThan(3000)
+    ws.terminate()
+  }, 30_000)
+
+  it('exits 2 with a one-line hint on bad arguments', async () => {
+    const child = spawn(process.execPath, [CLI, '8080'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stderr = ''
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+    const [code] = await once(child, 'exit')
+    expect(code).toBe(2)
+    expect(stderr).toBe(
+      'wsrelay: Expected a listen address and a target, got 1 argument(s). Example: wsrelay 8080 127.0.0.1:5000\n',
+    )
+  })
+})
