@@ -147,7 +147,7 @@ describe('wsrelay CLI', () => {
     })
     let stderr = ''
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    const [code] = await once(child, 'exit')
+    const [code] = (await once(child, 'exit')) as [number | null]
     expect(code).toBe(2)
     expect(stderr).toBe(
       'wsrelay: Expected a listen address and a target, got 1 argument(s). Example: wsrelay 8080 127.0.0.1:5000\n',
