@@ -1,3 +1,4 @@
+import type net from 'node:net'
 import { setTimeout as delay } from 'node:timers/promises'
 import { CloseCode } from '@wsrelay/protocol'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -153,4 +154,64 @@ describe('relay streams', () => {
     expect(result.length).toBe(FLOOD)
     expect(result.sha256).toBe(await expected)
   }, 120_000)
+
+  it('pauses a fast browser while the target reads slowly, holding at most the high-water mark', async () => {
+    const SIZE = 64 * MiB
+    const HIGH_WATER = 256 * 1024
+    const MESSAGE = 64 * 1024
+    let upstream: net.Socket | undefined
+    const target = await startTarget((socket) => {
+      upstream = socket
+      socket.pause() // a target that does not read yet
+    })
+    const { relay, url } = await startRelay(target.port, {
+      highWaterMarkBytes: HIGH_WATER,
+    })
+    const ws = new WebSocket(url)
+    await new Promise((resolve) => ws.once('open', resolve))
+    const sent = sendChunks(ws, SIZE, [MESSAGE])
+
+    await vi.waitFor(() =>
+      expect(relay.stats().clientPauses).toBeGreaterThan(0),
+    )
+    // Bounded: the mark plus one message, not the 64 MiB the browser wants to send.
+    expect(relay.stats().peakPendingToTarget).toBeLessThanOrEqual(
+      HIGH_WATER + MESSAGE,
+    )
+    expect(relay.stats().bufferedBytes).toBeLessThanOrEqual(
+      HIGH_WATER + MESSAGE,
+    )
+
+    const socket = upstream as net.Socket
+    const arrived = hashIncoming(socket, SIZE)
+    socket.resume()
+    expect(await arrived).toEqual({ sha256: await sent, length: SIZE })
+    ws.close()
+  }, 60_000)
+
+  it('writes every byte a browser sent before closing to a slow target, then FIN', async () => {
+    const SIZE = 32 * MiB
+    let upstream: net.Socket | undefined
+    const target = await startTarget((socket) => {
+      upstream = socket
+      socket.pause()
+    })
+    const { relay, url } = await startRelay(target.port, {
+      highWaterMarkBytes: 256 * 1024,
+    })
+    const ws = new WebSocket(url)
+    await new Promise((resolve) => ws.once('open', resolve))
+    const sent = sendChunks(ws, SIZE, EDGE_CHUNK_SIZES)
+    await vi.waitFor(() =>
+      expect(relay.stats().clientPauses).toBeGreaterThan(0),
+    )
+    const closing = new Promise((resolve) => ws.once('close', resolve))
+    void sent.then(() => ws.close(1000, 'done sending'))
+
+    const socket = upstream as net.Socket
+    const arrived = hashIncoming(socket) // until FIN
+    socket.resume()
+    expect(await arrived).toEqual({ sha256: await sent, length: SIZE })
+    await closing
+  }, 60_000)
 })
