@@ -5,10 +5,31 @@ export type {
   CloseCodeValue,
 } from './close-codes.js'
 export { MAX_CLOSE_REASON_BYTES, fitCloseReason } from './close-reason.js'
+export {
+  MAX_CONTROL_MESSAGE_BYTES,
+  SUBPROTOCOL_V1,
+  encodeControlMessage,
+  isValidRouteName,
+  parseClientMessage,
+  parseRelayMessage,
+} from './control-messages.js'
+export type {
+  ClientControlMessage,
+  ConnectedMessage,
+  EndMessage,
+  OpenMessage,
+  ParseResult,
+  PingMessage,
+  PongMessage,
+  RelayControlMessage,
+} from './control-messages.js'
 export { describeClose } from './describe-close.js'
 export type { CloseDescription } from './describe-close.js'
 export {
   SUBPROTOCOL_BINARY,
   SUPPORTED_SUBPROTOCOLS,
+  TOKEN_SUBPROTOCOL_PREFIX,
   isSupportedSubprotocol,
+  isValidToken,
+  tokenSubprotocol,
 } from './subprotocols.js'

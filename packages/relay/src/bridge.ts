@@ -1,9 +1,16 @@
 import net from 'node:net'
-import { CloseCode, fitCloseReason } from '@wsrelay/protocol'
+import {
+  CloseCode,
+  encodeControlMessage,
+  fitCloseReason,
+  parseClientMessage,
+  type RelayControlMessage,
+} from '@wsrelay/protocol'
 import { WebSocket, type RawData } from 'ws'
 import type { Logger } from './logger.js'
 import type { ResolvedRelayOptions } from './options.js'
-import { formatHostPort, type HostPort } from './target-address.js'
+import { formatHostPort } from './target-address.js'
+import type { ChosenTarget } from './target-selection.js'
 import {
   classifyTargetError,
   connectTimeoutFailure,
@@ -13,8 +20,16 @@ import {
 /** Who this connection is: the relay-wide settings are passed beside it. */
 export interface BridgeIdentity {
   readonly id: number
-  readonly target: HostPort
+  readonly target: ChosenTarget
   readonly clientAddress: string
+  /** `raw`: every frame is bytes. `v1`: text frames are control messages (wsrelay.v1). */
+  readonly mode: 'raw' | 'v1'
+}
+
+/** A WebSocket message as ws delivers it. */
+export interface ClientMessage {
+  readonly data: RawData
+  readonly isBinary: boolean
 }
 
 /** The relay settings a connection uses. */
@@ -81,6 +96,12 @@ export class Bridge {
   private idleTimer: NodeJS.Timeout | undefined
   private lastActivityAt = Date.now()
   private wsClosed = false
+  /** v1: the client sent `end` (no more data from the browser). */
+  private hasClientEnded = false
+  /** v1: the target sent FIN. */
+  private hasTargetEnded = false
+  /** A protocol violation is being closed: ignore what else the client sends. */
+  private isRejecting = false
   /** Our write side is done: every byte and the FIN went out, or the socket is gone. */
   private tcpFinished = false
   private isDone = false
@@ -90,12 +111,15 @@ export class Bridge {
     private readonly ws: WebSocket,
     private readonly identity: BridgeIdentity,
     private readonly options: BridgeSettings,
+    /** Messages that arrived while the target was being chosen (v1), in order. */
+    early: readonly ClientMessage[] = [],
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve))
     this.log = options.logger.child({
       conn: identity.id,
       client: identity.clientAddress,
       target: formatHostPort(identity.target),
+      ...(identity.target.route ? { route: identity.target.route } : {}),
     })
 
     ws.on('message', this.onClientMessage)
@@ -117,7 +141,7 @@ export class Bridge {
     // allowHalfOpen: a target's FIN must not end our write side before the
     // browser's last bytes are written; we end it ourselves when done.
     this.tcp = net.connect({
-      host: identity.target.host,
+      host: identity.target.connectTo,
       port: identity.target.port,
       allowHalfOpen: true,
       noDelay: true,
@@ -131,6 +155,8 @@ export class Bridge {
     this.tcp.on('close', this.onTargetClose)
     this.tcp.on('drain', this.onTargetDrain)
     this.tcp.on('finish', this.onTargetFinish)
+    for (const message of early)
+      this.onClientMessage(message.data, message.isBinary)
   }
 
   /** Bytes the relay holds for this connection right now, both directions. */
@@ -155,6 +181,31 @@ export class Bridge {
     this.isConnected = true
     this.tcp.setTimeout(0)
     this.log.debug('target connected')
+    if (this.identity.mode === 'v1') {
+      const { host, port, route } = this.identity.target
+      this.sendControl({
+        type: 'connected',
+        host,
+        port,
+        address: this.tcp.remoteAddress ?? this.identity.target.connectTo,
+        ...(route ? { route } : {}),
+      })
+    }
+  }
+
+  private sendControl(message: RelayControlMessage): void {
+    if (this.ws.readyState === WebSocket.OPEN)
+      this.ws.send(encodeControlMessage(message))
+  }
+
+  /** v1 rule broken: say which in a 1008 close, and take nothing more from this client. */
+  private reject(reason: string): void {
+    this.log.warn(
+      { code: 'RELAY_CONTROL_INVALID' },
+      `protocol violation: ${reason}`,
+    )
+    this.isRejecting = true
+    this.beginClose(CloseCode.POLICY_VIOLATION, reason)
   }
 
   private readonly onConnectTimeout = (): void => {
@@ -204,6 +255,14 @@ export class Bridge {
   }
 
   private readonly onTargetEnd = (): void => {
+    if (this.identity.mode === 'v1') {
+      // Half-close: tell the browser (after every byte before it), keep its direction open.
+      this.hasTargetEnded = true
+      this.sendControl({ type: 'end' })
+      if (this.hasClientEnded)
+        this.beginClose(CloseCode.NORMAL_CLOSURE, 'Both sides ended.')
+      return
+    }
     this.beginClose(
       CloseCode.NORMAL_CLOSURE,
       `TCP target ${formatHostPort(this.identity.target)} closed the connection.`,
@@ -242,10 +301,24 @@ export class Bridge {
     }
   }
 
-  private readonly onClientMessage = (data: RawData): void => {
+  private readonly onClientMessage = (
+    data: RawData,
+    isBinary: boolean,
+  ): void => {
+    if (this.isRejecting) return
     // The default binaryType is 'nodebuffer', so data is a Buffer; text frames
     // arrive as their UTF-8 bytes (ws has already validated them).
     const bytes = data as Buffer
+    if (this.identity.mode === 'v1') {
+      if (!isBinary) {
+        this.onControlMessage(bytes.toString('utf8'))
+        return
+      }
+      if (this.hasClientEnded) {
+        this.reject('Data after end.')
+        return
+      }
+    }
     if (this.tcp.destroyed || this.tcp.writableEnded) return
     this.lastActivityAt = Date.now()
     this.stats.bytesToTarget += bytes.length
@@ -259,6 +332,35 @@ export class Bridge {
       this.isClientPaused = true
       this.stats.clientPauses++
       this.ws.pause()
+    }
+  }
+
+  private onControlMessage(text: string): void {
+    const parsed = parseClientMessage(text)
+    if (!parsed.ok) {
+      this.reject(parsed.error)
+      return
+    }
+    const message = parsed.message
+    switch (message.type) {
+      case 'open':
+        this.reject('open sent twice.')
+        return
+      case 'ping':
+        this.sendControl({ type: 'pong', id: message.id, ts: message.ts })
+        return
+      case 'end':
+        if (this.hasClientEnded) {
+          this.reject('end sent twice.')
+          return
+        }
+        this.hasClientEnded = true
+        this.lastActivityAt = Date.now()
+        // FIN after every byte already written; the target may keep sending.
+        this.tcp.end()
+        if (this.hasTargetEnded)
+          this.beginClose(CloseCode.NORMAL_CLOSURE, 'Both sides ended.')
+        return
     }
   }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { pino } from 'pino'
-import { parseCliArgs, USAGE } from './cli-args.js'
+import { loadCliFiles, parseCliArgs, USAGE } from './cli-args.js'
 import { RelayError } from './errors.js'
 import { createRelay } from './relay.js'
 
@@ -18,8 +19,11 @@ async function main(): Promise<number> {
     process.stdout.write(`wsrelay ${pkg.version}\n`)
     return 0
   }
+  const secrets = loadCliFiles(command.files, process.env, (path) =>
+    readFileSync(path, 'utf8'),
+  )
   const logger = pino({ level: command.logLevel, base: { name: 'wsrelay' } })
-  const relay = createRelay({ ...command.options, logger })
+  const relay = createRelay({ ...command.options, ...secrets, logger })
   await relay.listen()
 
   return new Promise<number>((resolve) => {

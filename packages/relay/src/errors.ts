@@ -9,6 +9,10 @@ export const RELAY_ERROR_CODES = [
   'RELAY_TARGET_RESET',
   'RELAY_TARGET_ERROR',
   'RELAY_SUBPROTOCOL_UNSUPPORTED',
+  'RELAY_TLS_INVALID',
+  'RELAY_ORIGIN_REJECTED',
+  'RELAY_UNAUTHORIZED',
+  'RELAY_CONTROL_INVALID',
 ] as const
 
 /** Codes of the errors the relay throws or reports. */

@@ -1,7 +1,21 @@
+import { lookup } from 'node:dns/promises'
+import type net from 'node:net'
+import tls from 'node:tls'
+import { isValidRouteName, isValidToken } from '@wsrelay/protocol'
+import { parseAllowRule, type AllowRule } from './allow-rules.js'
+import { parseTrustedProxies } from './client-address.js'
+import { RelayError } from './errors.js'
 import type { Logger } from './logger.js'
 import { createSilentLogger } from './logger.js'
-import { RelayError } from './errors.js'
 import { parseHostPort, type HostPort } from './target-address.js'
+
+/** Resolves a host name to every address it has (tests inject their own). */
+export type ResolveHost = (
+  host: string,
+) => Promise<{ address: string; family: number }[]>
+
+const resolveWithDns: ResolveHost = (host) =>
+  lookup(host, { all: true, verbatim: true })
 
 /** 10 s: long enough for a slow server, short enough for a person waiting. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
@@ -24,8 +38,24 @@ export const DEFAULT_MAX_CONNECTIONS = 10_000
 
 /** Options of {@link createRelay}. */
 export interface RelayOptions {
-  /** The TCP server every connection goes to: `'host:port'` or `{ host, port }`. */
-  target: string | HostPort
+  /** The TCP server for every path no route names: `'host:port'` or `{ host, port }`. */
+  target?: string | HostPort
+  /** Named targets, chosen by URL path (`ws://relay/NAME`) or a `wsrelay.v1` open. */
+  routes?: Record<string, string | HostPort>
+  /** `--allow` rules for client-chosen targets (`wsrelay.v1` open with host and port). None: no client-chosen targets. */
+  allow?: readonly string[]
+  /** Page origins allowed besides the relay's own (`*`: all). Requests without Origin are always allowed. */
+  allowOrigins?: readonly string[]
+  /** When set, a client must offer `wsrelay.token.<token>` as a subprotocol, or gets HTTP 401. */
+  token?: string
+  /** PEM certificate and key: serve wss:// and https:// on the same port. */
+  tls?: { cert: string | Buffer; key: string | Buffer }
+  /** Proxies (IP or CIDR) whose X-Forwarded-For names the client. */
+  trustProxy?: readonly string[]
+  /** Serve the route names at GET /routes (default true). */
+  routeList?: boolean
+  /** DNS for client-chosen targets; default `dns.lookup` with all addresses. */
+  resolveHost?: ResolveHost
   /** Interface to listen on. Default `127.0.0.1`; use `0.0.0.0` to accept from the network. */
   host?: string
   /** Port to listen on; 0 (the default) picks a free one. */
@@ -58,7 +88,15 @@ export interface RelayOptions {
 
 /** Options with every default filled in and every value checked. */
 export interface ResolvedRelayOptions {
-  readonly target: HostPort
+  readonly target: HostPort | undefined
+  readonly routes: ReadonlyMap<string, HostPort>
+  readonly allowRules: readonly AllowRule[]
+  readonly allowOrigins: readonly string[]
+  readonly token: string | undefined
+  readonly tls: { cert: string | Buffer; key: string | Buffer } | undefined
+  readonly trustedProxies: net.BlockList | undefined
+  readonly routeList: boolean
+  readonly resolveHost: ResolveHost
   readonly host: string
   readonly port: number
   readonly web: string | undefined
@@ -96,13 +134,58 @@ function integerOption(
 export function resolveRelayOptions(
   options: RelayOptions,
 ): ResolvedRelayOptions {
+  const toHostPort = (value: string | HostPort, what: string): HostPort => {
+    try {
+      return typeof value === 'string'
+        ? parseHostPort(value, 'target')
+        : parseHostPort(`[${value.host}]:${value.port}`, 'target')
+    } catch (err) {
+      throw new RelayError(
+        'RELAY_INVALID_OPTION',
+        `${what}: ${(err as Error).message}`,
+        { cause: err },
+      )
+    }
+  }
   const target =
-    typeof options.target === 'string'
-      ? parseHostPort(options.target, 'target')
-      : parseHostPort(
-          `[${options.target.host}]:${options.target.port}`,
-          'target',
-        )
+    options.target === undefined
+      ? undefined
+      : toHostPort(options.target, 'Invalid target')
+  const routes = new Map<string, HostPort>()
+  for (const [name, value] of Object.entries(options.routes ?? {})) {
+    if (!isValidRouteName(name)) {
+      throw new RelayError(
+        'RELAY_INVALID_OPTION',
+        `Invalid route name "${name}": use letters, digits, ".", "_" or "-" (at most 63), e.g. --route echo=127.0.0.1:5000.`,
+      )
+    }
+    routes.set(name, toHostPort(value, `Invalid route "${name}"`))
+  }
+  const allowRules = (options.allow ?? []).map(parseAllowRule)
+  if (!target && routes.size === 0 && allowRules.length === 0) {
+    throw new RelayError(
+      'RELAY_INVALID_OPTION',
+      'Nothing to relay to: give a target (host:port), a --route NAME=HOST:PORT, or an --allow rule.',
+    )
+  }
+  if (options.token !== undefined && !isValidToken(options.token)) {
+    throw new RelayError(
+      'RELAY_INVALID_OPTION',
+      'Invalid token: use 16 to 256 of A-Z a-z 0-9 . _ ~ + - (e.g. openssl rand -hex 32).',
+    )
+  }
+  if (options.tls) {
+    try {
+      tls.createSecureContext({ cert: options.tls.cert, key: options.tls.key })
+    } catch (err) {
+      throw new RelayError(
+        'RELAY_TLS_INVALID',
+        `The TLS certificate and key cannot be used together (${(err as Error).message}). ` +
+          'Check that --cert and --key are PEM files of one key pair.',
+        { cause: err },
+      )
+    }
+  }
   const port = options.port ?? 0
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RelayError(
@@ -112,6 +195,14 @@ export function resolveRelayOptions(
   }
   return {
     target,
+    routes,
+    allowRules,
+    allowOrigins: options.allowOrigins ?? [],
+    token: options.token,
+    tls: options.tls,
+    trustedProxies: parseTrustedProxies(options.trustProxy ?? []),
+    routeList: options.routeList ?? true,
+    resolveHost: options.resolveHost ?? resolveWithDns,
     host: options.host ?? '127.0.0.1',
     port,
     web: options.web,

@@ -210,7 +210,7 @@ describe('relay: HTTP side', () => {
     })
     expect(response).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/)
     expect(response).toContain(
-      'Unsupported WebSocket subprotocol(s) chat, mqtt. Offer "binary" or none.',
+      'Unsupported WebSocket subprotocol(s) chat, mqtt. Offer "wsrelay.v1", "binary" or none.',
     )
   })
 

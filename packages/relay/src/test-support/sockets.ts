@@ -148,3 +148,62 @@ export async function rawUpgrade(
   socket.destroy()
   return Buffer.concat(chunks).toString()
 }
+
+/**
+ * Records every frame of a WebSocket from the moment it is created, so no
+ * frame is missed between two awaits: binary bytes in order, text frames as a
+ * queue of control messages.
+ */
+export class Inbox {
+  private bytes = Buffer.alloc(0)
+  private readonly texts: string[] = []
+  private wake: () => void = () => undefined
+  private closedWith: Closed | undefined
+
+  constructor(ws: WebSocket) {
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) this.bytes = Buffer.concat([this.bytes, data])
+      else this.texts.push(data.toString())
+      this.wake()
+    })
+    ws.on('close', (code: number, reason: Buffer) => {
+      this.closedWith = { code, reason: reason.toString() }
+      this.wake()
+    })
+  }
+
+  private async until<T>(take: () => T | undefined, what: string): Promise<T> {
+    for (;;) {
+      const value = take()
+      if (value !== undefined) return value
+      if (this.closedWith)
+        throw new Error(
+          `closed ${this.closedWith.code} "${this.closedWith.reason}" while waiting for ${what}`,
+        )
+      await new Promise<void>((resolve) => (this.wake = resolve))
+    }
+  }
+
+  /** The next `length` binary bytes. */
+  readBytes(length: number): Promise<Buffer> {
+    return this.until(() => {
+      if (this.bytes.length < length) return undefined
+      const out = this.bytes.subarray(0, length)
+      this.bytes = this.bytes.subarray(length)
+      return out
+    }, `${length} bytes`)
+  }
+
+  /** The next text frame, parsed as JSON. */
+  nextText(): Promise<unknown> {
+    return this.until(() => {
+      const text = this.texts.shift()
+      return text === undefined ? undefined : (JSON.parse(text) as unknown)
+    }, 'a text frame')
+  }
+
+  /** The close, once it came. */
+  closed(): Promise<Closed> {
+    return this.until(() => this.closedWith, 'close')
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * The `wsrelay.v1` subprotocol: binary frames carry data, text frames carry
+ * one JSON control message each.
+ *
+ * Client -> relay: `open` (first, exactly once), `ping`, `end`.
+ * Relay -> client: `connected` (answer to `open`), `pong`, `end`.
+ */
+export const SUBPROTOCOL_V1 = 'wsrelay.v1'
+
+/** Longest control message accepted, in UTF-8 bytes; a host name is at most 253. */
+export const MAX_CONTROL_MESSAGE_BYTES = 1024
+
+/**
+ * Open the TCP connection. With no fields the target is the one the URL path
+ * names (a route, or the relay's fixed target); `route` picks a named route;
+ * `host` and `port` ask for a target the relay's allow rules must permit.
+ */
+export type OpenMessage =
+  | { readonly type: 'open' }
+  | { readonly type: 'open'; readonly route: string }
+  | { readonly type: 'open'; readonly host: string; readonly port: number }
+
+/** Round-trip probe; the relay answers `pong` with the same id and ts. */
+export interface PingMessage {
+  readonly type: 'ping'
+  readonly id: number
+  /** Sender's clock in ms, returned untouched so it can compute the round trip. */
+  readonly ts: number
+}
+
+/** "No more data from my side": maps to a TCP FIN in either direction. */
+export interface EndMessage {
+  readonly type: 'end'
+}
+
+/** The relay's answer to `open`: the TCP connection is up. */
+export interface ConnectedMessage {
+  readonly type: 'connected'
+  /** The host as asked for, or the route's host. */
+  readonly host: string
+  readonly port: number
+  /** The IP address the relay connected to (checked against the allow rules). */
+  readonly address: string
+  /** The route's name, when the target is a route. */
+  readonly route?: string
+}
+
+/** Answer to `ping`. */
+export interface PongMessage {
+  readonly type: 'pong'
+  readonly id: number
+  readonly ts: number
+}
+
+/** What a client may send. */
+export type ClientControlMessage = OpenMessage | PingMessage | EndMessage
+/** What the relay may send. */
+export type RelayControlMessage = ConnectedMessage | PongMessage | EndMessage
+
+/** A parsed message, or a one-line reason it was refused (fits a close frame). */
+export type ParseResult<T> =
+  | { readonly ok: true; readonly message: T }
+  | { readonly ok: false; readonly error: string }
+
+const ROUTE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
+/** Host names (RFC 1123 labels), IPv4, or IPv6 without brackets. */
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|[0-9A-Fa-f:.]+)$/
+
+/** True for a route name the relay accepts in `--route NAME=...` and `open`. */
+export function isValidRouteName(name: string): boolean {
+  return ROUTE_NAME.test(name)
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+const isPort = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535
+const isSafeNumber = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isFinite(v)
+
+const fail = (error: string): { ok: false; error: string } => ({
+  ok: false,
+  error,
+})
+
+function checkKeys(
+  record: Record<string, unknown>,
+  allowed: readonly string[],
+  type: string,
+): string | undefined {
+  const extra = Object.keys(record).filter((k) => !allowed.includes(k))
+  return extra.length > 0
+    ? `Unknown field "${extra[0] ?? ''}" in ${type}.`
+    : undefined
+}
+
+function parseJson(text: string): ParseResult<Record<string, unknown>> {
+  // Byte length without TextEncoder: protocol stays free of platform APIs.
+  let bytes = 0
+  for (const ch of text) {
+    const cp = ch.codePointAt(0) ?? 0
+    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4
+  }
+  if (bytes > MAX_CONTROL_MESSAGE_BYTES) {
+    return fail(
+      `Control message too long (${bytes} bytes, limit ${MAX_CONTROL_MESSAGE_BYTES}).`,
+    )
+  }
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    // The parser's own message may quote the input; ours names the problem only.
+    return fail('Control message is not valid JSON.')
+  }
+  if (!isRecord(value)) return fail('Control message must be a JSON object.')
+  if (typeof value.type !== 'string')
+    return fail('Control message needs a string "type".')
+  return { ok: true, message: value }
+}
+
+function parsePingLike<T extends 'ping' | 'pong'>(
+  m: Record<string, unknown>,
+  type: T,
+): ParseResult<{ type: T; id: number; ts: number }> {
+  const extra = checkKeys(m, ['type', 'id', 'ts'], type)
+  if (extra) return fail(extra)
+  if (!isSafeNumber(m.id) || !Number.isInteger(m.id) || m.id < 0)
+    return fail(`${type} needs a whole-number "id".`)
+  if (!isSafeNumber(m.ts)) return fail(`${type} needs a numeric "ts".`)
+  return { ok: true, message: { type, id: m.id, ts: m.ts } }
+}
+
+/**
+ * Validates a text frame from a client. Never throws; the error is a short
+ * sentence for the close reason.
+ */
+export function parseClientMessage(
+  text: string,
+): ParseResult<ClientControlMessage> {
+  const parsed = parseJson(text)
+  if (!parsed.ok) return parsed
+  const m = parsed.message
+  switch (m.type) {
+    case 'open': {
+      const extra = checkKeys(m, ['type', 'host', 'port', 'route'], 'open')
+      if (extra) return fail(extra)
+      if (m.route !== undefined) {
+        if (m.host !== undefined || m.port !== undefined)
+          return fail('open takes a route or a host and port, not both.')
+        if (typeof m.route !== 'string' || !isValidRouteName(m.route))
+          return fail('open "route" must be a route name.')
+        return { ok: true, message: { type: 'open', route: m.route } }
+      }
+      if (m.host === undefined && m.port === undefined)
+        return { ok: true, message: { type: 'open' } }
+      if (
+        typeof m.host !== 'string' ||
+        m.host.length === 0 ||
+        m.host.length > 253 ||
+        !HOST.test(m.host)
+      ) {
+        return fail('open "host" must be a host name or IP address.')
+      }
+      if (!isPort(m.port))
+        return fail('open "port" must be a whole number from 1 to 65535.')
+      return { ok: true, message: { type: 'open', host: m.host, port: m.port } }
+    }
+    case 'ping':
+      return parsePingLike(m, 'ping')
+    case 'end': {
+      const extra = checkKeys(m, ['type'], 'end')
+      return extra ? fail(extra) : { ok: true, message: { type: 'end' } }
+    }
+    default:
+      return fail(
+        `Unknown control message type "${String(m.type).slice(0, 32)}".`,
+      )
+  }
+}
+
+/** Validates a text frame from the relay (used by the client). */
+export function parseRelayMessage(
+  text: string,
+): ParseResult<RelayControlMessage> {
+  const parsed = parseJson(text)
+  if (!parsed.ok) return parsed
+  const m = parsed.message
+  switch (m.type) {
+    case 'connected':
+      if (
+        typeof m.host !== 'string' ||
+        typeof m.address !== 'string' ||
+        !isPort(m.port)
+      ) {
+        return fail('connected needs host, port and address.')
+      }
+      return {
+        ok: true,
+        message: {
+          type: 'connected',
+          host: m.host,
+          port: m.port,
+          address: m.address,
+          ...(typeof m.route === 'string' ? { route: m.route } : {}),
+        },
+      }
+    case 'pong':
+      return parsePingLike(m, 'pong')
+    case 'end':
+      return { ok: true, message: { type: 'end' } }
+    default:
+      return fail(
+        `Unknown control message type "${String(m.type).slice(0, 32)}".`,
+      )
+  }
+}
+
+/** Serializes a control message for a text frame. */
+export function encodeControlMessage(
+  message: ClientControlMessage | RelayControlMessage,
+): string {
+  return JSON.stringify(message)
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest'
+import { parseAllowRule, pickAllowedAddress } from './allow-rules.js'
+
+const v4 = (address: string) => [{ address, family: 4 }]
+const v6 = (address: string) => [{ address, family: 6 }]
+const allows = (
+  rules: string[],
+  host: string,
+  port: number,
+  addresses: { address: string; family: number }[],
+) =>
+  pickAllowedAddress(rules.map(parseAllowRule), host, port, addresses)?.address
+
+describe('allow rules', () => {
+  it.each([
+    // rules, host asked for, port, resolved addresses, expected address (undefined = refused)
+    [['*:443'], 'example.com', 443, v4('93.184.216.34'), '93.184.216.34'],
+    [['*:443'], 'example.com', 80, v4('93.184.216.34'), undefined],
+    [
+      ['example.com:7000-7010'],
+      'Example.COM.',
+      7005,
+      v4('93.184.216.34'),
+      '93.184.216.34',
+    ],
+    [
+      ['example.com:7000-7010'],
+      'other.com',
+      7005,
+      v4('93.184.216.34'),
+      undefined,
+    ],
+    [['203.0.113.0/24:*'], 'x', 9, v4('203.0.113.9'), '203.0.113.9'],
+    // Special ranges stay shut unless a rule names them by address or CIDR.
+    [['*:5000'], 'localhost', 5000, v4('127.0.0.1'), undefined],
+    [['localhost:5000'], 'localhost', 5000, v4('127.0.0.1'), undefined],
+    [['0.0.0.0/0:5000'], 'x', 5000, v4('127.0.0.1'), undefined],
+    [['0.0.0.0/0:80'], 'metadata', 80, v4('169.254.169.254'), undefined],
+    [['0.0.0.0/0:80'], 'x', 80, v4('10.1.2.3'), undefined],
+    [['0.0.0.0/0:80'], 'x', 80, v4('100.100.100.200'), undefined],
+    [['0.0.0.0/0:80'], 'x', 80, v4('0.0.0.0'), undefined],
+    [['0.0.0.0/0:80'], 'x', 80, v4('224.0.0.1'), undefined],
+    [['127.0.0.1/32:5000'], 'localhost', 5000, v4('127.0.0.1'), '127.0.0.1'],
+    [['127.0.0.1:5000'], 'localhost', 5000, v4('127.0.0.1'), '127.0.0.1'],
+    [['10.0.0.0/8:5432'], 'db', 5432, v4('10.1.2.3'), '10.1.2.3'],
+    [['10.0.0.0/7:5432'], 'db', 5432, v4('10.1.2.3'), undefined],
+    // IPv6 and the IPv4-mapped forms of special addresses.
+    [['*:80'], 'x', 80, v6('::1'), undefined],
+    [['*:80'], 'x', 80, v6('::ffff:127.0.0.1'), undefined],
+    [['0.0.0.0/0:80'], 'x', 80, v6('::ffff:7f00:1'), undefined],
+    [['127.0.0.1/32:80'], 'x', 80, v6('::ffff:7f00:1'), undefined],
+    [['*:80'], 'x', 80, v6('fd00:ec2::254'), undefined],
+    [['*:80'], 'x', 80, v6('fe80::1'), undefined],
+    [['[::1]/128:80'], 'x', 80, v6('::1'), '::1'],
+    [['[2001:db8::]/32:80'], 'x', 80, v6('2001:db8::5'), '2001:db8::5'],
+  ])('%j for %s:%i at %j -> %s', (rules, host, port, addresses, expected) => {
+    expect(allows(rules, host, port, addresses)).toBe(expected)
+  })
+
+  it('picks the first allowed address, skipping refused ones', () => {
+    expect(
+      allows(['*:80'], 'x', 80, [...v4('127.0.0.1'), ...v4('198.51.100.7')]),
+    ).toBe('198.51.100.7')
+  })
+
+  it.each([
+    ['example.com', 'no port.'],
+    ['::1:80', 'IPv6 must be in brackets.'],
+    ['example.com:0', 'bad port "0".'],
+    ['example.com:90-80', 'bad port "90-80".'],
+    ['10.0.0.0/33:80', 'bad prefix "/33".'],
+    ['example.com/8:80', 'a prefix needs an IP address, not "example.com".'],
+    ['exa mple:80', 'bad host "exa mple".'],
+  ])('rejects %s: %s', (text, why) => {
+    expect(() => parseAllowRule(text)).toThrow(
+      `Invalid --allow "${text}": ${why}`,
+    )
+  })
+})

@@ -1,0 +1,282 @@
+import { execFileSync } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CloseCode, tokenSubprotocol } from '@wsrelay/protocol'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { loadCliFiles } from './cli-args.js'
+import type { RelayOptions } from './options.js'
+import { createRelay } from './relay.js'
+import {
+  openWebSocket,
+  readBytes,
+  startEchoServer,
+  startTcpServer,
+} from './test-support/sockets.js'
+import { captureLogs } from './test-support/streams.js'
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+async function echoRelay(options: Omit<RelayOptions, 'target'> = {}) {
+  const echo = await startEchoServer()
+  cleanups.push(() => echo.close())
+  const relay = createRelay({ target: `127.0.0.1:${echo.port}`, ...options })
+  const address = await relay.listen()
+  cleanups.push(() => relay.close())
+  return { echo, relay, ...address }
+}
+
+/** The HTTP status of a refused upgrade, or 101 when it was accepted. */
+async function upgradeStatus(
+  url: string,
+  protocols?: string[],
+  options?: ConstructorParameters<typeof WebSocket>[2],
+) {
+  const ws = new WebSocket(url, protocols, options)
+  ws.on('error', () => undefined)
+  const status = await Promise.race([
+    once(ws, 'open').then(() => 101),
+    once(ws, 'unexpected-response').then(
+      ([, res]) => (res as { statusCode: number }).statusCode,
+    ),
+  ])
+  ws.terminate()
+  return status
+}
+
+describe('origin policy', () => {
+  it("accepts the relay's own origin and clients that send none", async () => {
+    const { url, port } = await echoRelay()
+    expect(
+      await upgradeStatus(url, undefined, {
+        origin: `http://127.0.0.1:${port}`,
+      }),
+    ).toBe(101)
+    expect(await upgradeStatus(url)).toBe(101)
+  })
+
+  it('refuses another origin with 403 and logs the flag that would allow it', async () => {
+    const { logger, lines } = captureLogs()
+    const { url } = await echoRelay({ logger })
+    expect(
+      await upgradeStatus(url, undefined, { origin: 'https://evil.example' }),
+    ).toBe(403)
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        origin: 'https://evil.example',
+        msg: "Refused WebSocket from origin https://evil.example: not this relay's own origin. Allow it with --allow-origin https://evil.example",
+      }),
+    )
+  })
+
+  it('accepts origins named with --allow-origin, or all with *', async () => {
+    const listed = await echoRelay({ allowOrigins: ['https://app.example'] })
+    expect(
+      await upgradeStatus(listed.url, undefined, {
+        origin: 'https://app.example',
+      }),
+    ).toBe(101)
+    expect(
+      await upgradeStatus(listed.url, undefined, {
+        origin: 'https://other.example',
+      }),
+    ).toBe(403)
+    const all = await echoRelay({ allowOrigins: ['*'] })
+    expect(
+      await upgradeStatus(all.url, undefined, {
+        origin: 'https://other.example',
+      }),
+    ).toBe(101)
+  })
+})
+
+describe('token auth', () => {
+  const TOKEN = 'f3a9c1d2e4b5a6978812aabbccddeeff'
+
+  it('accepts the right token offered as a subprotocol, and never selects or logs it', async () => {
+    const { logger, lines } = captureLogs()
+    const { url } = await echoRelay({ token: TOKEN, logger })
+    const ws = await openWebSocket(url, ['binary', tokenSubprotocol(TOKEN)])
+    expect(ws.protocol).toBe('binary')
+    ws.send('authorized')
+    expect((await readBytes(ws, 10)).toString()).toBe('authorized')
+    ws.close()
+    expect(JSON.stringify(lines)).not.toContain(TOKEN)
+  })
+
+  it('refuses a wrong or missing token with 401 before any TCP connection is made', async () => {
+    const { logger, lines } = captureLogs()
+    const target = await startTcpServer()
+    cleanups.push(() => target.close())
+    const relay = createRelay({
+      target: `127.0.0.1:${target.port}`,
+      token: TOKEN,
+      logger,
+    })
+    const { url } = await relay.listen()
+    cleanups.push(() => relay.close())
+
+    expect(
+      await upgradeStatus(url, ['binary', tokenSubprotocol(`${TOKEN}x`)]),
+    ).toBe(401)
+    expect(await upgradeStatus(url, ['binary'])).toBe(401)
+    expect(await upgradeStatus(url)).toBe(401)
+    expect(target.sockets).toHaveLength(0)
+    expect(lines.map((l) => l.msg)).toEqual(
+      expect.arrayContaining([
+        'Refused WebSocket: wrong token.',
+        'Refused WebSocket: no token offered.',
+      ]),
+    )
+    expect(JSON.stringify(lines)).not.toContain(TOKEN)
+  })
+
+  it('reads the token from --token-file or WSRELAY_TOKEN, not both', () => {
+    const read = (path: string) => (path === 'token.txt' ? `${TOKEN}\n` : '')
+    expect(loadCliFiles({ tokenFile: 'token.txt' }, {}, read).token).toBe(TOKEN)
+    expect(loadCliFiles({}, { WSRELAY_TOKEN: TOKEN }, read).token).toBe(TOKEN)
+    expect(() =>
+      loadCliFiles({ tokenFile: 'token.txt' }, { WSRELAY_TOKEN: TOKEN }, read),
+    ).toThrow('Give the token once: --token-file or WSRELAY_TOKEN, not both.')
+    expect(() =>
+      createRelay({ target: '127.0.0.1:1', token: 'short' }),
+    ).toThrow(
+      'Invalid token: use 16 to 256 of A-Z a-z 0-9 . _ ~ + - (e.g. openssl rand -hex 32).',
+    )
+  })
+})
+
+describe('TLS', () => {
+  let dir = ''
+  const pem = (name: string) => readFileSync(join(dir, name), 'utf8')
+
+  beforeAll(() => {
+    // A throwaway self-signed certificate for 127.0.0.1, made for this test run.
+    dir = mkdtempSync(join(tmpdir(), 'wsrelay-tls-'))
+    for (const name of ['a', 'b']) {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-keyout',
+          join(dir, `${name}.key`),
+          '-out',
+          join(dir, `${name}.crt`),
+        ],
+        { stdio: 'ignore' },
+      )
+    }
+  })
+
+  it('serves wss:// and https:// on the same port', async () => {
+    const { url, port } = await echoRelay({
+      tls: { cert: pem('a.crt'), key: pem('a.key') },
+    })
+    expect(url).toBe(`wss://127.0.0.1:${port}/`)
+    const ws = await openWebSocket(url, undefined, { ca: pem('a.crt') })
+    ws.send('over tls')
+    expect((await readBytes(ws, 8)).toString()).toBe('over tls')
+    ws.close()
+    // https on the same port: check the health endpoint with the same CA.
+    const https = await import('node:https')
+    const status = await new Promise<number | undefined>((resolve, reject) =>
+      https
+        .get(
+          `https://127.0.0.1:${port}/healthz`,
+          { ca: pem('a.crt') },
+          (res) => {
+            res.resume()
+            resolve(res.statusCode)
+          },
+        )
+        .on('error', reject),
+    )
+    expect(status).toBe(200)
+  })
+
+  it('says clearly when the certificate and key do not match, or a file cannot be read', () => {
+    expect(() =>
+      createRelay({
+        target: '127.0.0.1:1',
+        tls: { cert: pem('a.crt'), key: pem('b.key') },
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'RELAY_TLS_INVALID',
+        message: expect.stringMatching(
+          /^The TLS certificate and key cannot be used together \(.+\)\. Check that --cert and --key are PEM files of one key pair\.$/,
+        ) as string,
+      }),
+    )
+    const missing = join(dir, 'missing.pem')
+    expect(() =>
+      loadCliFiles({ cert: missing, key: missing }, {}, (p) =>
+        readFileSync(p, 'utf8'),
+      ),
+    ).toThrow(
+      `Cannot read --cert ${missing} (ENOENT). Check the path and that the relay's user may read it.`,
+    )
+  })
+})
+
+describe('trusted proxies', () => {
+  const openedFrom = (lines: Record<string, unknown>[]) =>
+    lines.filter((l) => l.msg === 'connection open').map((l) => l.client)
+
+  it('takes the client IP from X-Forwarded-For only when the peer is a trusted proxy', async () => {
+    const { logger, lines } = captureLogs()
+    const { url } = await echoRelay({ trustProxy: ['127.0.0.1/32'], logger })
+    const headers = { 'X-Forwarded-For': '198.51.100.1, 203.0.113.7' }
+
+    const viaProxy = await openWebSocket(url, undefined, { headers })
+    const direct = await openWebSocket(url, undefined, {
+      headers,
+      localAddress: '127.0.0.2',
+    })
+    expect(openedFrom(lines)).toEqual(['203.0.113.7', '127.0.0.2'])
+    viaProxy.close()
+    direct.close()
+  })
+
+  it('applies per-IP limits to the forwarded client address', async () => {
+    const { url } = await echoRelay({
+      trustProxy: ['127.0.0.1'],
+      maxConnectionsPerIp: 1,
+    })
+    const a = await openWebSocket(url, undefined, {
+      headers: { 'X-Forwarded-For': '203.0.113.1' },
+    })
+    const b = await openWebSocket(url, undefined, {
+      headers: { 'X-Forwarded-For': '203.0.113.2' },
+    })
+    const again = new WebSocket(url, {
+      headers: { 'X-Forwarded-For': '203.0.113.1' },
+    })
+    const [code, reason] = (await once(again, 'close')) as [number, Buffer]
+    expect({ code, reason: reason.toString() }).toEqual({
+      code: CloseCode.RELAY_OVERLOADED,
+      reason:
+        'Too many connections from 203.0.113.1 (limit 1). Try again later.',
+    })
+    a.close()
+    b.close()
+  })
+})

@@ -1,0 +1,133 @@
+import { CloseCode, fitCloseReason, type OpenMessage } from '@wsrelay/protocol'
+import { pickAllowedAddress } from './allow-rules.js'
+import type { ResolvedRelayOptions } from './options.js'
+import { formatHostPort } from './target-address.js'
+import { classifyTargetError } from './target-failure.js'
+
+/** Where one connection goes. */
+export interface ChosenTarget {
+  readonly host: string
+  readonly port: number
+  /** What to connect to: the checked IP for client-chosen targets (no second DNS lookup). */
+  readonly connectTo: string
+  readonly route?: string
+  readonly isClientChosen: boolean
+}
+
+/** A target, or the close that says why there is none. */
+export type TargetChoice =
+  | { readonly ok: true; readonly target: ChosenTarget }
+  | { readonly ok: false; readonly code: number; readonly reason: string }
+
+type Config = Pick<
+  ResolvedRelayOptions,
+  'target' | 'routes' | 'allowRules' | 'resolveHost'
+>
+
+const refuse = (code: number, reason: string): TargetChoice => ({
+  ok: false,
+  code,
+  reason: fitCloseReason(reason),
+})
+
+function route(config: Config, name: string): TargetChoice | undefined {
+  const found = config.routes.get(name)
+  return found
+    ? {
+        ok: true,
+        target: {
+          ...found,
+          connectTo: found.host,
+          route: name,
+          isClientChosen: false,
+        },
+      }
+    : undefined
+}
+
+/** The first path segment, e.g. `echo` for `/echo?x=1`. */
+export function routeNameOf(path: string | undefined): string {
+  return decodeURIComponent((path ?? '/').split('?')[0]?.split('/')[1] ?? '')
+}
+
+/** Raw clients (and `open` with no fields): a route named by the path, else the fixed target. */
+export function targetForPath(
+  config: Config,
+  path: string | undefined,
+): TargetChoice {
+  const name = routeNameOf(path)
+  const byRoute = name ? route(config, name) : undefined
+  if (byRoute) return byRoute
+  if (config.target) {
+    return {
+      ok: true,
+      target: {
+        ...config.target,
+        connectTo: config.target.host,
+        isClientChosen: false,
+      },
+    }
+  }
+  return refuse(
+    CloseCode.TARGET_NOT_ALLOWED,
+    name
+      ? `No route named "${name}" on this relay.`
+      : 'No target for this path: name a route, e.g. ws://relay/NAME.',
+  )
+}
+
+/**
+ * A `wsrelay.v1` open. Client-chosen targets are resolved once; every address
+ * is checked against the allow rules, and the connection goes to the address
+ * that passed, so a second DNS answer cannot redirect it.
+ */
+export async function targetForOpen(
+  config: Config,
+  open: OpenMessage,
+  path: string | undefined,
+): Promise<TargetChoice> {
+  if ('route' in open) {
+    return (
+      route(config, open.route) ??
+      refuse(
+        CloseCode.TARGET_NOT_ALLOWED,
+        `No route named "${open.route}" on this relay.`,
+      )
+    )
+  }
+  if (!('host' in open)) return targetForPath(config, path)
+  const where = formatHostPort(open)
+  if (config.allowRules.length === 0) {
+    return refuse(
+      CloseCode.TARGET_NOT_ALLOWED,
+      'This relay does not allow client-chosen targets.',
+    )
+  }
+  let addresses
+  try {
+    addresses = await config.resolveHost(open.host)
+  } catch (err) {
+    const failure = classifyTargetError(err, open, 'connect')
+    return refuse(failure.closeCode, failure.closeReason)
+  }
+  const picked = pickAllowedAddress(
+    config.allowRules,
+    open.host,
+    open.port,
+    addresses,
+  )
+  if (!picked)
+    return refuse(
+      CloseCode.TARGET_NOT_ALLOWED,
+      `Target ${where} is not allowed by this relay.`,
+    )
+  return {
+    ok: true,
+    target: {
+      host: open.host,
+      port: open.port,
+      connectTo: picked.address,
+      isClientChosen: true,
+    },
+  }
+}
