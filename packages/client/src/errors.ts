@@ -4,6 +4,10 @@ export type ClientErrorCode =
   | 'CLIENT_NO_WEBSOCKET'
   | 'CLIENT_NOT_OPEN'
   | 'CLIENT_CONNECTION_ERROR'
+  | 'CLIENT_NOT_V1'
+  | 'CLIENT_ALREADY_OPENED'
+  | 'CLIENT_OPEN_FAILED'
+  | 'CLIENT_PROTOCOL_ERROR'
 
 /** Every error the client creates; `code` tells them apart. */
 export class ClientError extends Error {

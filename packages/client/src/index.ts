@@ -6,10 +6,11 @@ export type {
   RelayClientState,
   RelayCloseEvent,
   RelayMessageEvent,
+  OpenTarget,
   WebSocketConstructorLike,
   WebSocketLike,
 } from './relay-client.js'
 export { ClientError } from './errors.js'
 export type { ClientErrorCode } from './errors.js'
 export { describeClose } from '@wsrelay/protocol'
-export type { CloseDescription } from '@wsrelay/protocol'
+export type { CloseDescription, ConnectedMessage } from '@wsrelay/protocol'

@@ -131,4 +131,104 @@ describe('connectRelay', () => {
       }),
     )
   })
+
+  describe('wsrelay.v1', () => {
+    const connectV1 = (token?: string) => {
+      const client = connectRelay('ws://relay.test/relay', {
+        WebSocket: FakeWebSocket,
+        protocol: 'v1',
+        token,
+      })
+      const socket = FakeWebSocket.last
+      if (!socket) throw new Error('no socket created')
+      socket.fire('open')
+      return { client, socket }
+    }
+
+    it('offers wsrelay.v1, and the token as its own subprotocol entry', () => {
+      const { socket } = connectV1('0123456789abcdef0123')
+      expect(socket.protocols).toEqual([
+        'wsrelay.v1',
+        'wsrelay.token.0123456789abcdef0123',
+      ])
+      expect(socket.url).toBe('ws://relay.test/relay')
+    })
+
+    it('open() sends the open message and resolves with connected', async () => {
+      const { client, socket } = connectV1()
+      const connected = client.open({ host: 'game.example', port: 7000 })
+      expect(socket.sent).toEqual([
+        '{"type":"open","host":"game.example","port":7000}',
+      ])
+      socket.fire('message', {
+        data: '{"type":"connected","host":"game.example","port":7000,"address":"203.0.113.9"}',
+      })
+      await expect(connected).resolves.toEqual({
+        type: 'connected',
+        host: 'game.example',
+        port: 7000,
+        address: '203.0.113.9',
+      })
+      expect(() => client.open()).toThrow(
+        expect.objectContaining({ code: 'CLIENT_ALREADY_OPENED' }),
+      )
+    })
+
+    it('open() rejects with the close message when the relay refuses', async () => {
+      const { client, socket } = connectV1()
+      const connected = client.open({ route: 'nope' })
+      socket.fire('close', {
+        code: 4102,
+        reason: 'No route named "nope" on this relay.',
+        wasClean: true,
+      })
+      await expect(connected).rejects.toMatchObject({
+        code: 'CLIENT_OPEN_FAILED',
+        message:
+          'Closed 4102 TARGET_NOT_ALLOWED: No route named "nope" on this relay. Ask the relay operator to allow it (--allow or --route).',
+      })
+    })
+
+    it('ping() resolves with the round trip; a close rejects pending pings', async () => {
+      const { client, socket } = connectV1()
+      const rtt = client.ping()
+      const sent = JSON.parse(String(socket.sent[0])) as {
+        type: string
+        id: number
+        ts: number
+      }
+      expect(sent).toMatchObject({ type: 'ping', id: 1 })
+      socket.fire('message', {
+        data: JSON.stringify({ type: 'pong', id: sent.id, ts: sent.ts }),
+      })
+      expect(await rtt).toBeGreaterThanOrEqual(0)
+
+      const lost = client.ping()
+      socket.fire('close', { code: 1006, reason: '', wasClean: false })
+      await expect(lost).rejects.toMatchObject({ code: 'CLIENT_NOT_OPEN' })
+    })
+
+    it("end() sends end; the relay's end is an event; control frames never reach message", () => {
+      const { client, socket } = connectV1()
+      const events: string[] = []
+      client.on('end', () => events.push('end'))
+      client.on('message', () => events.push('message'))
+      client.end()
+      socket.fire('message', { data: '{"type":"end"}' })
+      expect(socket.sent).toEqual(['{"type":"end"}'])
+      expect(events).toEqual(['end'])
+    })
+
+    it('refuses v1 calls on a binary connection', () => {
+      const { client, socket } = connect()
+      socket.fire('open')
+      expect(() => client.ping()).toThrow(
+        expect.objectContaining({
+          code: 'CLIENT_NOT_V1',
+          message:
+            "ping() needs the wsrelay.v1 subprotocol: connectRelay(url, { protocol: 'v1' }).",
+        }),
+      )
+    })
+  })
 })

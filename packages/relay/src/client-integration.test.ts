@@ -54,4 +54,73 @@ describe('@wsrelay/client against the real relay', () => {
         'Is the TCP server running and listening on that host and port?',
     )
   })
+
+  it('speaks wsrelay.v1 with a token: route, ping, data, then a client-chosen target', async () => {
+    const TOKEN = 'abcdef0123456789abcdef'
+    const echo = await startTcpServer((socket) => socket.pipe(socket))
+    cleanups.push(() => echo.close())
+    const relay = createRelay({
+      routes: { echo: `127.0.0.1:${echo.port}` },
+      allow: [`127.0.0.1/32:${echo.port}`],
+      token: TOKEN,
+    })
+    const { url } = await relay.listen()
+    cleanups.push(() => relay.close())
+
+    const routed = connectRelay(url, {
+      WebSocket,
+      protocol: 'v1',
+      token: TOKEN,
+    })
+    await new Promise((resolve) => routed.on('open', resolve))
+    expect(await routed.open({ route: 'echo' })).toMatchObject({
+      route: 'echo',
+      address: '127.0.0.1',
+    })
+    expect(await routed.ping()).toBeGreaterThanOrEqual(0)
+    const echoed = new Promise<string>((resolve) =>
+      routed.on('message', ({ text }) => resolve(text)),
+    )
+    routed.send('via route')
+    expect(await echoed).toBe('via route')
+    routed.close()
+
+    const chosen = connectRelay(url, {
+      WebSocket,
+      protocol: 'v1',
+      token: TOKEN,
+    })
+    await new Promise((resolve) => chosen.on('open', resolve))
+    expect(await chosen.open({ host: 'localhost', port: echo.port })).toEqual({
+      type: 'connected',
+      host: 'localhost',
+      port: echo.port,
+      address: '127.0.0.1',
+    })
+    // Half-close: our end reaches the echo server as FIN; it ends too; both ends meet.
+    const ended = new Promise((resolve) => chosen.on('end', resolve))
+    const closed = new Promise<RelayCloseEvent>((resolve) =>
+      chosen.on('close', resolve),
+    )
+    chosen.end()
+    await ended
+    expect((await closed).message).toBe(
+      'Closed 1000 NORMAL_CLOSURE: Both sides ended. Nothing to fix. Connect again to start a new session.',
+    )
+  })
+
+  it("rejects open() with the relay's reason when a target is not allowed", async () => {
+    const relay = createRelay({ allow: ['*:443'] })
+    const { url } = await relay.listen()
+    cleanups.push(() => relay.close())
+    const client = connectRelay(url, { WebSocket, protocol: 'v1' })
+    await new Promise((resolve) => client.on('open', resolve))
+    await expect(
+      client.open({ host: '127.0.0.1', port: 22 }),
+    ).rejects.toMatchObject({
+      code: 'CLIENT_OPEN_FAILED',
+      message:
+        'Closed 4102 TARGET_NOT_ALLOWED: Target 127.0.0.1:22 is not allowed by this relay. Ask the relay operator to allow it (--allow or --route).',
+    })
+  })
 })
