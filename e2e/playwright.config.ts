@@ -70,6 +70,13 @@ export default defineConfig({
       reuseExistingServer: false,
     },
     {
+      command:
+        `node ${relay} --web ${consoleDist} --route echo=127.0.0.1:${PORTS.echo} ` +
+        `--allow 127.0.0.1/32:${PORTS.echo} 127.0.0.1:${PORTS.routedRelay}`,
+      url: `http://127.0.0.1:${PORTS.routedRelay}/healthz`,
+      reuseExistingServer: false,
+    },
+    {
       command: `pnpm --dir ../apps/console exec vite --host 127.0.0.1 --port ${PORTS.viteDev} --strictPort`,
       url: `http://127.0.0.1:${PORTS.viteDev}/`,
       env: { WSRELAY_DEV_RELAY: `ws://127.0.0.1:${PORTS.relay}` },

@@ -13,6 +13,8 @@ export const PORTS = {
   relay: base + 80,
   /** relay serving the built console, relaying to the dead target */
   relayToDeadTarget: base + 81,
+  /** relay with no default target: a route to the echo server and an --allow rule for it */
+  routedRelay: base + 82,
   /** Vite dev server proxying /relay to `relay`, as `pnpm dev` does */
   viteDev: base + 173,
 } as const

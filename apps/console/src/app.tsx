@@ -1,7 +1,22 @@
-import { useEffect, useReducer, useRef, useState, type FormEvent } from 'react'
-import { toHex, parseHex } from './hex.js'
+import {
+  useCallback,
+  useEffect,
+  useReducer,
+  useRef,
+  useState,
+  type FormEvent,
+} from 'react'
+import { parseHex, toHex } from './hex.js'
 import { emptyLog, logReducer } from './log-model.js'
 import { LogView } from './log-view.js'
+import {
+  DEFAULT_OFFER,
+  fetchOffer,
+  firstChoice,
+  openTargetOf,
+  type RelayOffer,
+  type TargetChoice,
+} from './relay-targets.js'
 import { useRelay } from './use-relay.js'
 
 /** Same origin at /relay, so the page works behind `pnpm dev` and `wsrelay --web`. */
@@ -23,6 +38,10 @@ const STATUS_TEXT = {
 /** The console page. */
 export function App() {
   const [url, setUrl] = useState(defaultRelayUrl)
+  const [offer, setOffer] = useState<RelayOffer>(DEFAULT_OFFER)
+  const [choice, setChoice] = useState<TargetChoice>('default')
+  const [customHost, setCustomHost] = useState('')
+  const [customPort, setCustomPort] = useState('')
   const [draft, setDraft] = useState('')
   const [isHexView, setHexView] = useState(false)
   const [isHexInput, setHexInput] = useState(false)
@@ -34,23 +53,50 @@ export function App() {
   }, [isHexView])
 
   const relay = useRelay({
-    onOpen: (protocol) =>
+    onConnected: ({ host, port, address, route }) =>
       dispatch({
         type: 'system',
-        text: `Connected to ${url}${protocol ? ` (${protocol})` : ''}`,
+        text: `Connected to ${host}:${port}${route ? ` (route ${route})` : ''}${address !== host ? ` at ${address}` : ''}`,
       }),
     onBytes: (bytes, text) =>
       hexViewRef.current
         ? dispatch({ type: 'received', text: `${toHex(bytes)}\n` })
         : dispatch({ type: 'received', text }),
+    onTargetEnded: () =>
+      dispatch({
+        type: 'system',
+        text: 'The target ended its side (FIN); you may still send.',
+      }),
     onClose: (message) => dispatch({ type: 'system', text: message }),
     onError: (message) => dispatch({ type: 'error', text: message }),
   })
   const { connect } = relay
 
-  // Connect once on load to the default URL; later connects are the user's.
+  const connectTo = useCallback(
+    (relayUrl: string, picked: TargetChoice, host: string, port: string) => {
+      const target = openTargetOf(picked, host, port)
+      if (target instanceof Error) {
+        dispatch({ type: 'error', text: target.message })
+        return
+      }
+      connect(relayUrl, target)
+    },
+    [connect],
+  )
+
+  // On load: ask the relay what it offers, then connect to the first target.
   const initialUrl = useRef(url)
-  useEffect(() => connect(initialUrl.current), [connect])
+  useEffect(() => {
+    const abort = new AbortController()
+    void fetchOffer(initialUrl.current, abort.signal).then((found) => {
+      if (abort.signal.aborted) return
+      const first = firstChoice(found)
+      setOffer(found)
+      setChoice(first)
+      if (first !== 'custom') connectTo(initialUrl.current, first, '', '')
+    })
+    return () => abort.abort()
+  }, [connectTo])
 
   const isOpen = relay.state === 'open'
   const isBusy = relay.state === 'connecting' || relay.state === 'open'
@@ -76,6 +122,14 @@ export function App() {
     setDraft('')
   }
 
+  const onPing = () => {
+    void relay.ping()?.then(
+      (ms) =>
+        dispatch({ type: 'system', text: `Round trip to the relay: ${ms} ms` }),
+      (err: Error) => dispatch({ type: 'error', text: err.message }),
+    )
+  }
+
   return (
     <main className="console">
       <header>
@@ -89,26 +143,72 @@ export function App() {
       </header>
 
       <form
-        className="row"
+        className="connect"
         onSubmit={(event) => {
           event.preventDefault()
           dispatch({ type: 'system', text: `Connecting to ${url}…` })
-          connect(url)
+          connectTo(url, choice, customHost, customPort)
         }}
       >
-        <label htmlFor="relay-url">Relay URL</label>
-        <input
-          id="relay-url"
-          value={url}
-          onChange={(event) => setUrl(event.target.value)}
-          spellCheck={false}
-        />
-        <button type="submit" disabled={isBusy}>
-          Connect
-        </button>
-        <button type="button" onClick={relay.disconnect} disabled={!isBusy}>
-          Disconnect
-        </button>
+        <div className="row">
+          <label htmlFor="relay-url">Relay URL</label>
+          <input
+            id="relay-url"
+            value={url}
+            onChange={(event) => setUrl(event.target.value)}
+            onBlur={() => void fetchOffer(url).then(setOffer)}
+            spellCheck={false}
+          />
+        </div>
+        <div className="row">
+          <label htmlFor="target">Target</label>
+          <select
+            id="target"
+            value={choice}
+            onChange={(event) => setChoice(event.target.value)}
+          >
+            {offer.defaultTarget && (
+              <option value="default">Default target</option>
+            )}
+            {offer.routes.map((name) => (
+              <option key={name} value={`route:${name}`}>
+                Route: {name}
+              </option>
+            ))}
+            {offer.clientChosenTargets && (
+              <option value="custom">Custom host:port…</option>
+            )}
+          </select>
+          {choice === 'custom' && (
+            <>
+              <label htmlFor="target-host">Host</label>
+              <input
+                id="target-host"
+                className="short"
+                value={customHost}
+                onChange={(event) => setCustomHost(event.target.value)}
+                placeholder="game.example"
+                spellCheck={false}
+              />
+              <label htmlFor="target-port">Port</label>
+              <input
+                id="target-port"
+                className="port"
+                value={customPort}
+                onChange={(event) => setCustomPort(event.target.value)}
+                placeholder="7000"
+                inputMode="numeric"
+              />
+            </>
+          )}
+          <span className="spacer" />
+          <button type="submit" disabled={isBusy}>
+            Connect
+          </button>
+          <button type="button" onClick={relay.disconnect} disabled={!isBusy}>
+            Disconnect
+          </button>
+        </div>
       </form>
 
       <LogView entries={log.entries} />
@@ -158,6 +258,22 @@ export function App() {
           />
           Show received as hex
         </label>
+        <button type="button" onClick={onPing} disabled={!isOpen}>
+          Ping
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            relay.end()
+            dispatch({
+              type: 'system',
+              text: 'Sent end: no more data from this side (FIN to the target).',
+            })
+          }}
+          disabled={!isOpen}
+        >
+          End input
+        </button>
         <button type="button" onClick={() => dispatch({ type: 'clear' })}>
           Clear log
         </button>

@@ -1,5 +1,7 @@
 import {
   connectRelay,
+  type ConnectedMessage,
+  type OpenTarget,
   type RelayClient,
   type RelayClientState,
 } from '@wsrelay/client'
@@ -7,15 +9,17 @@ import { useCallback, useEffect, useRef, useState } from 'react'
 
 /** What the relay connection reports to the page. */
 export interface RelayCallbacks {
-  onOpen(protocol: string): void
+  onConnected(message: ConnectedMessage): void
   onBytes(bytes: Uint8Array, text: string): void
+  onTargetEnded(): void
   onClose(message: string, code: number): void
   onError(message: string): void
 }
 
 /**
- * One relay connection at a time. Connecting again closes the previous one, and
- * unmounting closes it (StrictMode mounts twice; no socket may leak).
+ * One relay connection at a time, over wsrelay.v1: connecting again closes the
+ * previous one, and unmounting closes it (StrictMode mounts twice; no socket
+ * may leak). "open" here means the target is connected, not just the socket.
  */
 export function useRelay(callbacks: RelayCallbacks) {
   const [state, setState] = useState<RelayClientState | 'idle'>('idle')
@@ -36,11 +40,11 @@ export function useRelay(callbacks: RelayCallbacks) {
   }, [])
 
   const connect = useCallback(
-    (url: string) => {
+    (url: string, target?: OpenTarget) => {
       drop()
       let client: RelayClient
       try {
-        client = connectRelay(url)
+        client = connectRelay(url, { protocol: 'v1' })
       } catch (err) {
         callbacksRef.current.onError((err as Error).message)
         setState('closed')
@@ -49,13 +53,19 @@ export function useRelay(callbacks: RelayCallbacks) {
       clientRef.current = client
       setState('connecting')
       const offs = [
-        client.on('open', ({ protocol }) => {
-          setState('open')
-          callbacksRef.current.onOpen(protocol)
+        client.on('open', () => {
+          client.open(target).then(
+            (connected) => {
+              setState('open')
+              callbacksRef.current.onConnected(connected)
+            },
+            () => undefined, // the close event reports why
+          )
         }),
         client.on('message', ({ bytes, text }) =>
           callbacksRef.current.onBytes(bytes, text),
         ),
+        client.on('end', () => callbacksRef.current.onTargetEnded()),
         client.on('error', (err) => callbacksRef.current.onError(err.message)),
         client.on('close', ({ message, code }) => {
           setState('closed')
@@ -76,11 +86,14 @@ export function useRelay(callbacks: RelayCallbacks) {
     }
   }, [])
 
-  const send = useCallback((data: string | Uint8Array) => {
-    clientRef.current?.send(data)
-  }, [])
+  const send = useCallback(
+    (data: string | Uint8Array) => clientRef.current?.send(data),
+    [],
+  )
+  const ping = useCallback(() => clientRef.current?.ping(), [])
+  const end = useCallback(() => clientRef.current?.end(), [])
 
   useEffect(() => drop, [drop])
 
-  return { state, connect, disconnect, send }
+  return { state, connect, disconnect, send, ping, end }
 }
