@@ -5,7 +5,8 @@ const BLUE = 'rgb(21, 101, 192)'
 const RELAY = `http://127.0.0.1:${PORTS.routedRelay}/`
 
 const log = (page: Page) => page.getByRole('log', { name: 'Log' })
-const status = (page: Page) => page.getByRole('status', { name: 'Connection status' })
+const status = (page: Page) =>
+  page.getByRole('status', { name: 'Connection status' })
 
 async function sendLine(page: Page, text: string) {
   await page.getByLabel('Message').fill(text)
@@ -19,20 +20,34 @@ async function connectCustom(page: Page, host: string, port: number) {
   await page.getByRole('button', { name: 'Connect', exact: true }).click()
 }
 
-test('a relay with routes offers them, and the console connects to the first', async ({ page }) => {
+test('a relay with routes offers them, and the console connects to the first', async ({
+  page,
+}) => {
   await page.goto(RELAY)
   await expect(page.getByLabel('Target')).toHaveValue('route:echo')
-  await expect(page.getByLabel('Target').getByRole('option')).toHaveText(['Route: echo', 'Custom host:port…'])
+  await expect(page.getByLabel('Target').getByRole('option')).toHaveText([
+    'Route: echo',
+    'Custom host:port…',
+  ])
   await expect(status(page)).toHaveText('Connected')
-  await expect(log(page).getByText(`--- Connected to 127.0.0.1:${PORTS.echo} (route echo)`, { exact: true })).toBeVisible()
+  await expect(
+    log(page).getByText(
+      `--- Connected to 127.0.0.1:${PORTS.echo} (route echo)`,
+      { exact: true },
+    ),
+  ).toBeVisible()
 
   await sendLine(page, 'via the route')
-  const echoed = log(page).getByText('<<< via the route from the server', { exact: true })
+  const echoed = log(page).getByText('<<< via the route from the server', {
+    exact: true,
+  })
   await expect(echoed).toBeVisible()
   await expect(echoed).toHaveCSS('color', BLUE)
 })
 
-test('a client-chosen target the relay allows: connected at the checked address, and it echoes', async ({ page }) => {
+test('a client-chosen target the relay allows: connected at the checked address, and it echoes', async ({
+  page,
+}) => {
   await page.goto(RELAY)
   await expect(status(page)).toHaveText('Connected')
   await page.getByRole('button', { name: 'Disconnect' }).click()
@@ -41,16 +56,27 @@ test('a client-chosen target the relay allows: connected at the checked address,
   await connectCustom(page, 'localhost', PORTS.echo)
   await expect(status(page)).toHaveText('Connected')
   await expect(
-    log(page).getByText(`--- Connected to localhost:${PORTS.echo} at 127.0.0.1`, { exact: true }),
+    log(page).getByText(
+      `--- Connected to localhost:${PORTS.echo} at 127.0.0.1`,
+      { exact: true },
+    ),
   ).toBeVisible()
   await sendLine(page, 'chosen by the page')
-  await expect(log(page).getByText('<<< chosen by the page from the server', { exact: true })).toBeVisible()
+  await expect(
+    log(page).getByText('<<< chosen by the page from the server', {
+      exact: true,
+    }),
+  ).toBeVisible()
 
   await page.getByRole('button', { name: 'Ping' }).click()
-  await expect(log(page).getByText(/^--- Round trip to the relay: \d+ ms$/)).toBeVisible()
+  await expect(
+    log(page).getByText(/^--- Round trip to the relay: \d+ ms$/),
+  ).toBeVisible()
 })
 
-test('a client-chosen target the relay does not allow is refused with the reason', async ({ page }) => {
+test('a client-chosen target the relay does not allow is refused with the reason', async ({
+  page,
+}) => {
   await page.goto(RELAY)
   await expect(status(page)).toHaveText('Connected')
   await page.getByRole('button', { name: 'Disconnect' }).click()
