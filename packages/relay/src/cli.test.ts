@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { CloseCode } from '@wsrelay/protocol'
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import { startTcpServer } from './test-support/sockets.js'
 import {
@@ -13,14 +13,12 @@ import {
   hashIncoming,
   sendChunks,
 } from './test-support/streams.js'
+import { createHarness } from './test-support/harness.js'
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
 const MiB = 1024 * 1024
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const { defer } = createHarness()
 
 beforeAll(() => {
   if (!existsSync(CLI))
@@ -42,7 +40,7 @@ async function startCli(args: string[]): Promise<RunningCli> {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const exited = once(child, 'exit').then(([code]) => code as number | null)
-  cleanups.push(() => {
+  defer(() => {
     if (child.exitCode === null) child.kill('SIGKILL')
   })
   const logs: Record<string, unknown>[] = []
@@ -71,7 +69,7 @@ describe('wsrelay CLI', () => {
       targetUp = hashIncoming(socket) // until the relay's FIN
       socket.write(down)
     })
-    cleanups.push(() => target.close())
+    defer(() => target.close())
     const cli = await startCli(['127.0.0.1:0', `127.0.0.1:${target.port}`])
 
     const ws = new WebSocket(cli.url)
@@ -116,7 +114,7 @@ describe('wsrelay CLI', () => {
       writer = new ChunkWriter(socket, 512 * MiB, [65536])
       void writer.run().catch(() => undefined)
     })
-    cleanups.push(() => target.close())
+    defer(() => target.close())
     const cli = await startCli([
       '--drain-timeout',
       '300',

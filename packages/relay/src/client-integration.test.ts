@@ -1,14 +1,12 @@
 import { connectRelay, type RelayCloseEvent } from '@wsrelay/client'
 import { CloseCode } from '@wsrelay/protocol'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { createRelay } from './relay.js'
 import { freePort, startTcpServer } from './test-support/sockets.js'
+import { createHarness } from './test-support/harness.js'
 
-const cleanups: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const { defer } = createHarness()
 
 describe('@wsrelay/client against the real relay', () => {
   it('decodes a character split across two TCP writes as one character', async () => {
@@ -19,10 +17,10 @@ describe('@wsrelay/client against the real relay', () => {
       // The second half goes out only after the browser saw the first.
       sendSecondHalf = () => socket.end(emoji.subarray(2))
     })
-    cleanups.push(() => target.close())
+    defer(() => target.close())
     const relay = createRelay({ target: `127.0.0.1:${target.port}` })
     const { url } = await relay.listen()
-    cleanups.push(() => relay.close())
+    defer(() => relay.close())
 
     const client = connectRelay(url, { WebSocket })
     const texts: string[] = []
@@ -43,7 +41,7 @@ describe('@wsrelay/client against the real relay', () => {
     const deadPort = await freePort()
     const relay = createRelay({ target: `127.0.0.1:${deadPort}` })
     const { url } = await relay.listen()
-    cleanups.push(() => relay.close())
+    defer(() => relay.close())
 
     const client = connectRelay(url, { WebSocket })
     const close = await new Promise<RelayCloseEvent>((resolve) =>
@@ -58,14 +56,14 @@ describe('@wsrelay/client against the real relay', () => {
   it('speaks wsrelay.v1 with a token: route, ping, data, then a client-chosen target', async () => {
     const TOKEN = 'abcdef0123456789abcdef'
     const echo = await startTcpServer((socket) => socket.pipe(socket))
-    cleanups.push(() => echo.close())
+    defer(() => echo.close())
     const relay = createRelay({
       routes: { echo: `127.0.0.1:${echo.port}` },
       allow: [`127.0.0.1/32:${echo.port}`],
       token: TOKEN,
     })
     const { url } = await relay.listen()
-    cleanups.push(() => relay.close())
+    defer(() => relay.close())
 
     const routed = connectRelay(url, {
       WebSocket,
@@ -112,7 +110,7 @@ describe('@wsrelay/client against the real relay', () => {
   it("rejects open() with the relay's reason when a target is not allowed", async () => {
     const relay = createRelay({ allow: ['*:443'] })
     const { url } = await relay.listen()
-    cleanups.push(() => relay.close())
+    defer(() => relay.close())
     const client = connectRelay(url, { WebSocket, protocol: 'v1' })
     await new Promise((resolve) => client.on('open', resolve))
     await expect(

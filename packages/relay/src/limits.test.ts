@@ -1,10 +1,9 @@
 import { once } from 'node:events'
 import net from 'node:net'
 import { CloseCode } from '@wsrelay/protocol'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import type { RelayOptions } from './options.js'
-import { createRelay } from './relay.js'
 import {
   closed,
   openWebSocket,
@@ -19,26 +18,11 @@ import {
   rawWebSocketPeer,
   startBlackholeListener,
 } from './test-support/streams.js'
+import { createHarness } from './test-support/harness.js'
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-
-async function track<T extends { close(): Promise<void> | void }>(
-  thing: Promise<T>,
-): Promise<T> {
-  const t = await thing
-  cleanups.push(() => t.close())
-  return t
-}
-
-async function startRelay(port: number, options: Partial<RelayOptions> = {}) {
-  const relay = createRelay({ target: `127.0.0.1:${port}`, ...options })
-  const address = await relay.listen()
-  cleanups.push(() => relay.close())
-  return { relay, ...address }
-}
+const { track, startRelay: startRelayWith } = createHarness()
+const startRelay = (port: number, options: Partial<RelayOptions> = {}) =>
+  startRelayWith({ target: `127.0.0.1:${port}`, ...options })
 
 async function echoOnce(
   url: string,

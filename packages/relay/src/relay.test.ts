@@ -3,9 +3,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CloseCode } from '@wsrelay/protocol'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { createRelay, type Relay } from './relay.js'
+import { createRelay } from './relay.js'
 import {
   closed,
   collectUntilClose,
@@ -16,34 +16,14 @@ import {
   readToEnd,
   startEchoServer,
   startTcpServer,
-  type TestTcpServer,
 } from './test-support/sockets.js'
+import { createHarness } from './test-support/harness.js'
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function startRelay(
-  options: Parameters<typeof createRelay>[0],
-): Promise<{ relay: Relay; url: string; port: number }> {
-  const relay = createRelay(options)
-  const { url, port } = await relay.listen()
-  cleanups.push(() => relay.close())
-  return { relay, url, port }
-}
-
-async function withServer(
-  server: Promise<TestTcpServer>,
-): Promise<TestTcpServer> {
-  const s = await server
-  cleanups.push(() => s.close())
-  return s
-}
+const { track, startRelay } = createHarness()
 
 describe('relay: data path', () => {
   it('relays binary frames to the target and its bytes back, byte for byte', async () => {
-    const echo = await withServer(startEchoServer())
+    const echo = await track(startEchoServer())
     const { url } = await startRelay({ target: `127.0.0.1:${echo.port}` })
     const ws = await openWebSocket(url, 'binary')
     expect(ws.protocol).toBe('binary')
@@ -55,7 +35,7 @@ describe('relay: data path', () => {
   })
 
   it('writes text frames to the target as their UTF-8 bytes', async () => {
-    const target = await withServer(startTcpServer())
+    const target = await track(startTcpServer())
     const { url } = await startRelay({ target: `127.0.0.1:${target.port}` })
     const ws = await openWebSocket(url)
     const socket = await target.nextSocket()
@@ -67,7 +47,7 @@ describe('relay: data path', () => {
   })
 
   it('relays 1 MiB of random bytes byte-exact, as one message and as many', async () => {
-    const echo = await withServer(startEchoServer())
+    const echo = await track(startEchoServer())
     const { url } = await startRelay({ target: `127.0.0.1:${echo.port}` })
     const ws = await openWebSocket(url, 'binary')
 
@@ -85,7 +65,7 @@ describe('relay: data path', () => {
   })
 
   it('accepts upgrades on any path', async () => {
-    const echo = await withServer(startEchoServer())
+    const echo = await track(startEchoServer())
     const { url } = await startRelay({ target: `127.0.0.1:${echo.port}` })
     for (const path of ['', 'relay', 'deep/path?x=1']) {
       const ws = await openWebSocket(`${url}${path}`)
@@ -99,9 +79,7 @@ describe('relay: data path', () => {
 describe('relay: closing', () => {
   it('delivers all of 1 MiB the target sent before closing, then closes 1000', async () => {
     const payload = randomBytes(1024 * 1024)
-    const target = await withServer(
-      startTcpServer((socket) => socket.end(payload)),
-    )
+    const target = await track(startTcpServer((socket) => socket.end(payload)))
     const { url } = await startRelay({ target: `127.0.0.1:${target.port}` })
     const ws = new WebSocket(url)
     const { bytes, closed: close } = await collectUntilClose(ws)
@@ -115,7 +93,7 @@ describe('relay: closing', () => {
   })
 
   it('ends the TCP socket (FIN) when the browser leaves, after writing what it sent', async () => {
-    const target = await withServer(startTcpServer())
+    const target = await track(startTcpServer())
     const { url } = await startRelay({ target: `127.0.0.1:${target.port}` })
     const ws = await openWebSocket(url)
     const socket = await target.nextSocket()
@@ -152,7 +130,7 @@ describe('relay: closing', () => {
   })
 
   it('closes with 4004 when the target resets the connection', async () => {
-    const target = await withServer(
+    const target = await track(
       startTcpServer((socket) => socket.resetAndDestroy()),
     )
     const { url } = await startRelay({ target: `127.0.0.1:${target.port}` })
@@ -164,7 +142,7 @@ describe('relay: closing', () => {
   })
 
   it('closes with 1009 when a message is larger than the limit, and the target is ended', async () => {
-    const target = await withServer(startTcpServer())
+    const target = await track(startTcpServer())
     const { url } = await startRelay({
       target: `127.0.0.1:${target.port}`,
       maxMessageBytes: 1024,
@@ -178,7 +156,7 @@ describe('relay: closing', () => {
   })
 
   it('close() sends 1001 to every browser and ends every TCP connection', async () => {
-    const target = await withServer(startTcpServer())
+    const target = await track(startTcpServer())
     const { relay, url } = await startRelay({
       target: `127.0.0.1:${target.port}`,
     })

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CloseCode, tokenSubprotocol } from '@wsrelay/protocol'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { loadCliFiles } from './cli-args.js'
 import type { RelayOptions } from './options.js'
@@ -16,18 +16,16 @@ import {
   startTcpServer,
 } from './test-support/sockets.js'
 import { captureLogs } from './test-support/streams.js'
+import { createHarness } from './test-support/harness.js'
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const { defer } = createHarness()
 
 async function echoRelay(options: Omit<RelayOptions, 'target'> = {}) {
   const echo = await startEchoServer()
-  cleanups.push(() => echo.close())
+  defer(() => echo.close())
   const relay = createRelay({ target: `127.0.0.1:${echo.port}`, ...options })
   const address = await relay.listen()
-  cleanups.push(() => relay.close())
+  defer(() => relay.close())
   return { echo, relay, ...address }
 }
 
@@ -113,14 +111,14 @@ describe('token auth', () => {
   it('refuses a wrong or missing token with 401 before any TCP connection is made', async () => {
     const { logger, lines } = captureLogs()
     const target = await startTcpServer()
-    cleanups.push(() => target.close())
+    defer(() => target.close())
     const relay = createRelay({
       target: `127.0.0.1:${target.port}`,
       token: TOKEN,
       logger,
     })
     const { url } = await relay.listen()
-    cleanups.push(() => relay.close())
+    defer(() => relay.close())
 
     expect(
       await upgradeStatus(url, ['binary', tokenSubprotocol(`${TOKEN}x`)]),

@@ -1,10 +1,9 @@
 import type net from 'node:net'
 import { setTimeout as delay } from 'node:timers/promises'
 import { CloseCode } from '@wsrelay/protocol'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import type { RelayOptions } from './options.js'
-import { createRelay } from './relay.js'
 import { startTcpServer } from './test-support/sockets.js'
 import {
   ChunkWriter,
@@ -13,25 +12,14 @@ import {
   hashUntilClose,
   sendChunks,
 } from './test-support/streams.js'
+import { createHarness } from './test-support/harness.js'
 
 const MiB = 1024 * 1024
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-
-async function startTarget(onSocket: Parameters<typeof startTcpServer>[0]) {
-  const target = await startTcpServer(onSocket)
-  cleanups.push(() => target.close())
-  return target
-}
-
-async function startRelay(port: number, options: Partial<RelayOptions> = {}) {
-  const relay = createRelay({ target: `127.0.0.1:${port}`, ...options })
-  const { url } = await relay.listen()
-  cleanups.push(() => relay.close())
-  return { relay, url }
-}
+const { track, startRelay: startRelayWith } = createHarness()
+const startRelay = (port: number, options: Partial<RelayOptions> = {}) =>
+  startRelayWith({ target: `127.0.0.1:${port}`, ...options })
+const startTarget = (onSocket: Parameters<typeof startTcpServer>[0]) =>
+  track(startTcpServer(onSocket))
 
 /** A ws client that does not read until told to (paused as soon as it opens). */
 async function openPaused(url: string): Promise<WebSocket> {

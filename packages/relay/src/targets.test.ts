@@ -6,10 +6,8 @@ import {
   parseRelayMessage,
   type RelayControlMessage,
 } from '@wsrelay/protocol'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import type { RelayOptions } from './options.js'
-import { createRelay } from './relay.js'
 import {
   Inbox,
   closed,
@@ -21,26 +19,9 @@ import {
   startTcpServer,
   type TestTcpServer,
 } from './test-support/sockets.js'
+import { createHarness } from './test-support/harness.js'
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-
-async function track<T extends { close(): Promise<void> | void }>(
-  thing: Promise<T>,
-): Promise<T> {
-  const t = await thing
-  cleanups.push(() => t.close())
-  return t
-}
-
-async function startRelay(options: RelayOptions) {
-  const relay = createRelay(options)
-  const address = await relay.listen()
-  cleanups.push(() => relay.close())
-  return { relay, ...address }
-}
+const { track, startRelay } = createHarness()
 
 /** A TCP server that answers every connection with its own name, then echoes. */
 const startNamedServer = (name: string): Promise<TestTcpServer> =>
