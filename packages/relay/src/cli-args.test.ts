@@ -86,4 +86,58 @@ describe('parseCliArgs', () => {
       /Run wsrelay --help for the options\.$/,
     )
   })
+
+  it('takes routes, allow rules and the security flags; the target is optional with routes or rules', () => {
+    expect(
+      parseCliArgs([
+        '--route',
+        'vnc=10.0.0.5:5900',
+        '--route',
+        'redis=127.0.0.1:6379',
+        '--allow',
+        '*:443',
+        '--allow-origin',
+        'https://app.example',
+        '--trust-proxy',
+        '127.0.0.1/32',
+        '--token-file',
+        '/run/secrets/wsrelay',
+        '--cert',
+        'c.pem',
+        '--key',
+        'k.pem',
+        '--no-route-list',
+        '0.0.0.0:8080',
+      ]),
+    ).toMatchObject({
+      kind: 'run',
+      files: { tokenFile: '/run/secrets/wsrelay', cert: 'c.pem', key: 'k.pem' },
+      options: {
+        host: '0.0.0.0',
+        target: undefined,
+        routes: { vnc: '10.0.0.5:5900', redis: '127.0.0.1:6379' },
+        allow: ['*:443'],
+        allowOrigins: ['https://app.example'],
+        trustProxy: ['127.0.0.1/32'],
+        routeList: false,
+      },
+    })
+  })
+
+  it.each([
+    [
+      ['--route', 'vnc', '8080'],
+      'Invalid --route "vnc": expected NAME=HOST:PORT, e.g. echo=127.0.0.1:5000.',
+    ],
+    [
+      ['--route', 'a=h:1', '--route', 'a=h:2', '8080'],
+      'Route "a" is given twice.',
+    ],
+    [
+      ['--cert', 'c.pem', '8080', 'h:1'],
+      '--cert and --key go together: give both PEM files, or neither.',
+    ],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseCliArgs(argv)).toThrow(message)
+  })
 })
