@@ -58,4 +58,20 @@ describe('echo server', () => {
       message: `Cannot listen on 127.0.0.1:${port} (EADDRINUSE). Is another server using the port?`,
     })
   })
+
+  it('closes even when a client never closes its side', async () => {
+    const port = await start()
+    const stubborn = net.connect({
+      port,
+      host: '127.0.0.1',
+      allowHalfOpen: true,
+    })
+    stubborn.on('error', () => undefined)
+    await once(stubborn, 'connect')
+    const closing = server?.close()
+    server = undefined
+    await once(stubborn, 'end') // the server ended its side; this client does not answer
+    await closing // resolves within CLOSE_GRACE_MS instead of waiting forever
+    stubborn.destroy()
+  })
 })

@@ -2,6 +2,9 @@ import net from 'node:net'
 import { EchoError } from './errors.js'
 import { createLineEcho } from './line-echo.js'
 
+/** 2 s for clients to close after the server ended their connection. */
+export const CLOSE_GRACE_MS = 2000
+
 /** Options of {@link createEchoServer}. */
 export interface EchoServerOptions {
   /** Default `127.0.0.1`. */
@@ -96,6 +99,10 @@ export function createEchoServer(options: EchoServerOptions = {}): EchoServer {
       return new Promise((resolve) => {
         server.close(() => resolve())
         for (const socket of sockets) socket.end()
+        // A client that never closes its side must not keep the server alive.
+        setTimeout(() => {
+          for (const socket of sockets) socket.destroy()
+        }, CLOSE_GRACE_MS).unref()
       })
     },
     get connections() {
