@@ -159,6 +159,11 @@ export class Bridge {
       this.onClientMessage(message.data, message.isBinary)
   }
 
+  /** The close code this connection ended (or is ending) with. */
+  get closeCode(): number | undefined {
+    return this.closing?.code
+  }
+
   /** Bytes the relay holds for this connection right now, both directions. */
   get bufferedBytes(): number {
     return this.pendingToClient + this.tcp.writableLength

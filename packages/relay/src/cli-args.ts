@@ -78,6 +78,7 @@ Options:
                              (default ${DEFAULT_MAX_CONNECTIONS})
   --max-connections-per-ip N most live connections from one client IP; more
                              are closed with 1013 (default 0: no limit)
+  --metrics                  serve Prometheus metrics at GET /metrics (default off)
   --log-level LEVEL          fatal, error, warn, info, debug or silent (default info)
   -h, --help                 show this help
   -v, --version              print the version
@@ -144,6 +145,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
         route: { type: 'string', multiple: true },
         allow: { type: 'string', multiple: true },
         'no-route-list': { type: 'boolean' },
+        metrics: { type: 'boolean' },
         'allow-origin': { type: 'string', multiple: true },
         'token-file': { type: 'string' },
         cert: { type: 'string' },
@@ -236,6 +238,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       routes,
       allow: values.allow ?? [],
       routeList: !values['no-route-list'],
+      metrics: values.metrics === true,
       allowOrigins: values['allow-origin'] ?? [],
       trustProxy: values['trust-proxy'] ?? [],
       web: values.web,

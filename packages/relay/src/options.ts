@@ -54,6 +54,8 @@ export interface RelayOptions {
   trustProxy?: readonly string[]
   /** Serve the route names at GET /routes (default true). */
   routeList?: boolean
+  /** Serve Prometheus metrics at GET /metrics (default false). */
+  metrics?: boolean
   /** DNS for client-chosen targets; default `dns.lookup` with all addresses. */
   resolveHost?: ResolveHost
   /** Interface to listen on. Default `127.0.0.1`; use `0.0.0.0` to accept from the network. */
@@ -96,6 +98,7 @@ export interface ResolvedRelayOptions {
   readonly tls: { cert: string | Buffer; key: string | Buffer } | undefined
   readonly trustedProxies: net.BlockList | undefined
   readonly routeList: boolean
+  readonly metrics: boolean
   readonly resolveHost: ResolveHost
   readonly host: string
   readonly port: number
@@ -202,6 +205,7 @@ export function resolveRelayOptions(
     tls: options.tls,
     trustedProxies: parseTrustedProxies(options.trustProxy ?? []),
     routeList: options.routeList ?? true,
+    metrics: options.metrics ?? false,
     resolveHost: options.resolveHost ?? resolveWithDns,
     host: options.host ?? '127.0.0.1',
     port,

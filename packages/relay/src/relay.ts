@@ -19,6 +19,7 @@ import {
   resolveRelayOptions,
   type RelayOptions,
 } from './options.js'
+import { createRelayMetrics, type RefusalReason } from './metrics.js'
 import { isOriginAllowed } from './origin-policy.js'
 import { formatHostPort } from './target-address.js'
 import {
@@ -66,6 +67,14 @@ export interface Relay {
   stats(): RelayStats
 }
 
+/** The metrics label for each HTTP status an upgrade can be refused with. */
+const REFUSAL_BY_STATUS: Record<number, RefusalReason> = {
+  503: 'shutting-down',
+  403: 'origin',
+  401: 'token',
+  400: 'subprotocol',
+}
+
 /** 1 s for a refused peer to answer our close frame before it is cut. */
 const REFUSED_CLOSE_GRACE_MS = 1000
 
@@ -111,9 +120,42 @@ export function createRelay(options: RelayOptions): Relay {
   /** v1 connections still waiting for, or resolving, their open message. */
   const opening = new Set<WebSocket>()
   const connectionsPerIp = new Map<string, number>()
+  /** Counters of connections that have ended, for totals since start. */
+  const ended = {
+    bytesToTarget: 0,
+    bytesToClient: 0,
+    targetPauses: 0,
+    clientPauses: 0,
+  }
   let nextId = 1
   let closing: Promise<void> | undefined
   let bound: RelayAddress | undefined
+
+  const sum = (pick: (b: Bridge) => number): number => {
+    let total = 0
+    for (const b of bridges) total += pick(b)
+    return total
+  }
+  const max = (pick: (b: Bridge) => number): number => {
+    let most = 0
+    for (const b of bridges) most = Math.max(most, pick(b))
+    return most
+  }
+
+  const metrics = config.metrics
+    ? createRelayMetrics({
+        connections: () => bridges.size + opening.size,
+        bufferedBytes: () => sum((b) => b.bufferedBytes),
+        totals: () => ({
+          bytesToTarget:
+            ended.bytesToTarget + sum((b) => b.stats.bytesToTarget),
+          bytesToClient:
+            ended.bytesToClient + sum((b) => b.stats.bytesToClient),
+          targetPauses: ended.targetPauses + sum((b) => b.stats.targetPauses),
+          clientPauses: ended.clientPauses + sum((b) => b.stats.clientPauses),
+        }),
+      })
+    : undefined
 
   const serveStatic = config.web
     ? sirv(config.web, { etag: true, dev: false })
@@ -131,6 +173,19 @@ export function createRelay(options: RelayOptions): Relay {
           status: closing ? 'closing' : 'ok',
           connections: bridges.size + opening.size,
         }),
+      )
+      return
+    }
+    if (path === '/metrics' && metrics) {
+      metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType })
+          res.end(text)
+        },
+        (err: unknown) => {
+          log.error({ err }, 'metrics failed')
+          res.writeHead(500).end()
+        },
       )
       return
     }
@@ -241,6 +296,10 @@ export function createRelay(options: RelayOptions): Relay {
     void bridge.done.then(() => {
       bridges.delete(bridge)
       release(clientAddress)
+      for (const key of Object.keys(ended) as (keyof typeof ended)[]) {
+        ended[key] += bridge.stats[key]
+      }
+      metrics?.closed(bridge.closeCode ?? 1005)
     })
   }
 
@@ -249,8 +308,10 @@ export function createRelay(options: RelayOptions): Relay {
     clientAddress: string,
     path: string | undefined,
     choice: TargetChoice,
+    reason: RefusalReason = 'target',
   ): void => {
     if (choice.ok) return
+    metrics?.refused(reason)
     log.warn(
       { client: clientAddress, path, code: choice.code, reason: choice.reason },
       `connection refused: ${choice.reason}`,
@@ -280,7 +341,13 @@ export function createRelay(options: RelayOptions): Relay {
     }
     const fail = (code: number, reason: string): void => {
       finish()
-      refuseTarget(ws, clientAddress, path, { ok: false, code, reason })
+      refuseTarget(
+        ws,
+        clientAddress,
+        path,
+        { ok: false, code, reason },
+        'protocol',
+      )
     }
     const timer = setTimeout(
       () =>
@@ -330,6 +397,7 @@ export function createRelay(options: RelayOptions): Relay {
   ): void => {
     const refusal = overLimit(clientAddress)
     if (refusal) {
+      metrics?.refused('limit')
       log.warn(
         { client: clientAddress, code: CloseCode.RELAY_OVERLOADED },
         refusal,
@@ -420,6 +488,7 @@ export function createRelay(options: RelayOptions): Relay {
       const offered = offeredProtocols(req.headers['sec-websocket-protocol'])
       const refusal = refuseUpgrade(req, clientAddress, offered)
       if (refusal) {
+        metrics?.refused(REFUSAL_BY_STATUS[refusal[0]] ?? 'protocol')
         rejectUpgrade(socket, ...refusal)
         return
       }
@@ -449,17 +518,6 @@ export function createRelay(options: RelayOptions): Relay {
   server.on('tlsClientError', (err: Error) =>
     log.debug({ err: err.message }, 'tls client error'),
   )
-
-  const sum = (pick: (b: Bridge) => number): number => {
-    let total = 0
-    for (const b of bridges) total += pick(b)
-    return total
-  }
-  const max = (pick: (b: Bridge) => number): number => {
-    let most = 0
-    for (const b of bridges) most = Math.max(most, pick(b))
-    return most
-  }
 
   return {
     listen() {
