@@ -1,8 +1,11 @@
 /**
  * Fixed ports for the e2e stack (the config is evaluated in every worker, so
- * they cannot be picked at random). Override with E2E_PORT_BASE if they clash.
+ * they cannot be picked at random). They sit below every OS's ephemeral range
+ * (Linux 32768-60999, macOS and Windows 49152-65535): a port in that range can
+ * be held by any client socket, such as one the unit tests just used.
+ * Override with E2E_PORT_BASE if they clash.
  */
-const base = Number(process.env.E2E_PORT_BASE ?? 47000)
+const base = Number(process.env.E2E_PORT_BASE ?? 20000)
 
 export const PORTS = {
   /** echo server, line mode with " from the server" */
