@@ -1,3 +1,5 @@
+import { utf8ByteLength } from './utf8.js'
+
 /**
  * The `wsrelay.v1` subprotocol: binary frames carry data, text frames carry
  * one JSON control message each.
@@ -96,12 +98,7 @@ function checkKeys(
 }
 
 function parseJson(text: string): ParseResult<Record<string, unknown>> {
-  // Byte length without TextEncoder: protocol stays free of platform APIs.
-  let bytes = 0
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) ?? 0
-    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4
-  }
+  const bytes = utf8ByteLength(text)
   if (bytes > MAX_CONTROL_MESSAGE_BYTES) {
     return fail(
       `Control message too long (${bytes} bytes, limit ${MAX_CONTROL_MESSAGE_BYTES}).`,
