@@ -67,14 +67,6 @@ export interface Relay {
   stats(): RelayStats
 }
 
-/** The metrics label for each HTTP status an upgrade can be refused with. */
-const REFUSAL_BY_STATUS: Record<number, RefusalReason> = {
-  503: 'shutting-down',
-  403: 'origin',
-  401: 'token',
-  400: 'subprotocol',
-}
-
 /** 1 s for a refused peer to answer our close frame before it is cut. */
 const REFUSED_CLOSE_GRACE_MS = 1000
 
@@ -423,8 +415,14 @@ export function createRelay(options: RelayOptions): Relay {
     req: http.IncomingMessage,
     clientAddress: string,
     offered: string[],
-  ): [number, string] | undefined => {
-    if (closing) return [503, 'The relay is shutting down. Try again shortly.']
+  ): [number, string, RefusalReason] | undefined => {
+    if (closing) {
+      return [
+        503,
+        'The relay is shutting down. Try again shortly.',
+        'shutting-down',
+      ]
+    }
     const origin = req.headers.origin
     if (!isOriginAllowed(origin, req.headers.host, config.allowOrigins)) {
       log.warn(
@@ -439,6 +437,7 @@ export function createRelay(options: RelayOptions): Relay {
       return [
         403,
         `Origin ${origin ?? ''} is not allowed. The relay operator can allow it with --allow-origin.`,
+        'origin',
       ]
     }
     if (config.token !== undefined && !offersToken(offered, config.token)) {
@@ -457,6 +456,7 @@ export function createRelay(options: RelayOptions): Relay {
       return [
         401,
         'A valid token is required: offer it as the subprotocol wsrelay.token.<token>.',
+        'token',
       ]
     }
     const protocols = offered.filter(
@@ -471,7 +471,7 @@ export function createRelay(options: RelayOptions): Relay {
         },
         message,
       )
-      return [400, message]
+      return [400, message, 'subprotocol']
     }
     return undefined
   }
@@ -488,8 +488,9 @@ export function createRelay(options: RelayOptions): Relay {
       const offered = offeredProtocols(req.headers['sec-websocket-protocol'])
       const refusal = refuseUpgrade(req, clientAddress, offered)
       if (refusal) {
-        metrics?.refused(REFUSAL_BY_STATUS[refusal[0]] ?? 'protocol')
-        rejectUpgrade(socket, ...refusal)
+        const [status, message, reason] = refusal
+        metrics?.refused(reason)
+        rejectUpgrade(socket, status, message)
         return
       }
       wss.handleUpgrade(req, socket, head, (ws) =>
