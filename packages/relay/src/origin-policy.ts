@@ -21,16 +21,9 @@ export function isOriginAllowed(
 ): boolean {
   if (origin === undefined) return true
   if (allowed.includes('*')) return true
-  if (
-    allowed.some(
-      (a) =>
-        a === origin ||
-        (hostPortOf(a) !== undefined &&
-          normalizeOrigin(a) === normalizeOrigin(origin)),
-    )
-  ) {
-    return true
-  }
+  // normalizeOrigin keeps what it cannot parse ("null") as it is, so it still matches itself.
+  const wanted = normalizeOrigin(origin)
+  if (allowed.some((a) => normalizeOrigin(a) === wanted)) return true
   const originHost = hostPortOf(origin)
   return (
     originHost !== undefined &&
