@@ -55,30 +55,41 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
       this.set(source.bufferedBytes())
     },
   })
-  const bytes = new Counter({
-    name: 'wsrelay_bytes_total',
-    help: 'Bytes relayed, by direction.',
-    labelNames: ['direction'] as const,
-    registers: [registry],
-    collect() {
-      const t = source.totals()
-      bytes.reset()
-      bytes.inc({ direction: 'to_target' }, t.bytesToTarget)
-      bytes.inc({ direction: 'to_client' }, t.bytesToClient)
-    },
-  })
-  const pauses = new Counter({
-    name: 'wsrelay_backpressure_pauses_total',
-    help: 'Times the relay stopped reading one side because the other was slow.',
-    labelNames: ['paused'] as const,
-    registers: [registry],
-    collect() {
-      const t = source.totals()
-      pauses.reset()
-      pauses.inc({ paused: 'target' }, t.targetPauses)
-      pauses.inc({ paused: 'client' }, t.clientPauses)
-    },
-  })
+  /** A counter whose values are read from `source.totals()` at scrape time. */
+  const totalsCounter = <L extends string>(
+    name: string,
+    help: string,
+    label: L,
+    values: (t: ReturnType<MetricsSource['totals']>) => Record<string, number>,
+  ): void => {
+    const counter: Counter<L> = new Counter({
+      name,
+      help,
+      labelNames: [label],
+      registers: [registry],
+      collect() {
+        counter.reset()
+        for (const [value, count] of Object.entries(values(source.totals()))) {
+          counter.inc({ [label]: value } as Partial<Record<L, string>>, count)
+        }
+      },
+    })
+  }
+  totalsCounter(
+    'wsrelay_bytes_total',
+    'Bytes relayed, by direction.',
+    'direction',
+    (t) => ({
+      to_target: t.bytesToTarget,
+      to_client: t.bytesToClient,
+    }),
+  )
+  totalsCounter(
+    'wsrelay_backpressure_pauses_total',
+    'Times the relay stopped reading one side because the other was slow.',
+    'paused',
+    (t) => ({ target: t.targetPauses, client: t.clientPauses }),
+  )
   const closed = new Counter({
     name: 'wsrelay_connections_closed_total',
     help: 'Connections that ended, by WebSocket close code.',
