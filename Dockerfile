@@ -3,11 +3,13 @@
 # too) and `echo`. The runtime stages hold only production files and run as
 # the unprivileged `node` user.
 
-ARG NODE_IMAGE=node:20.19-bookworm-slim
+# Node 24: the active LTS line (Node 20 reached end of life in April 2026).
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
-RUN corepack enable
+# pnpm the way the README installs it, pinned to a major for repeatable builds.
+RUN npm install -g pnpm@12
 # Manifests first, so the dependency layer is cached across source edits.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
 COPY apps/console/package.json apps/console/
