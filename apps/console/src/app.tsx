@@ -56,7 +56,7 @@ export function App() {
     onConnected: ({ host, port, address, route }) =>
       dispatch({
         type: 'system',
-        text: `Connected to ${host}:${port}${route ? ` (route ${route})` : ''}${address !== host ? ` at ${address}` : ''}`,
+        text: `Connected to ${route ? `route ${route}` : host !== undefined ? `${host}:${port}${address !== host ? ` at ${address}` : ''}` : 'the default target'}`,
       }),
     onBytes: (bytes, text) =>
       hexViewRef.current

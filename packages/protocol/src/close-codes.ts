@@ -12,6 +12,8 @@ export const CloseCode = {
   RELAY_SHUTTING_DOWN: 1001,
   /** RFC 6455 1002: the peer broke the WebSocket protocol. */
   PROTOCOL_ERROR: 1002,
+  /** RFC 6455 1007: a text frame (or close reason) was not valid UTF-8. */
+  INVALID_PAYLOAD: 1007,
   /** RFC 6455 1008: a control message or request broke the relay's rules. */
   POLICY_VIOLATION: 1008,
   /** RFC 6455 1009: a message was larger than the relay accepts. */
@@ -29,6 +31,8 @@ export const CloseCode = {
   IDLE_TIMEOUT: 4100,
   PEER_UNRESPONSIVE: 4101,
   TARGET_NOT_ALLOWED: 4102,
+  ORIGIN_NOT_ALLOWED: 4103,
+  UNAUTHORIZED: 4104,
 } as const
 
 /** Name of a close code wsrelay sends, e.g. `'TARGET_REFUSED'`. */
@@ -45,95 +49,136 @@ export interface CloseCodeInfo {
   readonly meaning: string
   /** One line: what the user can do about it. */
   readonly hint: string
+  /**
+   * Whether reconnecting by itself can help: true for a relay restart, a
+   * target that is down or a dropped network; false when the same request
+   * would be refused again (a policy, a bad message) or the session simply ended.
+   */
+  readonly retry: boolean
 }
 
 const info = (
   name: CloseCodeName,
+  retry: boolean,
   meaning: string,
   hint: string,
-): CloseCodeInfo => ({ code: CloseCode[name], name, meaning, hint })
+): CloseCodeInfo => ({ code: CloseCode[name], name, meaning, hint, retry })
 
 /** The close codes wsrelay sends, in table order. */
 export const RELAY_CLOSE_CODES: readonly CloseCodeInfo[] = [
   info(
     'NORMAL_CLOSURE',
+    false,
     'The connection closed normally (the TCP server or the browser ended it); nothing was lost.',
     'Nothing to fix. Connect again to start a new session.',
   ),
   info(
     'RELAY_SHUTTING_DOWN',
+    true,
     'The relay is shutting down or restarting.',
     'Reconnect in a few seconds.',
   ),
   info(
     'PROTOCOL_ERROR',
+    false,
     'The WebSocket peer broke the protocol (RFC 6455).',
     'Use a conforming WebSocket client.',
   ),
   info(
+    'INVALID_PAYLOAD',
+    false,
+    'A text message (or close reason) was not valid UTF-8.',
+    'Send text as UTF-8, or send bytes as a binary message.',
+  ),
+  info(
     'POLICY_VIOLATION',
+    false,
     'A message broke the relay protocol or policy; the reason says which.',
     'Fix the message named in the reason, then reconnect.',
   ),
   info(
     'MESSAGE_TOO_BIG',
+    false,
     'A WebSocket message was larger than the relay accepts.',
     'Send smaller messages, or raise --max-message-size on the relay.',
   ),
   info(
     'INTERNAL_ERROR',
+    true,
     'The relay hit an unexpected error.',
     'Reconnect; if it repeats, report it with the relay log.',
   ),
   info(
     'RELAY_OVERLOADED',
+    true,
     'The relay is at its connection limit.',
     'Try again later, or raise --max-connections on the relay.',
   ),
   info(
     'TARGET_REFUSED',
+    true,
     'The TCP server refused the connection.',
     'Is the TCP server running and listening on that host and port?',
   ),
   info(
     'TARGET_DNS_FAILED',
+    true,
     'The TCP server host name could not be resolved.',
     'Check the target host name for typos and that DNS works on the relay host.',
   ),
   info(
     'TARGET_UNREACHABLE',
+    true,
     'There is no network route from the relay to the TCP server.',
     'Check the target address and the network/firewall between relay and server.',
   ),
   info(
     'TARGET_TIMEOUT',
+    true,
     'The TCP server did not answer in time.',
     'Is the server up and not firewalled? Raise --connect-timeout if it is slow.',
   ),
   info(
     'TARGET_RESET',
+    true,
     'The TCP server reset the connection.',
     'The server dropped the session; check the server log, then reconnect.',
   ),
   info(
     'TARGET_ERROR',
+    true,
     'The TCP connection to the server failed.',
     'Check the relay log for the error, then reconnect.',
   ),
   info(
     'IDLE_TIMEOUT',
+    false,
     'No data flowed either way for longer than the idle timeout.',
     'Send keep-alive data, or raise --idle-timeout on the relay.',
   ),
   info(
     'PEER_UNRESPONSIVE',
+    true,
     'The WebSocket peer stopped answering pings.',
     'Check the network between browser and relay, then reconnect.',
   ),
   info(
     'TARGET_NOT_ALLOWED',
+    false,
     'The relay does not allow connections to that target.',
     'Ask the relay operator to allow it (--allow or --route).',
+  ),
+  info(
+    'ORIGIN_NOT_ALLOWED',
+    false,
+    "The relay does not accept pages from this page's origin.",
+    'The relay operator can allow it with --allow-origin ORIGIN.',
+  ),
+  info(
+    'UNAUTHORIZED',
+    false,
+    'The relay needs a valid token, and none or a wrong one was offered.',
+    'Offer the token as the subprotocol wsrelay.token.<token> (the client option token).',
   ),
 ]
 
@@ -142,18 +187,21 @@ const LOCAL_CLOSE_CODES: readonly CloseCodeInfo[] = [
   {
     code: 1005,
     name: 'NO_STATUS',
+    retry: true,
     meaning: 'The connection closed without a status code.',
     hint: 'Reconnect.',
   },
   {
     code: 1006,
     name: 'ABNORMAL_CLOSURE',
+    retry: true,
     meaning: 'The connection dropped or could not be opened (no close frame).',
     hint: 'Is the relay running and reachable at that URL?',
   },
   {
     code: 1015,
     name: 'TLS_HANDSHAKE_FAILED',
+    retry: false,
     meaning: 'The TLS handshake with the relay failed.',
     hint: 'Check the relay certificate, or use ws:// for a relay without TLS.',
   },
@@ -169,6 +217,7 @@ export function closeCodeInfo(code: number): CloseCodeInfo {
     BY_CODE.get(code) ?? {
       code,
       name: 'UNKNOWN',
+      retry: code < 4000,
       meaning: `The connection closed with code ${code}.`,
       hint: 'See the reason, if any.',
     }

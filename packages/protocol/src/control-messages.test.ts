@@ -74,12 +74,13 @@ describe('parseClientMessage', () => {
 describe('parseRelayMessage', () => {
   it('round-trips what the relay sends', () => {
     for (const message of [
+      { type: 'connected', route: 'echo' },
+      { type: 'connected' },
       {
         type: 'connected',
-        host: 'echo',
-        port: 5000,
-        address: '127.0.0.1',
-        route: 'echo',
+        host: 'game.example',
+        port: 7000,
+        address: '203.0.113.9',
       },
       { type: 'pong', id: 1, ts: 2 },
       { type: 'end' },
@@ -89,5 +90,18 @@ describe('parseRelayMessage', () => {
         message,
       })
     }
+  })
+})
+
+describe('parseRelayMessage refuses', () => {
+  it.each([
+    ['a host without port and address', '{"type":"connected","host":"x"}'],
+    [
+      'a port out of range',
+      '{"type":"connected","host":"x","port":0,"address":"1.2.3.4"}',
+    ],
+    ['a route that is not a string', '{"type":"connected","route":7}'],
+  ])('%s', (_name, text) => {
+    expect(parseRelayMessage(text).ok).toBe(false)
   })
 })

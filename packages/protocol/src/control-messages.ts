@@ -35,16 +35,22 @@ export interface EndMessage {
   readonly type: 'end'
 }
 
-/** The relay's answer to `open`: the TCP connection is up. */
+/**
+ * The relay's answer to `open`: the TCP connection is up. A client-chosen
+ * target is echoed back with the address the relay checked and connected to;
+ * a route or the relay's fixed target is named only by its route name, since
+ * the operator's addresses are not the page's business.
+ */
 export interface ConnectedMessage {
   readonly type: 'connected'
-  /** The host as asked for, or the route's host. */
-  readonly host: string
-  readonly port: number
-  /** The IP address the relay connected to (checked against the allow rules). */
-  readonly address: string
   /** The route's name, when the target is a route. */
   readonly route?: string
+  /** Client-chosen targets: the host as asked for. */
+  readonly host?: string
+  /** Client-chosen targets: the port as asked for. */
+  readonly port?: number
+  /** Client-chosen targets: the IP address the relay connected to (checked against the allow rules). */
+  readonly address?: string
 }
 
 /** Answer to `ping`. */
@@ -185,24 +191,34 @@ export function parseRelayMessage(
   if (!parsed.ok) return parsed
   const m = parsed.message
   switch (m.type) {
-    case 'connected':
+    case 'connected': {
+      const hasTarget =
+        m.host !== undefined || m.port !== undefined || m.address !== undefined
       if (
-        typeof m.host !== 'string' ||
-        typeof m.address !== 'string' ||
-        !isPort(m.port)
+        hasTarget &&
+        (typeof m.host !== 'string' ||
+          typeof m.address !== 'string' ||
+          !isPort(m.port))
       ) {
-        return fail('connected needs host, port and address.')
+        return fail('connected needs host, port and address together.')
       }
+      if (m.route !== undefined && typeof m.route !== 'string')
+        return fail('connected "route" must be a string.')
       return {
         ok: true,
         message: {
           type: 'connected',
-          host: m.host,
-          port: m.port,
-          address: m.address,
           ...(typeof m.route === 'string' ? { route: m.route } : {}),
+          ...(hasTarget
+            ? {
+                host: m.host as string,
+                port: m.port as number,
+                address: m.address as string,
+              }
+            : {}),
         },
       }
+    }
     case 'pong':
       return parsePingLike(m, 'pong')
     case 'end':

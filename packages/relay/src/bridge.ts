@@ -187,13 +187,19 @@ export class Bridge {
     this.tcp.setTimeout(0)
     this.log.debug('target connected')
     if (this.identity.mode === 'v1') {
-      const { host, port, route } = this.identity.target
+      // Only a client-chosen target is echoed back with its address; a route or
+      // the fixed target is the operator's, and /routes never shows addresses.
+      const { host, port, route, isClientChosen } = this.identity.target
       this.sendControl({
         type: 'connected',
-        host,
-        port,
-        address: this.tcp.remoteAddress ?? this.identity.target.connectTo,
         ...(route ? { route } : {}),
+        ...(isClientChosen
+          ? {
+              host,
+              port,
+              address: this.tcp.remoteAddress ?? this.identity.target.connectTo,
+            }
+          : {}),
       })
     }
   }
