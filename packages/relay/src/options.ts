@@ -2,7 +2,12 @@ import { lookup } from 'node:dns/promises'
 import type net from 'node:net'
 import tls from 'node:tls'
 import { isValidRouteName, isValidToken } from '@wsrelay/protocol'
-import { parseAllowRule, type AllowRule } from './allow-rules.js'
+import {
+  hostAddressRanges,
+  parseAllowRule,
+  type AllowRule,
+  type SpecialRange,
+} from './allow-rules.js'
 import { parseTrustedProxies } from './client-address.js'
 import { RelayError } from './errors.js'
 import type { Logger } from './logger.js'
@@ -112,6 +117,8 @@ export interface ResolvedRelayOptions {
   readonly target: HostPort | undefined
   readonly routes: ReadonlyMap<string, HostPort>
   readonly allowRules: readonly AllowRule[]
+  /** The relay host's own addresses, special for the allow rules. */
+  readonly hostRanges: readonly SpecialRange[]
   readonly allowOrigins: readonly string[]
   readonly token: string | undefined
   readonly tls: { cert: string | Buffer; key: string | Buffer } | undefined
@@ -240,6 +247,7 @@ export function resolveRelayOptions(
     target,
     routes,
     allowRules,
+    hostRanges: allowRules.length > 0 ? hostAddressRanges() : [],
     allowOrigins: options.allowOrigins ?? [],
     token: options.token,
     tls: options.tls,
