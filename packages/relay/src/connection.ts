@@ -429,17 +429,25 @@ export class Connection {
     if (ws.readyState !== WebSocket.OPEN) return // browser gone: discard
     this.sawTraffic = true
     this.stats.bytesToClient += chunk.length
-    ws.send(chunk, SEND_BINARY, this.onClientWritten)
-    const pending = ws.bufferedAmount
+    const pending = ws.bufferedAmount + chunk.length
     if (pending > this.stats.peakPendingToClient)
       this.stats.peakPendingToClient = pending
-    if (pending >= this.hwm) this.pauseTarget(PAUSED_BY_PEER)
+    if (pending < this.hwm) {
+      ws.send(chunk, SEND_BINARY) // the common case: no callback, no closure
+      return
+    }
+    // This frame crosses the mark: stop reading the target until it is out.
+    ws.send(chunk, SEND_BINARY, this.onClientWritten)
+    this.pauseTarget(PAUSED_BY_PEER)
   }
 
-  /** ws calls this once a frame is handed to the kernel, or dropped on close. */
+  /**
+   * ws calls this when the frame that crossed the mark is handed to the
+   * kernel (or dropped on close): every frame before it is out too, so the
+   * queue is empty but for the little sent since. Resuming here, not on the
+   * socket's 'drain', works at any mark, even below Node's 16 KiB.
+   */
   private readonly onClientWritten = (): void => {
-    if (this.targetPaused === 0 && this.clientPaused === 0) return
-    if (this.ws.bufferedAmount > this.hwm / 2) return
     this.resumeTarget(PAUSED_BY_PEER)
     this.resumeClient(PAUSED_BY_PONGS)
   }
@@ -493,20 +501,23 @@ export class Connection {
     return formatHostPort(target)
   }
 
+  /** The write that crossed the mark is out, and every write before it. */
   private readonly onTargetWritten = (): void => {
-    const tcp = this.tcp
-    if ((this.clientPaused & PAUSED_BY_PEER) === 0 || !tcp) return
-    if (tcp.writableLength <= this.hwm / 2) this.resumeClient(PAUSED_BY_PEER)
+    this.resumeClient(PAUSED_BY_PEER)
   }
 
   private writeToTarget(bytes: Buffer): void {
     const tcp = this.tcp
     if (!tcp || tcp.destroyed || tcp.writableEnded) return
-    tcp.write(bytes, this.onTargetWritten)
-    const pending = tcp.writableLength
+    const pending = tcp.writableLength + bytes.length
     if (pending > this.stats.peakPendingToTarget)
       this.stats.peakPendingToTarget = pending
-    if (pending >= this.hwm) this.pauseClient(PAUSED_BY_PEER)
+    if (pending < this.hwm) {
+      tcp.write(bytes)
+      return
+    }
+    tcp.write(bytes, this.onTargetWritten)
+    this.pauseClient(PAUSED_BY_PEER)
   }
 
   // ---- client side ------------------------------------------------------
@@ -570,9 +581,8 @@ export class Connection {
           this.violation('ping before open.')
           return
         }
-        this.sendControl({ type: 'pong', id: message.id, ts: message.ts })
         // A browser that pings but never reads the pongs: stop reading it.
-        if (this.ws.bufferedAmount >= this.hwm)
+        if (this.sendControl({ type: 'pong', id: message.id, ts: message.ts }))
           this.pauseClient(PAUSED_BY_PONGS)
         return
       case 'end':
@@ -594,9 +604,17 @@ export class Connection {
     }
   }
 
-  private sendControl(message: RelayControlMessage): void {
-    if (this.ws.readyState === WebSocket.OPEN)
-      this.ws.send(encodeControlMessage(message), this.onClientWritten)
+  /** Sends a control message; false when it crossed the mark (the caller may stop reading). */
+  private sendControl(message: RelayControlMessage): boolean {
+    const ws = this.ws
+    if (ws.readyState !== WebSocket.OPEN) return false
+    const text = encodeControlMessage(message)
+    if (ws.bufferedAmount + text.length < this.hwm) {
+      ws.send(text)
+      return false
+    }
+    ws.send(text, this.onClientWritten)
+    return true
   }
 
   /** v1 rule broken: say which in a 1008 close, and take nothing more from this client. */
