@@ -1,0 +1,107 @@
+import { mkdtempSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it, vi } from 'vitest'
+import type { Connection } from './connection.js'
+import { ConnectionRegistry } from './registry.js'
+import { resolveWebRoot } from './static-files.js'
+
+const registry = (budget = 1000, perIp = 0) =>
+  new ConnectionRegistry({
+    maxConnections: 3,
+    maxConnectionsPerIp: perIp,
+    memoryBudgetBytes: budget,
+    budgetShedAfterMs: 10_000,
+  })
+
+/** A connection as the registry sees it: held bytes, counters, pause and shed. */
+const fake = (held: number) =>
+  ({
+    bufferedBytes: held,
+    stats: {
+      bytesToTarget: 1,
+      bytesToClient: 2,
+      peakPendingToClient: 0,
+      peakPendingToTarget: 0,
+      targetPauses: 0,
+      clientPauses: 0,
+    },
+    pauseForBudget: vi.fn(),
+    shedForBudget: vi.fn(),
+  }) as unknown as Connection & {
+    pauseForBudget: ReturnType<typeof vi.fn>
+    shedForBudget: ReturnType<typeof vi.fn>
+  }
+
+describe('ConnectionRegistry', () => {
+  it('admits up to the limits and releases each lease exactly once', () => {
+    const r = registry(1000, 1)
+    const first = r.admit('10.0.0.1')
+    expect(first.ok).toBe(true)
+    expect(r.admit('10.0.0.1')).toEqual({
+      ok: false,
+      reason: 'Too many connections from 10.0.0.1 (limit 1). Try again later.',
+    })
+    if (first.ok) {
+      first.lease.release()
+      first.lease.release() // a second release must not free a slot it does not hold
+    }
+    expect(r.admit('10.0.0.1').ok).toBe(true)
+    expect(r.admit('10.0.0.1').ok).toBe(false)
+  })
+
+  it('pauses the connections holding more than their share at the budget, resumes below 3/4, sheds after the grace', () => {
+    const r = registry(1000)
+    const big = fake(900)
+    const small = fake(200)
+    r.add(big)
+    r.add(small)
+    r.checkBudget(0)
+    expect(big.pauseForBudget).toHaveBeenCalledWith(true)
+    expect(small.pauseForBudget).not.toHaveBeenCalled()
+    expect(r.snapshot()).toMatchObject({ budgetPauses: 1, bufferedBytes: 1100 })
+    r.checkBudget(10_000)
+    expect(big.shedForBudget).toHaveBeenCalledWith(1000)
+    expect(r.snapshot().budgetSheds).toBe(1)
+    r.stop()
+
+    const again = registry(1000)
+    const c = fake(1200)
+    again.add(c)
+    again.checkBudget(0)
+    ;(c as { bufferedBytes: number }).bufferedBytes = 100
+    again.checkBudget(50)
+    expect(c.pauseForBudget).toHaveBeenLastCalledWith(false)
+    again.stop()
+  })
+
+  it('folds a closed connection into the totals', () => {
+    const r = registry()
+    const c = fake(0)
+    r.add(c)
+    r.remove(c)
+    r.remove(c) // twice is harmless
+    expect(r.snapshot()).toMatchObject({
+      connections: 0,
+      peakConnections: 1,
+      totals: { bytesToTarget: 1, bytesToClient: 2 },
+    })
+  })
+})
+
+describe('resolveWebRoot', () => {
+  it('names --web and the fix for a missing directory, a dangling symlink and a loop', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wsrelay-webroot-'))
+    symlinkSync(join(dir, 'nothing'), join(dir, 'dangling'))
+    symlinkSync(join(dir, 'loop-b'), join(dir, 'loop-a'))
+    symlinkSync(join(dir, 'loop-a'), join(dir, 'loop-b'))
+    expect(() => resolveWebRoot(join(dir, 'missing'))).toThrow(
+      /^Cannot serve --web .*missing \(ENOENT\): no such directory \(or a symlink to nothing\)\. Give the directory of the built pages, e\.g\. --web apps\/console\/dist\.$/,
+    )
+    expect(() => resolveWebRoot(join(dir, 'dangling'))).toThrow(/\(ENOENT\)/)
+    expect(() => resolveWebRoot(join(dir, 'loop-a'))).toThrow(
+      /\(ELOOP\): a symlink loop\./,
+    )
+    expect(resolveWebRoot(dir)).toBe(dir)
+  })
+})
