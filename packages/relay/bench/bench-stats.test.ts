@@ -3,6 +3,7 @@ import {
   median,
   parseProcStat,
   parseProcStatus,
+  profileByLayer,
   spreadPercent,
   summarizeProfile,
 } from './bench-stats.js'
@@ -90,6 +91,69 @@ describe('summarizeProfile', () => {
     expect(spots).toEqual([
       { name: 'unmask', where: 'ws/lib/buffer-util.js:10', selfPercent: 80 },
       { name: '(garbage collector)', where: '', selfPercent: 20 },
+    ])
+  })
+})
+
+describe('profileByLayer', () => {
+  it('puts native socket writes, ws, Node internals and wsrelay code in their own layers', () => {
+    const node = (
+      id: number,
+      hitCount: number,
+      functionName: string,
+      url: string,
+    ) => ({
+      id,
+      hitCount,
+      callFrame: { functionName, url, lineNumber: 0 },
+    })
+    expect(
+      profileByLayer({
+        nodes: [
+          node(1, 100, '(idle)', ''),
+          node(2, 50, 'writev', ''),
+          node(
+            3,
+            20,
+            'consume',
+            'file:///r/node_modules/.pnpm/ws@8.23.0/node_modules/ws/lib/receiver.js',
+          ),
+          node(4, 20, 'emit', 'node:events'),
+          node(
+            5,
+            10,
+            'onTargetData',
+            'file:///r/packages/relay/dist/bridge.js',
+          ),
+        ],
+      }),
+    ).toEqual({
+      'socket syscalls (native writev/writeBuffer)': 50,
+      'ws library': 20,
+      'Node internals (streams, events, ticks)': 20,
+      'wsrelay code': 10,
+    })
+  })
+})
+
+describe('summarizeProfile with a time window', () => {
+  it('counts only the samples taken inside the window', () => {
+    const frame = (functionName: string) => ({
+      functionName,
+      url: '',
+      lineNumber: 0,
+    })
+    const profile = {
+      nodes: [
+        { id: 1, hitCount: 2, callFrame: frame('load modules') },
+        { id: 2, hitCount: 2, callFrame: frame('writev') },
+      ],
+      startTime: 1000,
+      samples: [1, 1, 2, 2],
+      timeDeltas: [10, 10, 100, 10],
+    }
+    expect(summarizeProfile(profile, 5, { fromUs: 1100, toUs: 2000 })).toEqual([
+      { name: 'writev', where: '', selfPercent: 100 },
     ])
   })
 })

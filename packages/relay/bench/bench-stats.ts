@@ -60,6 +60,40 @@ export interface CpuProfile {
     hitCount?: number
     callFrame: { functionName: string; url: string; lineNumber: number }
   }[]
+  /** Microseconds on the monotonic clock (the one process.hrtime reads). */
+  startTime?: number
+  samples?: number[]
+  timeDeltas?: number[]
+}
+
+/** A span of the monotonic clock, in microseconds. */
+export interface TimeWindow {
+  fromUs: number
+  toUs: number
+}
+
+/**
+ * Samples per profile node: all of them, or only those taken inside `window`
+ * (so start-up and shutdown stay out of a profile of the load).
+ */
+function hitsByNode(
+  profile: CpuProfile,
+  window?: TimeWindow,
+): Map<number, number> {
+  const hits = new Map<number, number>()
+  const { samples, timeDeltas, startTime } = profile
+  if (!window || !samples || !timeDeltas || startTime === undefined) {
+    for (const node of profile.nodes) hits.set(node.id, node.hitCount ?? 0)
+    return hits
+  }
+  let at = startTime
+  samples.forEach((id, i) => {
+    at += timeDeltas[i] ?? 0
+    if (at >= window.fromUs && at <= window.toUs) {
+      hits.set(id, (hits.get(id) ?? 0) + 1)
+    }
+  })
+  return hits
 }
 
 /** One line of a profile summary: a function and its share of the samples. */
@@ -73,11 +107,16 @@ export interface HotSpot {
  * Self time per function as a share of all busy samples (idle excluded),
  * merged across call paths, highest first.
  */
-export function summarizeProfile(profile: CpuProfile, top = 20): HotSpot[] {
+export function summarizeProfile(
+  profile: CpuProfile,
+  top = 20,
+  window?: TimeWindow,
+): HotSpot[] {
+  const hitsOf = hitsByNode(profile, window)
   const bySite = new Map<string, HotSpot & { hits: number }>()
   let busy = 0
   for (const node of profile.nodes) {
-    const hits = node.hitCount ?? 0
+    const hits = hitsOf.get(node.id) ?? 0
     const { functionName, url, lineNumber } = node.callFrame
     if (hits === 0 || functionName === '(idle)') continue
     busy += hits
@@ -99,4 +138,56 @@ export function summarizeProfile(profile: CpuProfile, top = 20): HotSpot[] {
       where,
       selfPercent: busy ? (hits / busy) * 100 : 0,
     }))
+}
+
+/** Where a profile's busy samples went, by layer, as shares of all busy samples. */
+export function profileByLayer(
+  profile: CpuProfile,
+  window?: TimeWindow,
+): Record<string, number> {
+  const hitsOf = hitsByNode(profile, window)
+  const layers: Record<string, number> = {}
+  let busy = 0
+  for (const node of profile.nodes) {
+    const hits = hitsOf.get(node.id) ?? 0
+    const { functionName, url } = node.callFrame
+    if (hits === 0 || functionName === '(idle)') continue
+    busy += hits
+    const layer = layerOf(functionName, url)
+    layers[layer] = (layers[layer] ?? 0) + hits
+  }
+  return Object.fromEntries(
+    Object.entries(layers)
+      .sort((a, b) => b[1] - a[1])
+      .map(([layer, hits]) => [layer, (hits / busy) * 100]),
+  )
+}
+
+function layerOf(functionName: string, url: string): string {
+  if (url === '') {
+    if (
+      /^(writev|writeBuffer|write\w*String|readStart|readStop)$/.test(
+        functionName,
+      )
+    ) {
+      return 'socket syscalls (native writev/writeBuffer)'
+    }
+    if (functionName === '(garbage collector)') return 'garbage collector'
+    return 'other native / VM'
+  }
+  if (/\/ws\/lib\//.test(url)) return 'ws library'
+  if (/\/(pino|thread-stream|sonic-boom)[^/]*\//.test(url))
+    return 'logging (pino)'
+  if (/\/packages\/relay\/dist\//.test(url)) return 'wsrelay code'
+  if (/\/(prom-client|@wsrelay\/protocol|packages\/protocol)\//.test(url))
+    return 'wsrelay dependencies'
+  if (
+    url.startsWith('node:internal/modules') ||
+    url.startsWith('node:internal/bootstrap') ||
+    url.includes('cjs-module-lexer')
+  ) {
+    return 'start-up (module loading)'
+  }
+  if (url.startsWith('node:')) return 'Node internals (streams, events, ticks)'
+  return 'other JavaScript'
 }

@@ -14,8 +14,9 @@
  *   conns --count N --seconds S --size BYTES
  *       opens N connections at once, each echoes one message (time to open
  *       all), then all ping-pong SIZE-byte messages for S seconds
- *   idle --count N
- *       opens N connections, each echoes once, prints a line, then waits on
+ *   idle --count N [--concurrency M]
+ *       opens N connections (at most M opening at a time), each echoes once,
+ *       prints a line, then waits on
  *       stdin: "extra" opens one more and reports how it ended; "quit" exits
  *   slow --hold-ms MS --expect BYTES
  *       connects, reads nothing for MS, prints {"mode":"held"}, waits for a
@@ -81,7 +82,7 @@ static uint8_t stream_pattern[PATTERN_PERIOD + BATCH_BYTES];
 static int use_ws, port, ep;
 static const char *mode;
 static uint64_t msg_size = 64, total, window = 8u << 20, expect;
-static long count = 1, hold_ms, timeout_ms = 60000;
+static long count = 1, hold_ms, timeout_ms = 60000, concurrency, opened;
 static double seconds_opt = 2;
 static int bad_bytes, reading_paused;
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -572,12 +573,25 @@ static void on_open(conn *c) {
 
 static int is_mode(const char *m) { return strcmp(mode, m) == 0; }
 
+static conn *open_conn(void);
+
+/* conns/idle: keep at most `concurrency` connections opening at a time. */
+static void open_next(void) {
+  if ((is_mode("conns") || is_mode("idle")) && opened < count) {
+    conns[opened] = open_conn();
+    opened++;
+  }
+}
+
 /* Called after anything happened on a connection: decides what it does next. */
 static void on_progress(conn *c) {
   if (c->state == FAILED || c->state == CLOSED) {
     if (c->fd < 0) return; /* already handled */
     close_conn(c);
-    if (!c->ready) failed_count++;
+    if (!c->ready) {
+      failed_count++;
+      if (conns[count] != c) open_next();
+    }
     if (is_mode("throughput") || is_mode("slow") || is_mode("latency")) finished = 1;
     else if (conns[count] == c) finished = 1; /* idle: the extra connection's fate is known */
     else if (!c->ready && ready_count + failed_count >= count) finished = 1;
@@ -598,6 +612,7 @@ static void on_progress(conn *c) {
   if (!c->ready) {
     c->ready = 1;
     ready_count++;
+    if (conns[count] != c) open_next();
     if (is_mode("latency")) send_ping(c);
     else if (conns[count] == c || ready_count + failed_count >= count) finished = 1;
     return;
@@ -650,6 +665,7 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--seconds") == 0) seconds_opt = atof(v), i++;
     else if (strcmp(a, "--hold-ms") == 0) hold_ms = atol(v), i++;
     else if (strcmp(a, "--timeout-ms") == 0) timeout_ms = atol(v), i++;
+    else if (strcmp(a, "--concurrency") == 0) concurrency = atol(v), i++;
     else usage(a);
   }
   if (port <= 0 || port > 65535) usage("--port must be 1-65535");
@@ -696,7 +712,9 @@ int main(int argc, char **argv) {
     conns = calloc((size_t)count + 1, sizeof *conns);
     samples = malloc(sizeof(double) * MAX_SAMPLES);
     double t0 = now();
-    for (long i = 0; i < count; i++) conns[i] = open_conn();
+    if (concurrency <= 0 || concurrency > count) concurrency = count;
+    opened = 0;
+    for (long i = 0; i < concurrency; i++) open_next();
     int in_time = run_until(&finished, deadline, 0);
     double open_seconds = now() - t0;
     ok = in_time && ready_count == count && !bad_bytes;

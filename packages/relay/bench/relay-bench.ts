@@ -29,6 +29,7 @@ import {
   median,
   parseProcStat,
   parseProcStatus,
+  profileByLayer,
   spreadPercent,
   summarizeProfile,
   type CpuProfile,
@@ -102,8 +103,12 @@ const PEERS: readonly { id: PeerId; title: string }[] = [
   { id: 'wsrelay', title: 'wsrelay' },
 ]
 
+const BENCH_STARTED_AT = Date.now()
 const say = (text: string): void => {
-  process.stderr.write(`${text}\n`)
+  const seconds = ((Date.now() - BENCH_STARTED_AT) / 1000)
+    .toFixed(0)
+    .padStart(4)
+  process.stderr.write(`[${seconds} s] ${text}\n`)
 }
 
 /** A child process started through bash (to raise its open-file limit) and optionally pinned. */
@@ -455,6 +460,10 @@ async function idleConnections(
           ...(peer.ws ? ['--ws'] : []),
           '--count',
           String(count),
+          // Paced, so the figure is memory held, not how a listen backlog
+          // copes with 10,000 SYNs at once (the 1,000-connection row does that).
+          '--concurrency',
+          '500',
           '--timeout-ms',
           '120000',
         ],
@@ -562,13 +571,29 @@ async function slowReader(
 
 // ---------- profile ----------
 
-async function profileWsrelay(
-  sizes: Sizes,
-): Promise<{ hotSpots: HotSpot[]; file: string }> {
+interface ProfileSummary {
+  hotSpots: HotSpot[]
+  layers: Record<string, number>
+  file: string
+}
+
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n)
+
+async function profileWsrelay(sizes: Sizes): Promise<ProfileSummary> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wsrelay-prof-'))
   const peer = await startPeer('wsrelay', {
-    nodeFlags: ['--cpu-prof', '--cpu-prof-dir', dir],
+    nodeFlags: [
+      '--cpu-prof',
+      '--cpu-prof-interval',
+      '250',
+      '--cpu-prof-dir',
+      dir,
+    ],
   })
+  // Only samples taken under load count: start-up (module loading) would
+  // otherwise outweigh a short run. V8 stamps samples with the monotonic
+  // clock that process.hrtime reads.
+  const window = { fromUs: monotonicUs(), toUs: 0 }
   try {
     for (const size of sizes.messageSizes) {
       await loadgen('throughput', peer, [
@@ -578,6 +603,7 @@ async function profileWsrelay(
         sizes.throughputBytes,
       ])
     }
+    window.toUs = monotonicUs()
   } finally {
     await peer.stop() // the profile is written when the process exits
   }
@@ -586,7 +612,11 @@ async function profileWsrelay(
   const profile = JSON.parse(
     readFileSync(path.join(dir, file), 'utf8'),
   ) as CpuProfile
-  return { hotSpots: summarizeProfile(profile, 25), file: path.join(dir, file) }
+  return {
+    hotSpots: summarizeProfile(profile, 25, window),
+    layers: profileByLayer(profile, window),
+    file: path.join(dir, file),
+  }
 }
 
 // ---------- machine, build ----------
@@ -887,7 +917,7 @@ async function main(): Promise<void> {
     runs.push(figures)
   }
 
-  let profile: { hotSpots: HotSpot[]; file: string } | undefined
+  let profile: ProfileSummary | undefined
   if (args.profile) {
     say('profile: wsrelay under the throughput load (node --cpu-prof)')
     await attempt(ctx, 'wsrelay profile', async () => {
@@ -923,7 +953,7 @@ async function main(): Promise<void> {
       }
     })
     process.stdout.write(
-      `${JSON.stringify({ machine: host, quick: Boolean(args.quick), runs: runCount, seconds, sizes: { ...sizes, idleConnections: idle }, peers: medians, profile: profile?.hotSpots, failures: ctx.failures }, null, 2)}\n`,
+      `${JSON.stringify({ machine: host, quick: Boolean(args.quick), runs: runCount, seconds, sizes: { ...sizes, idleConnections: idle }, peers: medians, profile, failures: ctx.failures }, null, 2)}\n`,
     )
   } else {
     const lines = [
@@ -938,7 +968,11 @@ async function main(): Promise<void> {
         `wsrelay CPU profile (self time, share of busy samples; ${profile.file}):`,
         '',
       )
-      lines.push('| self | function | where |', '|---|---|---|')
+      lines.push('| share | layer |', '|---|---|')
+      for (const [layer, share] of Object.entries(profile.layers)) {
+        lines.push(`| ${fmt(share, 1)}% | ${layer} |`)
+      }
+      lines.push('', '| self | function | where |', '|---|---|---|')
       for (const spot of profile.hotSpots) {
         lines.push(
           `| ${fmt(spot.selfPercent, 1)}% | ${spot.name} | ${spot.where} |`,
