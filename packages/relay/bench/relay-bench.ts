@@ -104,6 +104,9 @@ const PEERS: readonly { id: PeerId; title: string }[] = [
 ]
 
 const BENCH_STARTED_AT = Date.now()
+/** Without --runs, runs stop early rather than let a busy machine push the whole bench past 10 minutes. */
+const RUNS_BUDGET_S = 480
+
 const say = (text: string): void => {
   const seconds = ((Date.now() - BENCH_STARTED_AT) / 1000)
     .toFixed(0)
@@ -913,7 +916,21 @@ async function main(): Promise<void> {
 
   const ctx: RunContext = { sizes, failures: [] }
   const runs: Figures[][] = []
+  let lastRunSeconds = 0
+  let stoppedEarly = ''
   for (let run = 0; run < runCount; run++) {
+    const elapsed = (Date.now() - startedAt) / 1000
+    if (
+      !args.quick &&
+      args.runs === undefined &&
+      run > 0 &&
+      elapsed + lastRunSeconds > RUNS_BUDGET_S
+    ) {
+      stoppedEarly = `stopped after ${run} of ${runCount} runs: one more would end past ${RUNS_BUDGET_S} s (the machine is busy)`
+      say(stoppedEarly)
+      break
+    }
+    const runStartedAt = Date.now()
     const figures: Figures[] = PEERS.map(() => ({}))
     // Rotate the order of peers from run to run so that no peer always goes
     // first (or last) while the machine's other load comes and goes.
@@ -950,6 +967,7 @@ async function main(): Promise<void> {
       'wsrelay',
     ])
     runs.push(figures)
+    lastRunSeconds = (Date.now() - runStartedAt) / 1000
   }
 
   let profile: ProfileSummary | undefined
@@ -988,12 +1006,12 @@ async function main(): Promise<void> {
       }
     })
     process.stdout.write(
-      `${JSON.stringify({ machine: host, quick: Boolean(args.quick), runs: runCount, seconds, sizes: { ...sizes, idleConnections: idle }, peers: medians, profile, warnings: referenceWarnings(sizes, idle, runs), failures: ctx.failures }, null, 2)}\n`,
+      `${JSON.stringify({ machine: host, quick: Boolean(args.quick), runs: runs.length, stoppedEarly, seconds, sizes: { ...sizes, idleConnections: idle }, peers: medians, profile, warnings: referenceWarnings(sizes, idle, runs), failures: ctx.failures }, null, 2)}\n`,
     )
   } else {
     const lines = [
       `Machine: ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB; ${host.os}; kernel ${host.kernel}; Node ${host.node}; ws ${host.ws} (bufferutil: ${host.bufferutil}); ${host.cc}`,
-      `${runCount} run(s), medians; "±N%" is half the range across runs. Load average at start: ${host.loadAverageAtStart}, at end: ${os.loadavg()[0]?.toFixed(2)}. ${fmt(seconds)} s in all.`,
+      `${runs.length} run(s)${stoppedEarly ? ` (${stoppedEarly})` : ''}, medians; "±N%" is half the range across runs. Load average at start: ${host.loadAverageAtStart}, at end: ${os.loadavg()[0]?.toFixed(2)}. ${fmt(seconds)} s in all.`,
       '',
       table(sizes, idle, runs),
     ]
