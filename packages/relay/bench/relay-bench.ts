@@ -43,7 +43,7 @@ const WSRELAY_CLI = path.resolve(HERE, '../dist/cli.js')
 const LOADGEN = path.join(HERE, 'loadgen')
 const ECHO_TARGET = path.join(HERE, 'echo-target')
 const TICKS_PER_SECOND = Number(
-  spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100,
+  spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim() || 100,
 )
 
 const USAGE = `Usage: pnpm bench [--quick] [--json] [--runs N] [--profile]
