@@ -85,6 +85,7 @@ static uint64_t msg_size = 64, total, window = 8u << 20, expect;
 static long count = 1, hold_ms, timeout_ms = 60000, concurrency, opened;
 static double seconds_opt = 2;
 static int bad_bytes, reading_paused;
+static long long first_bad = -1; /* stream offset of the first byte that differed */
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static double now(void) {
@@ -264,7 +265,19 @@ static void verify(conn *c, const uint8_t *p, size_t len) {
   uint64_t off = c->rx % PATTERN_PERIOD;
   for (size_t done = 0; done < len;) {
     size_t k = PATTERN_PERIOD - off < len - done ? PATTERN_PERIOD - off : len - done;
-    if (memcmp(p + done, pattern + off, k) != 0) bad_bytes = 1;
+    if (memcmp(p + done, pattern + off, k) != 0) {
+      if (!bad_bytes) {
+        size_t j = 0;
+        while (j < k && p[done + j] == pattern[off + j]) j++;
+        first_bad = (long long)(c->rx + done + j);
+        fprintf(stderr, "loadgen: byte %lld differs from what was sent; got", first_bad);
+        for (size_t q = j; q < k && q < j + 12; q++) fprintf(stderr, " %02x", p[done + q]);
+        fprintf(stderr, ", expected");
+        for (size_t q = j; q < k && q < j + 12; q++) fprintf(stderr, " %02x", pattern[(off + q) % PATTERN_PERIOD]);
+        fprintf(stderr, " (frame payload left %llu)\n", (unsigned long long)c->payload_left);
+      }
+      bad_bytes = 1;
+    }
     done += k, off = 0;
   }
   c->rx += len;
