@@ -1,313 +1,1051 @@
 /**
- * `pnpm bench`: wsrelay's speed and memory, each as a ratio against a baseline
- * measured in the same run on the same machine.
+ * `pnpm bench`: wsrelay against plain TCP and three peers on the same ws
+ * library, all measured in the same run by a load generator written in C
+ * (bench/loadgen.c) against a C echo target (bench/echo-target.c), so that
+ * neither end of the pipe is what limits a figure.
  *
- * - throughput: 128 MiB echoed through the relay vs. straight over TCP
- * - latency: 2,000 sequential 32-byte round trips, relay vs. straight TCP
- * - slow reader: a target floods 512 MiB at a browser that does not read for
- *   3 s; peak RSS of wsrelay vs. the usual 30-line relay (bench/naive-relay.ts)
- * - connections: 1,000 browsers at once, each echoing once; relay RSS
+ *   pnpm bench [--quick] [--json] [--runs N] [--profile]
  *
- * Relays run as child processes so their memory is theirs alone (Linux
- * /proc/PID/status: VmRSS, VmHWM). Loopback only; every loop is bounded.
- * Prints progress on stderr and one JSON line on stdout.
+ * Every server runs as its own child process on 127.0.0.1 port 0, so its CPU
+ * time and memory are its own (Linux /proc/PID/stat and /proc/PID/status).
+ * Progress goes to stderr; the table (or JSON) to stdout. Exits 1 when any
+ * peer failed to move the bytes intact. docs/performance.md explains the method.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
-import net from 'node:net'
-import { createInterface } from 'node:readline'
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { createInterface, type Interface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { WebSocket } from 'ws'
+import { parseArgs } from 'node:util'
+import {
+  median,
+  parseProcStat,
+  parseProcStatus,
+  profileByLayer,
+  spreadPercent,
+  summarizeProfile,
+  type CpuProfile,
+  type HotSpot,
+} from './bench-stats.js'
 
 const MiB = 1024 * 1024
-const WSRELAY = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
-const NAIVE = fileURLToPath(new URL('./naive-relay.js', import.meta.url))
-const CHUNK = 64 * 1024
+const HERE = path.dirname(fileURLToPath(import.meta.url))
+const SOURCES = path.resolve(HERE, '../bench')
+const WSRELAY_CLI = path.resolve(HERE, '../dist/cli.js')
+const LOADGEN = path.join(HERE, 'loadgen')
+const ECHO_TARGET = path.join(HERE, 'echo-target')
+const TICKS_PER_SECOND = Number(
+  spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim() || 100,
+)
 
-const round1 = (n: number): number => Math.round(n * 10) / 10
-const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100
+const USAGE = `Usage: pnpm bench [--quick] [--json] [--runs N] [--profile]
 
-const say = (text: string): void => {
-  process.stderr.write(`${text}\n`)
+  --quick     every row once at small sizes (under a minute); asserts nothing
+              about speed, exits 1 if any peer did not move the bytes intact
+  --json      print the results as JSON instead of a Markdown table
+  --runs N    runs to take the median of (default 3; 1 with --quick)
+  --profile   also profile wsrelay (node --cpu-prof) under the throughput
+              load and print its hottest functions
+`
+
+// ---------- sizes ----------
+
+interface Sizes {
+  throughputBytes: number
+  messageSizes: number[]
+  latencyRoundTrips: number
+  connections: number
+  pingPongSeconds: number
+  idleConnections: number
+  floodBytes: number
+  holdMs: number
 }
 
+const FULL: Sizes = {
+  throughputBytes: 256 * MiB,
+  messageSizes: [64 * 1024, 16 * 1024],
+  latencyRoundTrips: 20_000,
+  connections: 1000,
+  pingPongSeconds: 2,
+  idleConnections: 10_000,
+  floodBytes: 512 * MiB,
+  holdMs: 3000,
+}
+
+const QUICK: Sizes = {
+  throughputBytes: 8 * MiB,
+  messageSizes: [64 * 1024, 16 * 1024],
+  latencyRoundTrips: 500,
+  connections: 100,
+  pingPongSeconds: 0.3,
+  idleConnections: 200,
+  floodBytes: 16 * MiB,
+  holdMs: 300,
+}
+
+// ---------- peers ----------
+
+type PeerId = 'tcp' | 'ws-echo' | 'backpressure' | 'naive' | 'wsrelay'
+
+const PEERS: readonly { id: PeerId; title: string }[] = [
+  { id: 'tcp', title: 'plain TCP' },
+  { id: 'ws-echo', title: 'ws echo server, no relay' },
+  { id: 'backpressure', title: 'ws relay with backpressure (60 lines)' },
+  { id: 'naive', title: '20-line ws relay' },
+  { id: 'wsrelay', title: 'wsrelay' },
+]
+
+const BENCH_STARTED_AT = Date.now()
+/** Without --runs, runs stop early rather than let a busy machine push the whole bench past 10 minutes. */
+const RUNS_BUDGET_S = 480
+
+const say = (text: string): void => {
+  const seconds = ((Date.now() - BENCH_STARTED_AT) / 1000)
+    .toFixed(0)
+    .padStart(4)
+  process.stderr.write(`[${seconds} s] ${text}\n`)
+}
+
+/** A child process started through bash (to raise its open-file limit) and optionally pinned. */
 interface Child {
   proc: ChildProcess
-  url: string
+  pid: number
+  lines: Interface
   stop(): Promise<void>
 }
 
-/** Starts a relay process and waits for its `relay listening` JSON line. */
-async function startRelay(script: string, args: string[]): Promise<Child> {
-  const proc = spawn(process.execPath, [script, ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+function start(command: string, args: string[], pinned: boolean): Child {
+  // Soft open-file limit up to the hard one: 10,000 relayed connections take
+  // 20,000 descriptors in the relay.
+  const argv = [...(pinned ? ['taskset', '-c', '0'] : []), command, ...args]
+  const proc = spawn(
+    'bash',
+    ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$@"', 'bash', ...argv],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  )
+  proc.on('error', (err) => say(`could not start ${command}: ${err.message}`))
   const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream })
-  const url = await new Promise<string>((resolve, reject) => {
-    lines.on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; url?: string }
-      if (entry.msg === 'relay listening' && entry.url) resolve(entry.url)
-    })
-    proc.once('exit', (code) =>
-      reject(new Error(`${script} exited with ${code}`)),
-    )
-  })
   return {
     proc,
-    url,
+    pid: proc.pid ?? 0,
+    lines,
     async stop() {
-      if (proc.exitCode !== null) return
+      if (proc.exitCode !== null || proc.signalCode !== null) return
       const exited = once(proc, 'exit')
       proc.kill('SIGTERM')
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000)
       await exited
+      clearTimeout(timer)
     },
   }
 }
 
-/** Resident and peak resident memory of a process, in MiB (Linux). */
-function memoryOf(pid: number): { rssMiB: number; peakMiB: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const kib = (key: string): number =>
-    Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN)
-  return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 }
-}
-
-async function startServer(
-  onSocket: (socket: net.Socket) => void,
-): Promise<{ port: number; close(): void }> {
-  const sockets = new Set<net.Socket>()
-  const server = net.createServer((socket) => {
-    sockets.add(socket)
-    socket.on('error', () => undefined)
-    socket.on('close', () => sockets.delete(socket))
-    onSocket(socket)
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close() {
-      for (const s of sockets) s.destroy()
-      server.close()
-    },
-  }
-}
-
-const startEcho = () => startServer((socket) => socket.pipe(socket))
-
-/** A duplex byte pipe to the echo server: straight TCP, or a WebSocket through a relay. */
-interface Pipe {
-  send(chunk: Buffer): boolean | Promise<void>
-  onData(listener: (chunk: Buffer) => void): void
-  close(): void
-}
-
-async function tcpPipe(port: number): Promise<Pipe> {
-  const socket = net.connect(port, '127.0.0.1')
-  socket.setNoDelay(true)
-  await once(socket, 'connect')
-  return {
-    send: (chunk) =>
-      socket.write(chunk) ? true : once(socket, 'drain').then(() => undefined),
-    onData: (listener) => socket.on('data', listener),
-    close: () => socket.destroy(),
-  }
-}
-
-async function wsPipe(url: string): Promise<Pipe> {
-  const ws = new WebSocket(url, 'binary')
-  await once(ws, 'open')
-  return {
-    send: (chunk) =>
-      ws.bufferedAmount < 4 * MiB
-        ? (ws.send(chunk), true)
-        : new Promise<void>((resolve) => ws.send(chunk, () => resolve())),
-    onData: (listener) => ws.on('message', listener),
-    close: () => ws.terminate(),
-  }
-}
-
-/** MiB/s for `total` bytes sent and echoed back. */
-async function throughput(pipe: Pipe, total: number): Promise<number> {
-  const block = Buffer.alloc(CHUNK, 0x61)
-  let received = 0
-  const done = new Promise<void>((resolve) =>
-    pipe.onData((chunk) => {
-      received += chunk.length
-      if (received >= total) resolve()
-    }),
-  )
-  const started = process.hrtime.bigint()
-  for (let sent = 0; sent < total; sent += CHUNK) {
-    const ok = pipe.send(block)
-    if (ok !== true) await ok
-  }
-  await done
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9
-  pipe.close()
-  return total / MiB / seconds
-}
-
-/** Median and 99th-percentile round trip of `rounds` sequential 32-byte messages, in µs. */
-async function latency(
-  pipe: Pipe,
-  rounds: number,
-): Promise<{ p50: number; p99: number }> {
-  const message = Buffer.alloc(32, 0x62)
-  const times: number[] = []
-  let pending: (() => void) | undefined
-  let got = 0
-  pipe.onData((chunk) => {
-    got += chunk.length
-    if (got >= message.length) {
-      got -= message.length
-      pending?.()
-    }
-  })
-  for (let i = 0; i < rounds; i++) {
-    const started = process.hrtime.bigint()
-    const back = new Promise<void>((resolve) => (pending = resolve))
-    void pipe.send(message)
-    await back
-    times.push(Number(process.hrtime.bigint() - started) / 1000)
-  }
-  pipe.close()
-  times.sort((a, b) => a - b)
-  const at = (q: number): number =>
-    Math.round(times[Math.floor(q * (times.length - 1))] ?? NaN)
-  return { p50: at(0.5), p99: at(0.99) }
-}
-
-/** A target floods `total` bytes; the browser holds off 3 s, then reads. Returns the relay's peak RSS growth. */
-async function slowReader(
-  script: string,
-  args: string[],
-  total: number,
-): Promise<{ peakMiB: number; deliveredMiB: number }> {
-  const block = Buffer.alloc(CHUNK, 0x63)
-  const target = await startServer((socket) => {
-    let sent = 0
-    const pump = (): void => {
-      while (sent < total) {
-        sent += CHUNK
-        if (!socket.write(block)) {
-          socket.once('drain', pump)
-          return
-        }
+/** The first stdout line of `child` that `pick` accepts, or a clear error. */
+async function firstLine<T>(
+  child: Child,
+  what: string,
+  pick: (entry: Record<string, unknown>) => T | undefined,
+  timeoutMs = 15_000,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(`${what} printed nothing useful within ${timeoutMs} ms`),
+        ),
+      timeoutMs,
+    )
+    const onLine = (line: string): void => {
+      let entry: Record<string, unknown>
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>
+      } catch {
+        return // not JSON: a log line of another shape
       }
-      socket.end()
+      const value = pick(entry)
+      if (value === undefined) return
+      clearTimeout(timer)
+      child.lines.off('line', onLine)
+      resolve(value)
     }
-    pump()
+    child.lines.on('line', onLine)
+    child.proc.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${what} exited with ${code} before it was ready`))
+    })
   })
-  const relay = await startRelay(script, [...args, `127.0.0.1:${target.port}`])
-  const idle = memoryOf(relay.proc.pid ?? 0).rssMiB
-  const ws = new WebSocket(relay.url)
-  await once(ws, 'open')
-  ws.pause()
-  await new Promise((resolve) => setTimeout(resolve, 3000)) // the slow reader's pause
-  const { peakMiB } = memoryOf(relay.proc.pid ?? 0)
-  let delivered = 0
-  ws.on('message', (data: Buffer) => (delivered += data.length))
-  const closed = once(ws, 'close')
-  ws.resume()
-  await Promise.race([
-    closed,
-    new Promise((resolve) => setTimeout(resolve, 30_000)),
-  ])
-  ws.terminate()
-  await relay.stop()
-  target.close()
-  return { peakMiB: peakMiB - idle, deliveredMiB: delivered / MiB }
 }
 
-async function connections(
-  count: number,
-): Promise<{ held: number; rssMiB: number; perConnectionKiB: number }> {
-  const echo = await startEcho()
-  const relay = await startRelay(WSRELAY, [
-    '127.0.0.1:0',
-    `127.0.0.1:${echo.port}`,
-  ])
-  const idle = memoryOf(relay.proc.pid ?? 0).rssMiB
-  const sockets = await Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const ws = new WebSocket(relay.url)
-      await once(ws, 'open')
-      const text = `c${i}`
-      ws.send(text)
-      const [data] = (await once(ws, 'message')) as [Buffer]
-      return data.toString() === text ? ws : undefined
-    }),
+/** The C echo target (or flood target), started on 127.0.0.1 port 0. */
+async function startTarget(
+  pinned: boolean,
+  floodBytes?: number,
+): Promise<{ child: Child; port: number }> {
+  const child = start(
+    ECHO_TARGET,
+    floodBytes ? ['--flood', String(floodBytes)] : [],
+    pinned,
   )
-  const held = sockets.filter((s) => s !== undefined).length
-  const { rssMiB } = memoryOf(relay.proc.pid ?? 0)
-  for (const ws of sockets) ws?.terminate()
-  await relay.stop()
-  echo.close()
+  const port = await firstLine(child, 'echo-target', (e) =>
+    typeof e.port === 'number' ? e.port : undefined,
+  )
+  return { child, port }
+}
+
+interface Peer {
+  id: PeerId
+  /** The process under test, if there is one besides the C target. */
+  child?: Child
+  port: number
+  ws: boolean
+  stop(): Promise<void>
+}
+
+interface PeerOptions {
+  pinned?: boolean
+  nodeFlags?: string[]
+  relayFlags?: string[]
+  floodBytes?: number
+}
+
+/** Starts a fresh target and, unless the peer is plain TCP, the server under test in front of it. */
+async function startPeer(id: PeerId, options: PeerOptions = {}): Promise<Peer> {
+  const pinned = options.pinned ?? false
+  const target = await startTarget(pinned, options.floodBytes)
+  const targetAddress = `127.0.0.1:${target.port}`
+  if (id === 'tcp') {
+    return { id, port: target.port, ws: false, stop: () => target.child.stop() }
+  }
+  const script: Record<Exclude<PeerId, 'tcp'>, string[]> = {
+    'ws-echo': [path.join(HERE, 'ws-echo-server.js')],
+    backpressure: [path.join(HERE, 'backpressure-relay.js'), targetAddress],
+    naive: [path.join(HERE, 'naive-relay.js'), targetAddress],
+    wsrelay: [
+      WSRELAY_CLI,
+      ...(options.relayFlags ?? []),
+      '127.0.0.1:0',
+      targetAddress,
+    ],
+  }
+  const child = start(
+    process.execPath,
+    [...(options.nodeFlags ?? []), ...script[id]],
+    pinned,
+  )
+  // Every peer (wsrelay at its default info level) prints a JSON line
+  // {"msg":"relay listening","url":...}; later log lines are read and dropped.
+  let url: string
+  try {
+    url = await firstLine(child, id, (e) =>
+      e.msg === 'relay listening' && typeof e.url === 'string'
+        ? e.url
+        : undefined,
+    )
+  } catch (err) {
+    await target.child.stop()
+    throw err
+  }
+  child.lines.on('line', () => undefined)
   return {
-    held,
-    rssMiB: round1(rssMiB),
-    perConnectionKiB: Math.round(((rssMiB - idle) * 1024) / count),
+    id,
+    child,
+    port: Number(new URL(url).port),
+    ws: true,
+    async stop() {
+      await child.stop()
+      await target.child.stop()
+    },
   }
 }
+
+const cpuOf = (pid: number): number =>
+  parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'), TICKS_PER_SECOND)
+const memoryOf = (pid: number) =>
+  parseProcStatus(readFileSync(`/proc/${pid}/status`, 'utf8'))
+
+/** Resets the peak-RSS mark (proc(5): clear_refs "5"), so VmHWM covers only what follows. */
+function resetPeak(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5')
+  } catch {
+    // Not allowed here: the peak then also covers start-up, which only overstates growth.
+  }
+}
+
+// ---------- the load generator ----------
+
+type LoadResult = Record<string, number | string | boolean>
+
+async function loadgen(
+  mode: string,
+  peer: Peer,
+  args: (string | number)[],
+  pinned = false,
+): Promise<LoadResult> {
+  const argv = [
+    mode,
+    '--port',
+    String(peer.port),
+    ...(peer.ws ? ['--ws'] : []),
+    ...args.map(String),
+  ]
+  const child = start(LOADGEN, argv, pinned)
+  const output: string[] = []
+  child.lines.on('line', (line) => output.push(line))
+  const [code] = (await once(child.proc, 'exit')) as [number | null]
+  const last = output.at(-1)
+  if (last === undefined)
+    throw new Error(`loadgen ${mode} printed nothing (exit ${code})`)
+  const result = JSON.parse(last) as LoadResult
+  if (code !== 0 || result.ok !== true) {
+    throw new Error(`loadgen ${mode} failed (exit ${code}): ${last}`)
+  }
+  return result
+}
+
+// ---------- scenarios ----------
+
+/** Figures of one peer in one run; a missing figure did not apply or failed. */
+type Figures = Record<string, number | string>
+
+interface RunContext {
+  sizes: Sizes
+  failures: string[]
+}
+
+async function attempt(
+  ctx: RunContext,
+  label: string,
+  body: () => Promise<void>,
+): Promise<void> {
+  try {
+    await body()
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err)
+    ctx.failures.push(`${label}: ${message}`)
+    say(`  FAILED ${label}: ${message}`)
+  }
+}
+
+async function throughputAndLatency(
+  ctx: RunContext,
+  id: PeerId,
+  out: Figures,
+): Promise<void> {
+  const peer = await startPeer(id)
+  try {
+    for (const size of ctx.sizes.messageSizes) {
+      const key = `throughput${size / 1024}k`
+      await attempt(ctx, `${id} ${key}`, async () => {
+        const before = peer.child ? cpuOf(peer.child.pid) : 0
+        const r = await loadgen('throughput', peer, [
+          '--size',
+          size,
+          '--total',
+          ctx.sizes.throughputBytes,
+        ])
+        out[`${key}MBps`] = Number(r.mbPerSecond)
+        out[`${key}LoadgenBusy`] = Number(r.cpuSeconds) / Number(r.seconds)
+        if (peer.child) {
+          // CPU seconds per 256 MiB, whatever the size of this run.
+          out[`${key}CpuSeconds`] =
+            ((cpuOf(peer.child.pid) - before) * (256 * MiB)) /
+            ctx.sizes.throughputBytes
+        }
+      })
+    }
+    await attempt(ctx, `${id} latency`, async () => {
+      const r = await loadgen('latency', peer, [
+        '--size',
+        64,
+        '--count',
+        ctx.sizes.latencyRoundTrips,
+      ])
+      out.latencyP50Us = Number(r.p50Us)
+      out.latencyP99Us = Number(r.p99Us)
+      out.latencyP999Us = Number(r.p999Us)
+    })
+  } finally {
+    await peer.stop()
+  }
+}
+
+async function pinnedLatency(
+  ctx: RunContext,
+  id: PeerId,
+  out: Figures,
+): Promise<void> {
+  const peer = await startPeer(id, { pinned: true })
+  try {
+    await attempt(ctx, `${id} pinned latency`, async () => {
+      const r = await loadgen(
+        'latency',
+        peer,
+        ['--size', 64, '--count', ctx.sizes.latencyRoundTrips],
+        true,
+      )
+      out.pinnedP50Us = Number(r.p50Us)
+      out.pinnedP99Us = Number(r.p99Us)
+      out.pinnedP999Us = Number(r.p999Us)
+    })
+  } finally {
+    await peer.stop()
+  }
+}
+
+async function manyConnections(
+  ctx: RunContext,
+  id: PeerId,
+  out: Figures,
+): Promise<void> {
+  const peer = await startPeer(id)
+  try {
+    await attempt(
+      ctx,
+      `${id} ${ctx.sizes.connections} connections`,
+      async () => {
+        const r = await loadgen('conns', peer, [
+          '--count',
+          ctx.sizes.connections,
+          '--seconds',
+          ctx.sizes.pingPongSeconds,
+          '--size',
+          64,
+        ])
+        out.connsOpenSeconds = Number(r.openSeconds)
+        out.connsRoundTripsPerSecond = Number(r.roundTripsPerSecond)
+        out.connsP99Us = Number(r.p99Us)
+      },
+    )
+  } finally {
+    await peer.stop()
+  }
+}
+
+/** How many connections this machine lets a relay hold: it needs two descriptors for each. */
+function idleCount(wanted: number): number {
+  const hard = Number(
+    spawnSync('bash', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).stdout.trim(),
+  )
+  if (!Number.isFinite(hard)) return wanted
+  return Math.min(wanted, Math.floor((hard - 200) / 2 / 100) * 100)
+}
+
+async function idleConnections(
+  ctx: RunContext,
+  id: PeerId,
+  count: number,
+  out: Figures,
+): Promise<void> {
+  // wsrelay's limit is set to the count held, so the next one must be refused.
+  const peer = await startPeer(id, {
+    relayFlags: id === 'wsrelay' ? ['--max-connections', String(count)] : [],
+  })
+  try {
+    await attempt(ctx, `${id} ${count} idle connections`, async () => {
+      const before = peer.child ? memoryOf(peer.child.pid).rssBytes : 0
+      const child = start(
+        LOADGEN,
+        [
+          'idle',
+          '--port',
+          String(peer.port),
+          ...(peer.ws ? ['--ws'] : []),
+          '--count',
+          String(count),
+          // Paced, so the figure is memory held, not how a listen backlog
+          // copes with 10,000 SYNs at once (the 1,000-connection row does that).
+          '--concurrency',
+          '500',
+          '--timeout-ms',
+          '120000',
+        ],
+        false,
+      )
+      const exited = once(child.proc, 'exit')
+      try {
+        const held = await firstLine(
+          child,
+          'loadgen idle',
+          (e) => (e.mode === 'idle' ? e : undefined),
+          130_000,
+        )
+        if (held.ok !== true)
+          throw new Error(
+            `only ${String(held.ready)} of ${count} connections opened and echoed`,
+          )
+        out.idleOpenSeconds = Number(held.openSeconds)
+        if (peer.child) {
+          const rss = memoryOf(peer.child.pid).rssBytes
+          out.idleRssMiB = rss / MiB
+          out.idlePerConnectionKiB = (rss - before) / 1024 / count
+        }
+        const extraLine = firstLine(
+          child,
+          'loadgen extra',
+          (e) => (e.mode === 'extra' ? e : undefined),
+          15_000,
+        )
+        child.proc.stdin?.write('extra\n')
+        const extra = await extraLine
+        out.extraOutcome =
+          extra.outcome === 'closed'
+            ? `closed ${String(extra.closeCode)} ${String(extra.reason)}`.trim()
+            : String(extra.outcome)
+        if (
+          id === 'wsrelay' &&
+          extra.outcome !== 'closed' &&
+          extra.outcome !== 'failed'
+        ) {
+          throw new Error(
+            `connection ${count + 1} over --max-connections ${count} was not refused (${String(extra.outcome)})`,
+          )
+        }
+      } finally {
+        child.proc.stdin?.end('quit\n')
+        await exited
+      }
+    })
+  } finally {
+    await peer.stop()
+  }
+}
+
+async function slowReader(
+  ctx: RunContext,
+  id: PeerId,
+  out: Figures,
+): Promise<void> {
+  const peer = await startPeer(id, { floodBytes: ctx.sizes.floodBytes })
+  try {
+    await attempt(ctx, `${id} slow reader`, async () => {
+      const pid = peer.child?.pid ?? 0
+      const before = memoryOf(pid).rssBytes
+      resetPeak(pid)
+      const args = [
+        'slow',
+        '--port',
+        String(peer.port),
+        ...(peer.ws ? ['--ws'] : []),
+      ]
+      args.push(
+        '--hold-ms',
+        String(ctx.sizes.holdMs),
+        '--expect',
+        String(ctx.sizes.floodBytes),
+        '--timeout-ms',
+        '120000',
+      )
+      const child = start(LOADGEN, args, false)
+      const output: string[] = []
+      child.lines.on('line', (line) => output.push(line))
+      const exited = once(child.proc, 'exit')
+      // The peak while the reader holds off is what backpressure bounds; the
+      // peak until every byte is read also counts the relay's own garbage.
+      await firstLine(
+        child,
+        'loadgen slow',
+        (e) => (e.mode === 'held' ? true : undefined),
+        30_000,
+      )
+      out.slowHeldGrowthMiB =
+        Math.max(0, memoryOf(pid).peakRssBytes - before) / MiB
+      child.proc.stdin?.end('go\n')
+      const [code] = (await exited) as [number | null]
+      const last = output.at(-1) ?? ''
+      if (code !== 0)
+        throw new Error(`loadgen slow failed (exit ${code}): ${last}`)
+      out.slowGrowthMiB = Math.max(0, memoryOf(pid).peakRssBytes - before) / MiB
+    })
+  } finally {
+    await peer.stop()
+  }
+}
+
+// ---------- profile ----------
+
+interface ProfileSummary {
+  hotSpots: HotSpot[]
+  layers: Record<string, number>
+  file: string
+}
+
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n)
+
+async function profileWsrelay(sizes: Sizes): Promise<ProfileSummary> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'wsrelay-prof-'))
+  const peer = await startPeer('wsrelay', {
+    nodeFlags: [
+      '--cpu-prof',
+      '--cpu-prof-interval',
+      '250',
+      '--cpu-prof-dir',
+      dir,
+    ],
+  })
+  // Only samples taken under load count: start-up (module loading) would
+  // otherwise outweigh a short run. V8 stamps samples with the monotonic
+  // clock that process.hrtime reads.
+  const window = { fromUs: monotonicUs(), toUs: 0 }
+  try {
+    for (const size of sizes.messageSizes) {
+      await loadgen('throughput', peer, [
+        '--size',
+        size,
+        '--total',
+        sizes.throughputBytes,
+      ])
+    }
+    window.toUs = monotonicUs()
+  } finally {
+    await peer.stop() // the profile is written when the process exits
+  }
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
+  if (!file) throw new Error(`node --cpu-prof wrote no profile in ${dir}`)
+  const profile = JSON.parse(
+    readFileSync(path.join(dir, file), 'utf8'),
+  ) as CpuProfile
+  return {
+    hotSpots: summarizeProfile(profile, 25, window),
+    layers: profileByLayer(profile, window),
+    file: path.join(dir, file),
+  }
+}
+
+// ---------- machine, build ----------
+
+function machine(): Record<string, string | number> {
+  const release = existsSync('/etc/os-release')
+    ? (/^PRETTY_NAME="?([^"\n]*)"?$/m.exec(
+        readFileSync('/etc/os-release', 'utf8'),
+      )?.[1] ?? '')
+    : ''
+  const wsVersion = (() => {
+    try {
+      const pkg = path.resolve(HERE, '../node_modules/ws/package.json')
+      return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string })
+        .version
+    } catch {
+      return 'unknown'
+    }
+  })()
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 1024 ** 3),
+    node: process.version,
+    kernel: os.release(),
+    os: release,
+    cc:
+      spawnSync('cc', ['--version'], { encoding: 'utf8' }).stdout?.split(
+        '\n',
+      )[0] ?? '',
+    ws: wsVersion,
+    bufferutil: existsSync(path.resolve(HERE, '../node_modules/bufferutil'))
+      ? 'yes'
+      : 'no',
+    loadAverageAtStart: os.loadavg()[0]?.toFixed(2) ?? '',
+  }
+}
+
+function compile(): void {
+  for (const [source, binary] of [
+    ['loadgen.c', LOADGEN],
+    ['echo-target.c', ECHO_TARGET],
+  ] as const) {
+    const result = spawnSync(
+      'cc',
+      ['-O2', '-Wall', '-o', binary, path.join(SOURCES, source)],
+      { encoding: 'utf8' },
+    )
+    if (result.error) {
+      throw new Error(
+        `The bench compiles its load generator with a C compiler, and "cc" could not run (${result.error.message}). Install gcc (Debian/Ubuntu: apt-get install gcc) and run again.`,
+      )
+    }
+    if (result.status !== 0)
+      throw new Error(`cc could not compile bench/${source}:\n${result.stderr}`)
+  }
+  if (spawnSync('taskset', ['-c', '0', 'true']).status !== 0) {
+    throw new Error(
+      'The pinned latency rows need taskset. Install util-linux (apt-get install util-linux) and run again.',
+    )
+  }
+  if (!existsSync(WSRELAY_CLI)) {
+    throw new Error(
+      `${WSRELAY_CLI} is missing: build the relay first (pnpm build).`,
+    )
+  }
+}
+
+// ---------- table ----------
+
+const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  })
+
+interface Row {
+  label: string
+  key: string
+  /** How to show a value: raw with a unit, or as a ratio to plain TCP. */
+  show: 'ratio' | 'raw'
+  format: (n: number) => string
+  /** Peers the row does not apply to. */
+  skip?: PeerId[]
+  /** Which way is faster: plain TCP must be ahead of every peer on such a row. */
+  better?: 'higher' | 'lower'
+}
+
+function rows(sizes: Sizes, idle: number): Row[] {
+  const mib = sizes.throughputBytes / MiB
+  const noServer: PeerId[] = ['tcp']
+  return [
+    ...sizes.messageSizes.flatMap((size): Row[] => [
+      {
+        label: `throughput, ${size / 1024} KiB messages, ${mib} MiB`,
+        key: `throughput${size / 1024}kMBps`,
+        show: 'ratio',
+        better: 'higher',
+        format: (n) => `${fmt(n)} MB/s`,
+      },
+    ]),
+    {
+      label: `relay CPU seconds for 256 MiB (64 KiB messages)`,
+      key: 'throughput64kCpuSeconds',
+      show: 'raw',
+      format: (n) => fmt(n, 2),
+      skip: noServer,
+    },
+    {
+      label: 'load generator busy (CPU / wall), 64 KiB messages',
+      key: 'throughput64kLoadgenBusy',
+      show: 'raw',
+      format: (n) => `${fmt(n * 100)}%`,
+    },
+    ...(['p50', 'p99', 'p999'] as const).map((p): Row => ({
+      label: `64 B round trip ${p === 'p999' ? 'p99.9' : p}`,
+      key: `latency${p.toUpperCase()}Us`,
+      // Tails are shown raw: a ratio of two noisy tails says little.
+      show: p === 'p50' ? 'ratio' : 'raw',
+      better: 'lower',
+      format: (n) => `${fmt(n, 1)} us`,
+    })),
+    ...(['p50', 'p99', 'p999'] as const).map((p): Row => ({
+      label: `64 B round trip ${p === 'p999' ? 'p99.9' : p}, all on one CPU`,
+      key: `pinned${p.toUpperCase()}Us`,
+      show: p === 'p50' ? 'ratio' : 'raw',
+      better: 'lower',
+      format: (n) => `${fmt(n, 1)} us`,
+    })),
+    {
+      label: `${fmt(sizes.connections)} connections: time to open all (and echo once)`,
+      key: 'connsOpenSeconds',
+      show: 'raw',
+      better: 'lower',
+      format: (n) => `${fmt(n, 2)} s`,
+    },
+    {
+      label: `${fmt(sizes.connections)} connections ping-pong, round trips/s`,
+      key: 'connsRoundTripsPerSecond',
+      show: 'ratio',
+      better: 'higher',
+      format: (n) => fmt(n),
+    },
+    {
+      label: `${fmt(sizes.connections)} connections ping-pong, round trip p99`,
+      key: 'connsP99Us',
+      show: 'raw',
+      better: 'lower',
+      format: (n) => `${fmt(n / 1000, 1)} ms`,
+    },
+    {
+      label: `${fmt(idle)} idle connections: server RSS`,
+      key: 'idleRssMiB',
+      show: 'raw',
+      format: (n) => `${fmt(n)} MiB`,
+      skip: noServer,
+    },
+    {
+      label: `${fmt(idle)} idle connections: RSS per connection`,
+      key: 'idlePerConnectionKiB',
+      show: 'raw',
+      format: (n) => `${fmt(n, 1)} KiB`,
+      skip: noServer,
+    },
+    {
+      label: `slow reader, target floods ${fmt(sizes.floodBytes / MiB)} MiB: relay RSS growth while it holds off ${fmt(sizes.holdMs / 1000, 1)} s`,
+      key: 'slowHeldGrowthMiB',
+      show: 'raw',
+      format: (n) => `${fmt(n, 1)} MiB`,
+      skip: ['tcp', 'ws-echo'],
+    },
+    {
+      label: `slow reader: relay RSS growth until all ${fmt(sizes.floodBytes / MiB)} MiB are read`,
+      key: 'slowGrowthMiB',
+      show: 'raw',
+      format: (n) => `${fmt(n, 1)} MiB`,
+      skip: ['tcp', 'ws-echo'],
+    },
+  ]
+}
+
+function cell(
+  row: Row,
+  id: PeerId,
+  runs: Figures[][],
+  peerIndex: number,
+  baseline: number,
+): string {
+  if (row.skip?.includes(id)) return '-'
+  const values = runs.map((run) => Number(run[peerIndex]?.[row.key] ?? NaN))
+  const mid = median(values)
+  if (!Number.isFinite(mid)) return 'failed'
+  const spread = spreadPercent(values)
+  const noise = spread >= 0.5 ? ` ±${fmt(spread)}%` : ''
+  if (
+    row.show === 'ratio' &&
+    id !== 'tcp' &&
+    Number.isFinite(baseline) &&
+    baseline > 0
+  ) {
+    return `${fmt(mid / baseline, 2)}x${noise}`
+  }
+  return `${row.format(mid)}${noise}`
+}
+
+function table(sizes: Sizes, idle: number, runs: Figures[][]): string {
+  const header = `| | ${PEERS.map((p) => p.title).join(' | ')} |`
+  const rule = `|---|${PEERS.map(() => '---').join('|')}|`
+  const body = rows(sizes, idle).map((row) => {
+    const baseline = median(runs.map((run) => Number(run[0]?.[row.key] ?? NaN)))
+    const cells = PEERS.map((p, i) => cell(row, p.id, runs, i, baseline))
+    return `| ${row.label} | ${cells.join(' | ')} |`
+  })
+  const extra =
+    runs.map((run) => String(run[4]?.extraOutcome ?? 'not measured')).at(-1) ??
+    ''
+  const refused = `| connection ${fmt(idle + 1)} over --max-connections ${fmt(idle)} | - | - | - | - | ${extra} |`
+  return [header, rule, ...body, refused].join('\n')
+}
+
+/** Rows where a peer's median beat plain TCP: the reference was slowed (a noisy machine) or capped. */
+function referenceWarnings(
+  sizes: Sizes,
+  idle: number,
+  runs: Figures[][],
+): string[] {
+  const warnings: string[] = []
+  for (const row of rows(sizes, idle)) {
+    if (!row.better) continue
+    const at = (i: number) =>
+      median(runs.map((run) => Number(run[i]?.[row.key] ?? NaN)))
+    const reference = at(0)
+    PEERS.forEach((peer, i) => {
+      const value = at(i)
+      if (i === 0 || !Number.isFinite(value) || !Number.isFinite(reference))
+        return
+      if (row.better === 'higher' ? value > reference : value < reference) {
+        warnings.push(
+          `${row.label}: ${peer.title} (${row.format(value)}) beat plain TCP (${row.format(reference)}); the machine was too busy for this row to mean much`,
+        )
+      }
+    })
+  }
+  return warnings
+}
+
+// ---------- main ----------
 
 async function main(): Promise<void> {
-  const echo = await startEcho()
-  const relay = await startRelay(WSRELAY, [
-    '127.0.0.1:0',
-    `127.0.0.1:${echo.port}`,
-  ])
-
-  say('throughput: 128 MiB echoed, direct TCP then through wsrelay')
-  const directMiBs = await throughput(await tcpPipe(echo.port), 128 * MiB)
-  const relayMiBs = await throughput(await wsPipe(relay.url), 128 * MiB)
-
-  say('latency: 2,000 sequential 32-byte round trips')
-  const directRtt = await latency(await tcpPipe(echo.port), 2000)
-  const relayRtt = await latency(await wsPipe(relay.url), 2000)
-  await relay.stop()
-  echo.close()
-
-  say(
-    'slow reader: 512 MiB flood, browser holds off 3 s (wsrelay, then the 30-line relay)',
-  )
-  const bounded = await slowReader(WSRELAY, ['127.0.0.1:0'], 512 * MiB)
-  const naive = await slowReader(NAIVE, [], 512 * MiB)
-
-  say('connections: 1,000 at once through wsrelay')
-  const conns = await connections(1000)
-
-  const result = {
-    bench: 'wsrelay',
-    node: process.version,
-    throughput: {
-      directMiBs: round1(directMiBs),
-      relayMiBs: round1(relayMiBs),
-      relayVsDirect: ratio(relayMiBs, directMiBs),
-    },
-    latencyUs: {
-      directP50: directRtt.p50,
-      directP99: directRtt.p99,
-      relayP50: relayRtt.p50,
-      relayP99: relayRtt.p99,
-      relayVsDirectP50: ratio(relayRtt.p50, directRtt.p50),
-    },
-    slowReader: {
-      floodMiB: 512,
-      wsrelayPeakGrowthMiB: round1(bounded.peakMiB),
-      naivePeakGrowthMiB: round1(naive.peakMiB),
-      wsrelayVsNaive: ratio(bounded.peakMiB, naive.peakMiB),
-      wsrelayDeliveredMiB: round1(bounded.deliveredMiB),
-    },
-    connections: { attempted: 1000, ...conns },
+  let args
+  try {
+    args = parseArgs({
+      options: {
+        quick: { type: 'boolean' },
+        json: { type: 'boolean' },
+        runs: { type: 'string' },
+        profile: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values
+  } catch (err) {
+    process.stderr.write(
+      `${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`,
+    )
+    process.exitCode = 2
+    return
   }
-  process.stdout.write(`${JSON.stringify(result)}\n`)
+  if (args.help) {
+    process.stdout.write(USAGE)
+    return
+  }
+  const runCount = Number(args.runs ?? (args.quick ? 1 : 3))
+  if (!Number.isInteger(runCount) || runCount < 1 || runCount > 20) {
+    process.stderr.write(
+      `Invalid --runs "${args.runs}": expected a whole number from 1 to 20.\n`,
+    )
+    process.exitCode = 2
+    return
+  }
+  const sizes = args.quick ? QUICK : FULL
+  const startedAt = Date.now()
+  compile()
+  const host = machine()
+  const idle = idleCount(sizes.idleConnections)
+  if (idle < sizes.idleConnections) {
+    say(
+      `note: the open-file hard limit (ulimit -Hn) lets a relay hold ${idle} connections, not ${sizes.idleConnections}; measuring ${idle}`,
+    )
+  }
+  say(
+    `machine: ${host.cpu}, ${host.cores} cores, Node ${host.node}, kernel ${host.kernel}, load ${host.loadAverageAtStart}`,
+  )
+
+  const ctx: RunContext = { sizes, failures: [] }
+  const runs: Figures[][] = []
+  let lastRunSeconds = 0
+  let stoppedEarly = ''
+  for (let run = 0; run < runCount; run++) {
+    const elapsed = (Date.now() - startedAt) / 1000
+    if (
+      !args.quick &&
+      args.runs === undefined &&
+      run > 0 &&
+      elapsed + lastRunSeconds > RUNS_BUDGET_S
+    ) {
+      stoppedEarly = `stopped after ${run} of ${runCount} runs: one more would end past ${RUNS_BUDGET_S} s (the machine is busy)`
+      say(stoppedEarly)
+      break
+    }
+    const runStartedAt = Date.now()
+    const figures: Figures[] = PEERS.map(() => ({}))
+    // Rotate the order of peers from run to run so that no peer always goes
+    // first (or last) while the machine's other load comes and goes.
+    const order = PEERS.map((_, i) => (i + run) % PEERS.length)
+    const each = async (
+      name: string,
+      body: (id: PeerId, out: Figures) => Promise<void>,
+      only?: PeerId[],
+    ) => {
+      say(`run ${run + 1}/${runCount}: ${name}`)
+      for (const i of order) {
+        const peer = PEERS[i] as (typeof PEERS)[number]
+        if (only && !only.includes(peer.id)) continue
+        await attempt(ctx, `${peer.id} ${name}`, () =>
+          body(peer.id, figures[i] as Figures),
+        )
+      }
+    }
+    await each('throughput and latency', (id, out) =>
+      throughputAndLatency(ctx, id, out),
+    )
+    await each('latency pinned to one CPU', (id, out) =>
+      pinnedLatency(ctx, id, out),
+    )
+    await each(`${sizes.connections} connections`, (id, out) =>
+      manyConnections(ctx, id, out),
+    )
+    await each(`${idle} idle connections`, (id, out) =>
+      idleConnections(ctx, id, idle, out),
+    )
+    await each('slow reader', (id, out) => slowReader(ctx, id, out), [
+      'backpressure',
+      'naive',
+      'wsrelay',
+    ])
+    runs.push(figures)
+    lastRunSeconds = (Date.now() - runStartedAt) / 1000
+  }
+
+  let profile: ProfileSummary | undefined
+  if (args.profile) {
+    say('profile: wsrelay under the throughput load (node --cpu-prof)')
+    await attempt(ctx, 'wsrelay profile', async () => {
+      profile = await profileWsrelay(sizes)
+    })
+  }
+  const seconds = (Date.now() - startedAt) / 1000
+  say(
+    `done in ${fmt(seconds, 1)} s${ctx.failures.length ? `, ${ctx.failures.length} failed` : ''}`,
+  )
+
+  if (args.json) {
+    const medians = PEERS.map((p, i) => {
+      const keys = new Set(runs.flatMap((run) => Object.keys(run[i] ?? {})))
+      const entries = [...keys].map((key) => {
+        const values = runs.map((run) => run[i]?.[key])
+        if (values.every((v) => typeof v === 'number')) {
+          return [
+            key,
+            {
+              median: median(values),
+              spreadPercent: spreadPercent(values),
+              runs: values,
+            },
+          ]
+        }
+        return [key, values.at(-1)]
+      })
+      return {
+        peer: p.id,
+        title: p.title,
+        figures: Object.fromEntries(entries) as unknown,
+      }
+    })
+    process.stdout.write(
+      `${JSON.stringify({ machine: host, quick: Boolean(args.quick), runs: runs.length, stoppedEarly, seconds, sizes: { ...sizes, idleConnections: idle }, peers: medians, profile, warnings: referenceWarnings(sizes, idle, runs), failures: ctx.failures }, null, 2)}\n`,
+    )
+  } else {
+    const lines = [
+      `Machine: ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB; ${host.os}; kernel ${host.kernel}; Node ${host.node}; ws ${host.ws} (bufferutil: ${host.bufferutil}); ${host.cc}`,
+      `${runs.length} run(s)${stoppedEarly ? ` (${stoppedEarly})` : ''}, medians; "±N%" is half the range across runs. Load average at start: ${host.loadAverageAtStart}, at end: ${os.loadavg()[0]?.toFixed(2)}. ${fmt(seconds)} s in all.`,
+      '',
+      table(sizes, idle, runs),
+    ]
+    if (profile) {
+      lines.push(
+        '',
+        `wsrelay CPU profile (self time, share of busy samples; ${profile.file}):`,
+        '',
+      )
+      lines.push('| share | layer |', '|---|---|')
+      for (const [layer, share] of Object.entries(profile.layers)) {
+        lines.push(`| ${fmt(share, 1)}% | ${layer} |`)
+      }
+      lines.push('', '| self | function | where |', '|---|---|---|')
+      for (const spot of profile.hotSpots) {
+        lines.push(
+          `| ${fmt(spot.selfPercent, 1)}% | ${spot.name} | ${spot.where} |`,
+        )
+      }
+    }
+    const warnings = referenceWarnings(sizes, idle, runs)
+    if (warnings.length) {
+      lines.push('', 'Warnings:', ...warnings.map((w) => `- ${w}`))
+    }
+    if (ctx.failures.length)
+      lines.push('', 'Failures:', ...ctx.failures.map((f) => `- ${f}`))
+    process.stdout.write(`${lines.join('\n')}\n`)
+  }
+  if (ctx.failures.length) process.exitCode = 1
 }
 
 main().catch((err: unknown) => {
   process.stderr.write(
-    `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    `bench failed: ${err instanceof Error ? err.message : String(err)}\n`,
   )
   process.exitCode = 1
 })
