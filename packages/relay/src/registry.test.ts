@@ -14,9 +14,11 @@ const registry = (budget = 1000, perIp = 0) =>
     budgetShedAfterMs: 10_000,
   })
 
-/** A connection as the registry sees it: held bytes, counters, pause and shed. */
-const fake = (held: number) =>
-  ({
+/** A connection as the registry sees it: held bytes, counters, pause and shed spies. */
+const fake = (held: number) => {
+  const pause = vi.fn()
+  const shed = vi.fn()
+  const conn = {
     bufferedBytes: held,
     stats: {
       bytesToTarget: 1,
@@ -26,12 +28,11 @@ const fake = (held: number) =>
       targetPauses: 0,
       clientPauses: 0,
     },
-    pauseForBudget: vi.fn(),
-    shedForBudget: vi.fn(),
-  }) as unknown as Connection & {
-    pauseForBudget: ReturnType<typeof vi.fn>
-    shedForBudget: ReturnType<typeof vi.fn>
+    pauseForBudget: pause,
+    shedForBudget: shed,
   }
+  return { conn: conn as unknown as Connection, raw: conn, pause, shed }
+}
 
 describe('ConnectionRegistry', () => {
   it('admits up to the limits and releases each lease exactly once', () => {
@@ -54,33 +55,33 @@ describe('ConnectionRegistry', () => {
     const r = registry(1000)
     const big = fake(900)
     const small = fake(200)
-    r.add(big)
-    r.add(small)
+    r.add(big.conn)
+    r.add(small.conn)
     r.checkBudget(0)
-    expect(big.pauseForBudget).toHaveBeenCalledWith(true)
-    expect(small.pauseForBudget).not.toHaveBeenCalled()
+    expect(big.pause).toHaveBeenCalledWith(true)
+    expect(small.pause).not.toHaveBeenCalled()
     expect(r.snapshot()).toMatchObject({ budgetPauses: 1, bufferedBytes: 1100 })
     r.checkBudget(10_000)
-    expect(big.shedForBudget).toHaveBeenCalledWith(1000)
+    expect(big.shed).toHaveBeenCalledWith(1000)
     expect(r.snapshot().budgetSheds).toBe(1)
     r.stop()
 
     const again = registry(1000)
     const c = fake(1200)
-    again.add(c)
+    again.add(c.conn)
     again.checkBudget(0)
-    ;(c as { bufferedBytes: number }).bufferedBytes = 100
+    c.raw.bufferedBytes = 100
     again.checkBudget(50)
-    expect(c.pauseForBudget).toHaveBeenLastCalledWith(false)
+    expect(c.pause).toHaveBeenLastCalledWith(false)
     again.stop()
   })
 
   it('folds a closed connection into the totals', () => {
     const r = registry()
-    const c = fake(0)
-    r.add(c)
-    r.remove(c)
-    r.remove(c) // twice is harmless
+    const { conn } = fake(0)
+    r.add(conn)
+    r.remove(conn)
+    r.remove(conn) // twice is harmless
     expect(r.snapshot()).toMatchObject({
       connections: 0,
       peakConnections: 1,
