@@ -57,7 +57,7 @@ test('when the echo server stops mid-session, the status says so at once and sen
   await expect(logLine(page, '<<< after from the server')).toBeVisible()
 })
 
-test('reconnects by itself after the relay is killed and started again', async ({
+test('reconnects by itself after the relay is killed and started again, waiting while offline', async ({
   page,
 }, testInfo) => {
   let relay = await startRelay(PORTS.restartedRelay, PORTS.echo)
@@ -74,10 +74,13 @@ test('reconnects by itself after the relay is killed and started again', async (
   await expect(page.getByLabel('Message')).toBeDisabled()
   await screenshot(page, testInfo, 'console-reconnecting')
 
+  // Offline (navigator.onLine false): no attempts, and the status says why.
+  await page.context().setOffline(true)
+  await expect(status(page)).toHaveText('Offline: waiting for the network')
   relay = await startRelay(PORTS.restartedRelay, PORTS.echo)
   started.push(relay)
-  // Retry now skips the backoff; the relay is back on the same port.
-  await page.getByRole('button', { name: 'Retry now' }).click()
+  // Back online: the next attempt starts at once, on the same port.
+  await page.context().setOffline(false)
   await expect(status(page)).toHaveText('Connected')
   await expect(
     logLine(

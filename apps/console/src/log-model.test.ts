@@ -87,6 +87,16 @@ describe('logReducer', () => {
     ])
   })
 
+  it('shows a very long sent line cut, saying how much more was sent', () => {
+    const [entry] = run({
+      type: 'sent',
+      text: 'a'.repeat(MAX_LINE_CHARS + 1234),
+    })
+    expect(entry?.text).toBe(
+      `${'a'.repeat(MAX_LINE_CHARS)}… (1,234 more characters)`,
+    )
+  })
+
   it('writes the log as text with times and markers', () => {
     const entries = run(
       { type: 'sent', text: 'hi', at: AT },

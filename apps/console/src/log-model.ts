@@ -111,11 +111,18 @@ function apply(draft: Draft, action: LogAction): void {
       draft.entries.push({
         id: draft.nextId++,
         kind: action.type,
-        text: action.text,
+        text: shorten(action.text),
         at: action.at ?? Date.now(),
       })
       return
   }
+}
+
+/** A sent line longer than a screenful is shown cut, saying how much more was sent. */
+function shorten(text: string): string {
+  return text.length > MAX_LINE_CHARS
+    ? `${text.slice(0, MAX_LINE_CHARS)}… (${(text.length - MAX_LINE_CHARS).toLocaleString('en')} more characters)`
+    : text
 }
 
 function trim(draft: Draft): void {
