@@ -139,10 +139,12 @@ export function App() {
       const first = firstChoice(found)
       setOffer(found)
       setChoice(first)
-      if (first !== 'custom') connectTo(initialUrl.current, first, '', '')
+      if (first === 'custom') return
+      push({ type: 'system', text: `Connecting to ${initialUrl.current}…` })
+      connectTo(initialUrl.current, first, '', '')
     })
     return () => abort.abort()
-  }, [connectTo])
+  }, [connectTo, push])
 
   const isConnected = status.kind === 'connected'
   const isBusy =
