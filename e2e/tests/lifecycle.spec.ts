@@ -36,6 +36,7 @@ test('when the echo server stops mid-session, the status says so at once and sen
     type: 'target-ended',
     description: `status changed ${noticedMs} ms after the echo server was stopped`,
   })
+  console.log(testInfo.annotations.at(-1)?.description)
   await expect(
     logLine(page, /^!!! The target ended its side \(FIN\)/),
   ).toBeVisible()
