@@ -45,6 +45,27 @@ export interface ConnectionStats {
   clientPauses: number
 }
 
+/** What the relay tells an embedding app when a connection reaches its target. */
+export interface ConnectionOpenEvent {
+  readonly id: number
+  readonly client: string
+  /** host:port as asked for (client-chosen) or as configured. */
+  readonly target: string
+  readonly route?: string
+  readonly protocol: 'raw' | 'v1'
+}
+
+/** What the relay tells an embedding app when a connection has ended. */
+export interface ConnectionCloseEvent extends ConnectionOpenEvent {
+  readonly closeCode: number
+  readonly errorCode?: RelayErrorCode
+  readonly reason: string
+  readonly by: 'client' | 'relay'
+  readonly bytesToTarget: number
+  readonly bytesToClient: number
+  readonly durationMs: number
+}
+
 /** The relay settings a connection uses. */
 export type ConnectionSettings = Pick<
   ResolvedRelayOptions,
@@ -64,8 +85,13 @@ export interface ConnectionContext {
   chooseTarget(
     open: OpenMessage | undefined,
   ): TargetChoice | Promise<TargetChoice>
-  /** Called once, when both sockets are done. */
-  onClosed(connection: Connection): void
+  /** Called once, when the target is chosen and the TCP connection starts. */
+  onOpened(event: ConnectionOpenEvent): void
+  /** Called once, when both sockets are done; `event` is undefined for a connection that never had a target. */
+  onClosed(
+    connection: Connection,
+    event: ConnectionCloseEvent | undefined,
+  ): void
   /** Called once for a connection refused before it reached a target. */
   onRefused(reason: RefusalReason): void
 }
@@ -278,9 +304,8 @@ export class Connection {
         this.tcp?.unref()
         this.early = []
         this.earlyBytes = 0
-        this.logClosed()
         this.identity.lease.release()
-        this.context.onClosed(this)
+        this.context.onClosed(this, this.logClosed())
         break
     }
     this.phaseTimer?.unref()
@@ -337,6 +362,7 @@ export class Connection {
       },
       'connection open',
     )
+    this.context.onOpened(this.openEvent(target))
     // allowHalfOpen: a target's FIN must not end our write side before the
     // browser's last bytes are written; we end it ourselves when done.
     const tcp = net.connect({
@@ -730,21 +756,43 @@ export class Connection {
     this.enter('closed')
   }
 
-  private logClosed(): void {
-    if (!this.target) return // refused: its warning said everything
+  private openEvent(target: ChosenTarget): ConnectionOpenEvent {
+    return {
+      id: this.identity.id,
+      client: this.identity.lease.clientAddress,
+      target: formatHostPort(target),
+      ...(target.route ? { route: target.route } : {}),
+      protocol: this.identity.mode,
+    }
+  }
+
+  /** Logs the closed line and returns it as an event; nothing for a refused connection. */
+  private logClosed(): ConnectionCloseEvent | undefined {
+    if (!this.target) return undefined // refused: its warning said everything
     const close = this.close
+    const event: ConnectionCloseEvent = {
+      ...this.openEvent(this.target),
+      closeCode: close?.code ?? CloseCode.NORMAL_CLOSURE,
+      ...(close?.errorCode ? { errorCode: close.errorCode } : {}),
+      reason: close?.reason ?? '',
+      by: close?.by ?? 'relay',
+      bytesToTarget: this.stats.bytesToTarget,
+      bytesToClient: this.stats.bytesToClient,
+      durationMs: Date.now() - this.startedAt,
+    }
     this.identity.log.info(
       {
-        closeCode: close?.code,
-        ...(close?.errorCode ? { errorCode: close.errorCode } : {}),
-        reason: close?.reason,
-        by: close?.by,
-        bytesToTarget: this.stats.bytesToTarget,
-        bytesToClient: this.stats.bytesToClient,
-        durationMs: Date.now() - this.startedAt,
+        closeCode: event.closeCode,
+        ...(event.errorCode ? { errorCode: event.errorCode } : {}),
+        reason: event.reason,
+        by: event.by,
+        bytesToTarget: event.bytesToTarget,
+        bytesToClient: event.bytesToClient,
+        durationMs: event.durationMs,
       },
       'connection closed',
     )
+    return event
   }
 
   // ---- pausing ----------------------------------------------------------
