@@ -63,16 +63,16 @@ describe('logReducer', () => {
     })
   })
 
-  it('applies 100,000 received lines in one batch quickly', () => {
-    const actions: LogAction[] = Array.from({ length: 100_000 }, (_, i) => ({
+  it('applies 30,000 received lines in one batch quickly', () => {
+    const actions: LogAction[] = Array.from({ length: 30_000 }, (_, i) => ({
       type: 'received',
       text: `line ${i}\n`,
     }))
     const started = performance.now()
     const state = logReducer(emptyLog, { type: 'batch', actions })
-    expect(performance.now() - started).toBeLessThan(2000)
-    expect(state.entries.at(-1)?.text).toBe('line 99999')
-    expect(state.dropped).toBe(100_000 - MAX_LOG_ENTRIES)
+    expect(performance.now() - started).toBeLessThan(1500)
+    expect(state.entries.at(-1)?.text).toBe('line 29999')
+    expect(state.dropped).toBe(30_000 - MAX_LOG_ENTRIES)
   })
 
   it('cuts a line without newlines into entries of MAX_LINE_CHARS', () => {
