@@ -24,6 +24,8 @@ if (unbuilt.length > 0) {
 export default defineConfig({
   testDir: './tests',
   fullyParallel: true,
+  // Specs mostly wait on sockets: two workers halve the run even on two cores.
+  workers: 2,
   forbidOnly: isCi,
   retries: 0,
   timeout: 30_000,
@@ -62,6 +64,16 @@ export default defineConfig({
     {
       command: `node ${relay} --web ${consoleDist} 127.0.0.1:${PORTS.relay} 127.0.0.1:${PORTS.echo}`,
       url: `http://127.0.0.1:${PORTS.relay}/healthz`,
+      reuseExistingServer: false,
+    },
+    {
+      command: `node ${echoServer} --host 127.0.0.1 --port ${PORTS.rawEcho}`,
+      port: PORTS.rawEcho,
+      reuseExistingServer: false,
+    },
+    {
+      command: `node ${relay} --web ${consoleDist} 127.0.0.1:${PORTS.rawRelay} 127.0.0.1:${PORTS.rawEcho}`,
+      url: `http://127.0.0.1:${PORTS.rawRelay}/healthz`,
       reuseExistingServer: false,
     },
     {

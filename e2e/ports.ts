@@ -10,6 +10,10 @@ const base = Number(process.env.E2E_PORT_BASE ?? 20000)
 export const PORTS = {
   /** echo server, line mode with " from the server" */
   echo: base + 1,
+  /** echo server, byte-exact (no line mode): the hex spec's 0x00-0xFF */
+  rawEcho: base + 2,
+  /** dedicated echo server the target-ended spec starts and stops itself */
+  stoppableEcho: base + 3,
   /** nothing listens here: the "target is down" case */
   deadTarget: base + 9,
   /** relay serving the built console, relaying to the echo server */
@@ -18,6 +22,12 @@ export const PORTS = {
   relayToDeadTarget: base + 81,
   /** relay with no default target: a route to the echo server and an --allow rule for it */
   routedRelay: base + 82,
+  /** relay serving the built console, relaying to the byte-exact echo server */
+  rawRelay: base + 83,
+  /** relay the target-ended spec starts, relaying to `stoppableEcho` */
+  stoppableEchoRelay: base + 84,
+  /** relay the reconnect spec starts, kills and starts again */
+  restartedRelay: base + 85,
   /** Vite dev server proxying /relay to `relay`, as `pnpm dev` does */
   viteDev: base + 173,
 } as const

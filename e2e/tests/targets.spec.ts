@@ -81,10 +81,11 @@ test('a client-chosen target the relay does not allow is refused with the reason
   await connectCustom(page, '127.0.0.1', PORTS.deadTarget)
   await expect(
     log(page).getByText(
-      `--- Closed 4102 TARGET_NOT_ALLOWED: Target 127.0.0.1:${PORTS.deadTarget} is not allowed by this relay. ` +
+      `!!! Closed 4102 TARGET_NOT_ALLOWED: Target 127.0.0.1:${PORTS.deadTarget} is not allowed by this relay. ` +
         'Ask the relay operator to allow it (--allow or --route).',
       { exact: true },
     ),
   ).toBeVisible()
-  await expect(status(page)).toHaveText('Disconnected')
+  // Not worth retrying: closed with the reason, no reconnect loop.
+  await expect(status(page)).toHaveText('Closed: TARGET_NOT_ALLOWED (4102)')
 })

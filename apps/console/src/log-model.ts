@@ -1,9 +1,13 @@
+/** What a log line is: sent red `>>>`, received blue `<<<`, events `---`, errors `!!!`. */
+export type LogKind = 'sent' | 'received' | 'system' | 'error'
+
 /** One line of the console log. */
 export interface LogEntry {
   readonly id: number
-  /** sent: red `>>>`; received: blue `<<<`; system: neutral; error: neutral, marked. */
-  readonly kind: 'sent' | 'received' | 'system' | 'error'
+  readonly kind: LogKind
   readonly text: string
+  /** When it happened (ms since the epoch); a received line: when it began. */
+  readonly at: number
   /** A received line still waiting for its newline. */
   readonly isOpen?: boolean
 }
@@ -12,73 +16,155 @@ export interface LogEntry {
 export interface LogState {
   readonly entries: readonly LogEntry[]
   readonly nextId: number
+  /** Entries dropped off the top since the last clear. */
+  readonly dropped: number
 }
 
-/** Most entries kept; older ones scroll away. */
-export const MAX_LOG_ENTRIES = 1000
+/**
+ * Most entries kept; older ones are dropped with a visible notice. 2,000 rows
+ * re-render within a frame even on a slow phone; more would need virtualising.
+ */
+export const MAX_LOG_ENTRIES = 2000
 
-export const emptyLog: LogState = { entries: [], nextId: 1 }
+/**
+ * Longest received line shown as one entry, in characters: a stream without
+ * newlines is cut into entries of this size rather than growing one forever.
+ */
+export const MAX_LINE_CHARS = 4096
 
-/** What can happen to the log. */
+export const emptyLog: LogState = { entries: [], nextId: 1, dropped: 0 }
+
+/** What can happen to the log. `at` defaults to now. */
 export type LogAction =
-  | { type: 'sent'; text: string }
-  | { type: 'received'; text: string }
-  | { type: 'system'; text: string }
-  | { type: 'error'; text: string }
+  | {
+      type: 'sent' | 'received' | 'system' | 'error'
+      text: string
+      at?: number
+    }
+  | { type: 'batch'; actions: readonly LogAction[] }
   | { type: 'clear' }
 
-function cap(entries: LogEntry[]): LogEntry[] {
-  return entries.length > MAX_LOG_ENTRIES
-    ? entries.slice(-MAX_LOG_ENTRIES)
-    : entries
+/** A log being changed in place by one batch; copied once per batch, not per line. */
+interface Draft {
+  entries: LogEntry[]
+  nextId: number
+  dropped: number
 }
 
 /**
  * Received text arrives in arbitrary pieces; it is shown line by line. A piece
  * without a newline stays "open" and the next piece continues it.
  */
-function appendReceived(state: LogState, text: string): LogState {
-  const entries = [...state.entries]
-  let nextId = state.nextId
+function appendReceived(draft: Draft, text: string, at: number): void {
   const parts = text.split('\n')
   parts.forEach((part, index) => {
     const isComplete = index < parts.length - 1
-    const last = entries.at(-1)
-    if (last?.kind === 'received' && last.isOpen) {
-      const joined = last.text + part
-      entries[entries.length - 1] = {
-        ...last,
-        text: isComplete ? joined.replace(/\r$/, '') : joined,
-        isOpen: !isComplete,
+    let rest = part
+    do {
+      const last = draft.entries.at(-1)
+      const isJoining = last?.kind === 'received' && last.isOpen === true
+      const room = MAX_LINE_CHARS - (isJoining ? last.text.length : 0)
+      const piece = rest.slice(0, room)
+      rest = rest.slice(piece.length)
+      const isLineDone = (isComplete && rest.length === 0) || rest.length > 0
+      const joined = (isJoining ? last.text : '') + piece
+      const shown =
+        isComplete && rest.length === 0 ? joined.replace(/\r$/, '') : joined
+      if (isJoining) {
+        draft.entries[draft.entries.length - 1] = {
+          ...last,
+          text: shown,
+          isOpen: !isLineDone,
+        }
+      } else if (piece.length > 0 || isComplete) {
+        draft.entries.push({
+          id: draft.nextId++,
+          kind: 'received',
+          text: shown,
+          at,
+          isOpen: !isLineDone,
+        })
       }
-    } else if (part.length > 0 || isComplete) {
-      entries.push({
-        id: nextId++,
-        kind: 'received',
-        text: isComplete ? part.replace(/\r$/, '') : part,
-        isOpen: !isComplete,
-      })
-    }
+    } while (rest.length > 0)
   })
-  return { entries: cap(entries), nextId }
+}
+
+function apply(draft: Draft, action: LogAction): void {
+  switch (action.type) {
+    case 'clear':
+      draft.entries = []
+      draft.dropped = 0
+      return
+    case 'batch':
+      for (const inner of action.actions) {
+        apply(draft, inner)
+        // Trim as we go: a burst of 100,000 lines must not build a 100,000-row array first.
+        if (draft.entries.length > 2 * MAX_LOG_ENTRIES) trim(draft)
+      }
+      return
+    case 'received':
+      appendReceived(draft, action.text, action.at ?? Date.now())
+      return
+    case 'sent':
+    case 'system':
+    case 'error':
+      draft.entries.push({
+        id: draft.nextId++,
+        kind: action.type,
+        text: shorten(action.text),
+        at: action.at ?? Date.now(),
+      })
+      return
+  }
+}
+
+/** A sent line longer than a screenful is shown cut, saying how much more was sent. */
+function shorten(text: string): string {
+  return text.length > MAX_LINE_CHARS
+    ? `${text.slice(0, MAX_LINE_CHARS)}… (${(text.length - MAX_LINE_CHARS).toLocaleString('en')} more characters)`
+    : text
+}
+
+function trim(draft: Draft): void {
+  const excess = draft.entries.length - MAX_LOG_ENTRIES
+  if (excess > 0) {
+    draft.entries.splice(0, excess)
+    draft.dropped += excess
+  }
 }
 
 /** The console's log reducer. */
 export function logReducer(state: LogState, action: LogAction): LogState {
-  switch (action.type) {
-    case 'clear':
-      return emptyLog
-    case 'received':
-      return appendReceived(state, action.text)
-    case 'sent':
-    case 'system':
-    case 'error':
-      return {
-        entries: cap([
-          ...state.entries,
-          { id: state.nextId, kind: action.type, text: action.text },
-        ]),
-        nextId: state.nextId + 1,
-      }
+  const draft: Draft = {
+    entries: [...state.entries],
+    nextId: state.nextId,
+    dropped: state.dropped,
   }
+  apply(draft, action)
+  trim(draft)
+  return draft
+}
+
+/** `12:34:56.789` in local time. */
+export function formatTime(at: number): string {
+  const d = new Date(at)
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0')
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`
+}
+
+/** Marker shown before each kind of line. */
+export const MARKER: Record<LogKind, string> = {
+  sent: '>>> ',
+  received: '<<< ',
+  system: '--- ',
+  error: '!!! ',
+}
+
+/** The log as plain text, one line per entry with its time, for copy and download. */
+export function logAsText(entries: readonly LogEntry[]): string {
+  return entries
+    .map(
+      (entry) => `${formatTime(entry.at)} ${MARKER[entry.kind]}${entry.text}\n`,
+    )
+    .join('')
 }

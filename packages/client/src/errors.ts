@@ -1,6 +1,7 @@
 /** Codes of the errors the client throws or emits. */
 export type ClientErrorCode =
   | 'CLIENT_INVALID_URL'
+  | 'CLIENT_INVALID_OPTION'
   | 'CLIENT_NO_WEBSOCKET'
   | 'CLIENT_NOT_OPEN'
   | 'CLIENT_CONNECTION_ERROR'
@@ -8,6 +9,9 @@ export type ClientErrorCode =
   | 'CLIENT_ALREADY_OPENED'
   | 'CLIENT_OPEN_FAILED'
   | 'CLIENT_PROTOCOL_ERROR'
+  | 'CLIENT_LINE_TOO_LONG'
+  | 'CLIENT_READER_OVERFLOW'
+  | 'CLIENT_READER_CLOSED'
 
 /** Every error the client creates; `code` tells them apart. */
 export class ClientError extends Error {

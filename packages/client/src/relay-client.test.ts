@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { NetworkMonitor } from './network.js'
 import {
+  DRAIN_POLL_MS,
+  STABLE_SESSION_MS,
   connectRelay,
+  type RelayClientOptions,
   type WebSocketConstructorLike,
   type WebSocketLike,
 } from './relay-client.js'
@@ -8,7 +12,9 @@ import {
 /** A scripted stand-in for the browser WebSocket: tests drive its events. */
 class FakeWebSocket implements WebSocketLike {
   static last: FakeWebSocket | undefined
+  static created = 0
   binaryType = 'blob'
+  bufferedAmount = 0
   readyState = 0
   protocol = ''
   readonly sent: unknown[] = []
@@ -20,6 +26,7 @@ class FakeWebSocket implements WebSocketLike {
     readonly protocols?: string | string[],
   ) {
     FakeWebSocket.last = this
+    FakeWebSocket.created++
   }
   addEventListener(type: string, listener: (event: never) => void): void {
     this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener])
@@ -120,6 +127,17 @@ describe('connectRelay', () => {
   })
 
   it('rejects a URL that is not ws:// or wss:// and a missing WebSocket', () => {
+    expect(() =>
+      connectRelay('ws://x/', {
+        WebSocket: FakeWebSocket,
+        reconnect: { factor: 0.5 },
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'CLIENT_INVALID_OPTION',
+        message: 'reconnect.factor is 0.5; expected a number >= 1.',
+      }),
+    )
     expect(() =>
       connectRelay('http://x/', { WebSocket: FakeWebSocket }),
     ).toThrow(expect.objectContaining({ code: 'CLIENT_INVALID_URL' }))
@@ -230,5 +248,261 @@ describe('connectRelay', () => {
         }),
       )
     })
+  })
+})
+
+/** A network that tests switch on and off, as the browser's online/offline events would. */
+function fakeNetwork(isOnline = true) {
+  const listeners = new Set<(isOnline: boolean) => void>()
+  let online = isOnline
+  return {
+    get isOnline() {
+      return online
+    },
+    subscribe(listener: (isOnline: boolean) => void) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    set(value: boolean) {
+      online = value
+      for (const listener of [...listeners]) listener(value)
+    },
+  } satisfies NetworkMonitor & { set(online: boolean): void }
+}
+
+describe('states and reconnecting', () => {
+  beforeEach(() => {
+    vi.useFakeTimers()
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  const start = (
+    reconnect: RelayClientOptions['reconnect'] = { jitter: 0 },
+    network = fakeNetwork(),
+  ) => {
+    const client = connectRelay('ws://relay.test/', {
+      WebSocket: FakeWebSocket,
+      reconnect,
+      network,
+    })
+    const states: string[] = []
+    client.on('state', ({ to, retryInMs, isOffline }) =>
+      states.push(
+        to === 'waiting-to-reconnect'
+          ? `${to} ${isOffline ? 'offline' : `${retryInMs}ms`}`
+          : to,
+      ),
+    )
+    const socket = () => {
+      const last = FakeWebSocket.last
+      if (!last) throw new Error('no socket')
+      return last
+    }
+    return { client, states, socket, network }
+  }
+
+  it('moves idle -> connecting -> open -> closing -> closed, and connect() starts a new session', () => {
+    const client = connectRelay('ws://relay.test/', {
+      WebSocket: FakeWebSocket,
+      autoConnect: false,
+    })
+    const states: string[] = []
+    client.on('state', ({ from, to }) => states.push(`${from}->${to}`))
+    expect(client.state).toBe('idle')
+    client.connect()
+    FakeWebSocket.last?.fire('open')
+    client.close()
+    FakeWebSocket.last?.fire('close', {
+      code: 1000,
+      reason: '',
+      wasClean: true,
+    })
+    expect(states).toEqual([
+      'idle->connecting',
+      'connecting->open',
+      'open->closing',
+      'closing->closed',
+    ])
+    expect(() => client.send('x')).toThrow(
+      expect.objectContaining({ code: 'CLIENT_NOT_OPEN' }),
+    )
+    client.connect()
+    expect(client.state).toBe('connecting')
+    expect(client.session).toBe(2)
+  })
+
+  it('reconnects with exponential backoff up to maxDelayMs, each time a new session', () => {
+    const { client, states, socket } = start({
+      initialDelayMs: 100,
+      maxDelayMs: 500,
+      jitter: 0,
+    })
+    const opens: string[] = []
+    client.on('open', ({ session, isReconnect }) =>
+      opens.push(`${session}:${isReconnect}`),
+    )
+    socket().fire('open')
+    for (let i = 0; i < 5; i++) {
+      socket().fire('close', { code: 1006, reason: '', wasClean: false })
+      vi.runOnlyPendingTimers()
+    }
+    socket().fire('open')
+    expect(states.filter((s) => s.startsWith('waiting'))).toEqual([
+      'waiting-to-reconnect 100ms',
+      'waiting-to-reconnect 200ms',
+      'waiting-to-reconnect 400ms',
+      'waiting-to-reconnect 500ms',
+      'waiting-to-reconnect 500ms',
+    ])
+    expect(opens).toEqual(['1:false', '6:true'])
+  })
+
+  it('waits exactly the backoff delay before the next attempt', () => {
+    const { socket } = start({ initialDelayMs: 1000, jitter: 0 })
+    socket().fire('close', { code: 1001, reason: '', wasClean: true })
+    const before = FakeWebSocket.created
+    vi.advanceTimersByTime(999)
+    expect(FakeWebSocket.created).toBe(before)
+    vi.advanceTimersByTime(1)
+    expect(FakeWebSocket.created).toBe(before + 1)
+  })
+
+  it('takes up to `jitter` of each delay off at random', () => {
+    const { states, socket } = start({
+      initialDelayMs: 1000,
+      jitter: 0.5,
+      random: () => 0.5,
+    })
+    socket().fire('close', { code: 1006, reason: '', wasClean: false })
+    expect(states.at(-1)).toBe('waiting-to-reconnect 750ms')
+  })
+
+  it('does not retry what a retry cannot fix: 1000, 1008, 4102, 4103', () => {
+    for (const code of [1000, 1008, 4102, 4103]) {
+      const { client, socket } = start()
+      const closes: boolean[] = []
+      client.on('close', ({ willReconnect }) => closes.push(willReconnect))
+      socket().fire('open')
+      socket().fire('close', { code, reason: '', wasClean: true })
+      expect([code, client.state, closes]).toEqual([code, 'closed', [false]])
+    }
+  })
+
+  it('gives up after maxAttempts failed attempts in a row', () => {
+    const { client, socket } = start({ maxAttempts: 2, jitter: 0 })
+    socket().fire('close', { code: 1006, reason: '', wasClean: false })
+    vi.runOnlyPendingTimers()
+    socket().fire('close', { code: 1006, reason: '', wasClean: false })
+    vi.runOnlyPendingTimers()
+    socket().fire('close', { code: 1006, reason: '', wasClean: false })
+    expect(client.state).toBe('closed')
+  })
+
+  it('retryNow() skips the wait; close() and turning autoReconnect off cancel it', () => {
+    const { client, socket } = start({ initialDelayMs: 60_000, jitter: 0 })
+    socket().fire('close', { code: 1006, reason: '', wasClean: false })
+    expect(client.state).toBe('waiting-to-reconnect')
+    client.retryNow()
+    expect(client.state).toBe('connecting')
+    socket().fire('close', { code: 1006, reason: '', wasClean: false })
+    client.close()
+    expect(client.state).toBe('closed')
+    expect(vi.getTimerCount()).toBe(0)
+
+    client.retryNow()
+    socket().fire('close', { code: 1006, reason: '', wasClean: false })
+    client.autoReconnect = false
+    expect(client.state).toBe('closed')
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('pauses while offline and reconnects at once when the network comes back', () => {
+    const network = fakeNetwork(true)
+    const { client, states, socket } = start(
+      { initialDelayMs: 5000, jitter: 0 },
+      network,
+    )
+    socket().fire('open')
+    socket().fire('close', { code: 1006, reason: '', wasClean: false })
+    network.set(false)
+    expect(states.slice(-2)).toEqual([
+      'waiting-to-reconnect 5000ms',
+      'waiting-to-reconnect offline',
+    ])
+    const before = FakeWebSocket.created
+    vi.advanceTimersByTime(60_000)
+    expect(FakeWebSocket.created).toBe(before)
+    expect(client.state).toBe('waiting-to-reconnect')
+    network.set(true)
+    expect(client.state).toBe('connecting')
+    expect(FakeWebSocket.created).toBe(before + 1)
+  })
+
+  it('a close while offline waits for the network, not a timer', () => {
+    const network = fakeNetwork(false)
+    const { client, states, socket } = start({ jitter: 0 }, network)
+    socket().fire('close', { code: 1006, reason: '', wasClean: false })
+    expect(states.at(-1)).toBe('waiting-to-reconnect offline')
+    expect(vi.getTimerCount()).toBe(0)
+    network.set(true)
+    expect(client.state).toBe('connecting')
+  })
+
+  it('a session that stayed up resets the backoff', () => {
+    const { states, socket } = start({ initialDelayMs: 100, jitter: 0 })
+    socket().fire('close', { code: 1006, reason: '', wasClean: false })
+    vi.runOnlyPendingTimers()
+    socket().fire('open')
+    vi.advanceTimersByTime(STABLE_SESSION_MS)
+    socket().fire('close', { code: 1001, reason: '', wasClean: true })
+    expect(states.filter((s) => s.startsWith('waiting'))).toEqual([
+      'waiting-to-reconnect 100ms',
+      'waiting-to-reconnect 100ms',
+    ])
+  })
+
+  it('open() may be called again in each new session (v1)', () => {
+    const client = connectRelay('ws://relay.test/', {
+      WebSocket: FakeWebSocket,
+      protocol: 'v1',
+      reconnect: { jitter: 0 },
+      network: fakeNetwork(),
+    })
+    const sessions: number[] = []
+    client.on('open', ({ session }) => {
+      sessions.push(session)
+      void client.open().catch(() => undefined)
+    })
+    FakeWebSocket.last?.fire('open')
+    FakeWebSocket.last?.fire('close', {
+      code: 1001,
+      reason: '',
+      wasClean: true,
+    })
+    vi.runOnlyPendingTimers()
+    FakeWebSocket.last?.fire('open')
+    expect(sessions).toEqual([1, 2])
+    expect(FakeWebSocket.last?.sent).toEqual(['{"type":"open"}'])
+  })
+
+  it('drain() resolves once bufferedAmount falls to the threshold, and rejects on close', async () => {
+    const { client, socket } = start()
+    socket().fire('open')
+    socket().bufferedAmount = 5000
+    let drained = false
+    const waiting = client.drain(1000).then(() => (drained = true))
+    await vi.advanceTimersByTimeAsync(DRAIN_POLL_MS * 3)
+    expect(drained).toBe(false)
+    socket().bufferedAmount = 1000
+    await vi.advanceTimersByTimeAsync(DRAIN_POLL_MS)
+    await waiting
+    expect(drained).toBe(true)
+
+    socket().bufferedAmount = 5000
+    const lost = client.drain(0)
+    socket().fire('close', { code: 1006, reason: '', wasClean: false })
+    await expect(lost).rejects.toMatchObject({ code: 'CLIENT_NOT_OPEN' })
   })
 })

@@ -1,0 +1,181 @@
+/// <reference types="node" />
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { createEchoServer, type EchoServer } from '@wsrelay/echo-server'
+import { afterEach, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { LineSplitter } from './line-splitter.js'
+import {
+  connectRelay,
+  type RelayClient,
+  type RelayClientEvents,
+} from './relay-client.js'
+
+// The built CLI, as a user runs it: `pnpm test:unit` builds it first.
+const RELAY_CLI = fileURLToPath(
+  new URL('../../relay/dist/cli.js', import.meta.url),
+)
+
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+interface RelayProcess {
+  child: ChildProcess
+  url: string
+  port: number
+}
+
+/** Starts `wsrelay LISTEN TARGET` and waits for its `relay listening` log line. */
+async function startRelay(
+  listen: string,
+  target: string,
+): Promise<RelayProcess> {
+  if (!existsSync(RELAY_CLI)) {
+    throw new Error(`${RELAY_CLI} is missing: run "pnpm build" first.`)
+  }
+  const child = spawn(process.execPath, [RELAY_CLI, listen, target], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  cleanups.push(() => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL')
+      return once(child, 'exit')
+    }
+  })
+  const lines = createInterface({
+    input: child.stdout as NodeJS.ReadableStream,
+  })
+  const url = await new Promise<string>((resolve, reject) => {
+    lines.on('line', (line) => {
+      const entry = JSON.parse(line) as { msg?: string; url?: string }
+      if (entry.msg === 'relay listening' && entry.url) resolve(entry.url)
+    })
+    child.once('exit', (code) =>
+      reject(new Error(`wsrelay exited with ${code} before listening`)),
+    )
+  })
+  return { child, url, port: Number(new URL(url).port) }
+}
+
+async function startEcho(options: { suffix?: string } = {}): Promise<{
+  echo: EchoServer
+  port: number
+}> {
+  const echo = createEchoServer(options)
+  const { port } = await echo.listen()
+  cleanups.push(() => echo.close())
+  return { echo, port }
+}
+
+function next<K extends keyof RelayClientEvents>(
+  client: RelayClient,
+  type: K,
+  matches: (event: RelayClientEvents[K]) => boolean = () => true,
+): Promise<RelayClientEvents[K]> {
+  return new Promise((resolve) => {
+    const off = client.on(type, (event) => {
+      if (!matches(event)) return
+      off()
+      resolve(event)
+    })
+  })
+}
+
+describe('@wsrelay/client against the real wsrelay process and echo server', () => {
+  it('waits to reconnect while the relay restarts, then opens a new session on the same port', async () => {
+    const { port: echoPort } = await startEcho({ suffix: ' from the server' })
+    const first = await startRelay('127.0.0.1:0', `127.0.0.1:${echoPort}`)
+    const client = connectRelay(first.url, {
+      WebSocket,
+      reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+    })
+    cleanups.push(() => client.close())
+    const lines = new LineSplitter()
+    const received: string[] = []
+    client.on('message', ({ bytes }) => received.push(...lines.push(bytes)))
+    const states: string[] = []
+    client.on('state', ({ to }) => states.push(to))
+
+    await next(client, 'open')
+    const echoed = (line: string) =>
+      new Promise<void>((resolve) => {
+        const off = client.on('message', () => {
+          if (received.includes(line)) {
+            off()
+            resolve()
+          }
+        })
+      })
+    let reply = echoed('hello from the server')
+    client.send('hello\n')
+    await reply
+
+    // SIGTERM: the relay drains and says 1001, then exits.
+    const closed = next(client, 'close')
+    first.child.kill('SIGTERM')
+    const close = await closed
+    expect([close.code, close.willReconnect]).toEqual([1001, true])
+    expect(client.state).toBe('waiting-to-reconnect')
+    await once(first.child, 'exit')
+    // Attempts while nothing listens fail (1006) and keep waiting.
+    await next(client, 'close', ({ code }) => code === 1006)
+    expect(client.state).toBe('waiting-to-reconnect')
+
+    const reopened = next(client, 'open')
+    await startRelay(`127.0.0.1:${first.port}`, `127.0.0.1:${echoPort}`)
+    const open = await reopened
+    expect(open.isReconnect).toBe(true)
+    expect(open.session).toBeGreaterThan(2)
+    expect(states.slice(0, 3)).toEqual([
+      'open',
+      'waiting-to-reconnect',
+      'connecting',
+    ])
+    expect(states.at(-1)).toBe('open')
+    reply = echoed('again from the server')
+    client.send('again\n')
+    await reply
+  })
+
+  it('streams 8 MiB with drain() without letting the send buffer grow past the threshold', async () => {
+    const { port: echoPort } = await startEcho()
+    const relay = await startRelay('127.0.0.1:0', `127.0.0.1:${echoPort}`)
+    const sockets: WebSocket[] = []
+    class TrackedWebSocket extends WebSocket {
+      constructor(url: string, protocols?: string | string[]) {
+        super(url, protocols)
+        sockets.push(this)
+      }
+    }
+    const client = connectRelay(relay.url, { WebSocket: TrackedWebSocket })
+    cleanups.push(() => client.close())
+    await next(client, 'open')
+
+    const TOTAL = 8 * 1024 * 1024
+    const CHUNK = 64 * 1024
+    const THRESHOLD = 256 * 1024
+    let echoedBytes = 0
+    const allBack = new Promise<void>((resolve) =>
+      client.on('message', ({ bytes }) => {
+        echoedBytes += bytes.length
+        if (echoedBytes >= TOTAL) resolve()
+      }),
+    )
+    const chunk = new Uint8Array(CHUNK).fill(0x61)
+    let peakBuffered = 0
+    for (let sent = 0; sent < TOTAL; sent += CHUNK) {
+      await client.drain(THRESHOLD)
+      client.send(chunk)
+      peakBuffered = Math.max(peakBuffered, sockets[0]?.bufferedAmount ?? 0)
+    }
+    await allBack
+    expect(echoedBytes).toBe(TOTAL)
+    expect(peakBuffered).toBeGreaterThan(0)
+    expect(peakBuffered).toBeLessThanOrEqual(THRESHOLD + CHUNK)
+  })
+})
