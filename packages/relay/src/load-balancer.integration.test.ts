@@ -212,8 +212,8 @@ describe.skipIf(!NGINX)(
       }
       const echoPort = await startEcho()
       relays = await Promise.all(
-        ['relay-a', 'relay-b', 'relay-c'].map((name) =>
-          startRelay(name, echoPort),
+        Array.from({ length: RELAYS }, (_, i) =>
+          startRelay(`relay-${'abc'[i]}`, echoPort),
         ),
       )
       nginxPort = await freePort()
