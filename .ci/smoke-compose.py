@@ -134,6 +134,10 @@ def main():
     run(["pnpm", "--filter", "@wsrelay/echo-server", "deploy", "--prod", "--legacy", f"{out}/echo"],
         stdout=subprocess.DEVNULL)
     run(["cp", "-r", "apps/console/dist", f"{out}/console"])
+    # As in the images: the services run as an unprivileged user from files
+    # they cannot write (compose's read_only), when CI runs as root.
+    run(["chmod", "-R", "a-w", f"{out}/relay", f"{out}/echo"])
+    as_user = {"user": 65534, "group": 65534} if os.geteuid() == 0 else {}
 
     echo_port = free_port()
     relay_ports = [free_port() for _ in range(replicas)]
@@ -146,7 +150,7 @@ def main():
         args = [swapped(a, swaps) for a in echo["command"]]
         print(f"smoke: echo: node dist/cli.js {' '.join(json.dumps(a) for a in args)}")
         procs["echo"] = subprocess.Popen(["node", "dist/cli.js", *args], cwd=f"{out}/echo",
-                                         stdout=subprocess.DEVNULL)
+                                         stdout=subprocess.DEVNULL, **as_user)
         hc = echo["healthcheck"]
         wait_healthy("echo", hc["test"], f"{out}/echo", hc["retries"], 0.5, swaps)
 
@@ -158,7 +162,7 @@ def main():
             print(f"smoke: {name}: node dist/cli.js {' '.join(json.dumps(a) for a in args)}")
             logs[name] = open(f"{out}/{name}.log", "w+")
             procs[name] = subprocess.Popen(["node", "dist/cli.js", *args], cwd=f"{out}/relay",
-                                           stdout=logs[name])
+                                           stdout=logs[name], **as_user)
             hc = relay["healthcheck"]
             wait_healthy(name, hc["test"], f"{out}/relay", hc["retries"], 0.5, swaps)
 

@@ -259,15 +259,13 @@ describe.skipIf(!NGINX)(
 
     afterAll(async () => {
       for (const ws of sockets) ws.terminate()
-      if (nginx && nginx.exitCode === null) {
-        const exited = once(nginx, 'exit')
-        nginx.kill('SIGTERM') // fast stop: a graceful one would wait for WebSockets
-        await exited
-      }
-      for (const child of children) {
+      // Relays and echo first and at once: a draining relay would wait.
+      const stops = children.map((child) => [child, 'SIGKILL'] as const)
+      if (nginx) stops.push([nginx, 'SIGTERM']) // fast stop, unlike SIGQUIT's wait for WebSockets
+      for (const [child, signal] of stops) {
         if (child.exitCode === null && child.signalCode === null) {
           const exited = once(child, 'exit')
-          child.kill('SIGKILL')
+          child.kill(signal)
           await exited
         }
       }
