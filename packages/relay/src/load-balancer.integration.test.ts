@@ -260,7 +260,10 @@ describe.skipIf(!NGINX)(
     afterAll(async () => {
       for (const ws of sockets) ws.terminate()
       // Relays and echo first and at once: a draining relay would wait.
-      const stops = children.map((child) => [child, 'SIGKILL'] as const)
+      const stops: [ChildProcess, NodeJS.Signals][] = children.map((child) => [
+        child,
+        'SIGKILL',
+      ])
       if (nginx) stops.push([nginx, 'SIGTERM']) // fast stop, unlike SIGQUIT's wait for WebSockets
       for (const [child, signal] of stops) {
         if (child.exitCode === null && child.signalCode === null) {
