@@ -2,9 +2,15 @@ import { lookup } from 'node:dns/promises'
 import type net from 'node:net'
 import tls from 'node:tls'
 import { isValidRouteName, isValidToken } from '@wsrelay/protocol'
-import { parseAllowRule, type AllowRule } from './allow-rules.js'
+import {
+  hostAddressRanges,
+  parseAllowRule,
+  type AllowRule,
+  type SpecialRange,
+} from './allow-rules.js'
 import { parseTrustedProxies } from './client-address.js'
 import { RelayError } from './errors.js'
+import { resolveWebRoot } from './static-files.js'
 import type { Logger } from './logger.js'
 import { createSilentLogger } from './logger.js'
 import { parseHostPort, type HostPort } from './target-address.js'
@@ -112,6 +118,8 @@ export interface ResolvedRelayOptions {
   readonly target: HostPort | undefined
   readonly routes: ReadonlyMap<string, HostPort>
   readonly allowRules: readonly AllowRule[]
+  /** The relay host's own addresses, special for the allow rules. */
+  readonly hostRanges: readonly SpecialRange[]
   readonly allowOrigins: readonly string[]
   readonly token: string | undefined
   readonly tls: { cert: string | Buffer; key: string | Buffer } | undefined
@@ -240,6 +248,7 @@ export function resolveRelayOptions(
     target,
     routes,
     allowRules,
+    hostRanges: allowRules.length > 0 ? hostAddressRanges() : [],
     allowOrigins: options.allowOrigins ?? [],
     token: options.token,
     tls: options.tls,
@@ -261,7 +270,7 @@ export function resolveRelayOptions(
     resolveHost: options.resolveHost ?? resolveWithDns,
     host: options.host ?? '127.0.0.1',
     port,
-    web: options.web,
+    web: options.web === undefined ? undefined : resolveWebRoot(options.web),
     connectTimeoutMs: integerOption(
       'connectTimeoutMs',
       options.connectTimeoutMs,

@@ -27,7 +27,7 @@ export type TargetChoice =
 
 type Config = Pick<
   ResolvedRelayOptions,
-  'target' | 'routes' | 'allowRules' | 'resolveHost'
+  'target' | 'routes' | 'allowRules' | 'resolveHost' | 'hostRanges'
 >
 
 const refuse = (
@@ -142,6 +142,7 @@ export async function targetForOpen(
     open.host,
     open.port,
     addresses,
+    config.hostRanges,
   )
   if (!picked)
     return refuse(
