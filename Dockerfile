@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
-# Multi-stage build; targets: `relay` (can serve the console itself with
-# --web /app/web), `echo`, and `nginx` (deploy/nginx.conf with the console's
+# Multi-stage build; targets: `relay` (can serve the console itself:
+# WSRELAY_WEB=/app/web), `echo`, and `nginx` (deploy/nginx.conf with the console's
 # files, in front of the relay replicas in docker-compose.yml). The relay and
 # echo stages hold only production files, run as the unprivileged `node` user
 # and write nothing, so they run with a read-only root filesystem.
@@ -30,7 +30,11 @@ RUN pnpm build \
   && cp -r apps/console/dist /out/relay/web
 
 FROM ${NODE_IMAGE} AS relay
-ENV NODE_ENV=production
+# Configured like the CLI: arguments, or WSRELAY_* variables (e.g.
+# -e WSRELAY_TARGET=game:7000 -e WSRELAY_WEB=/app/web for the built console).
+# No default target, so no CMD: arguments would override the variables.
+ENV NODE_ENV=production \
+  WSRELAY_LISTEN=0.0.0.0:8080
 WORKDIR /app
 COPY --from=build --chown=node:node /out/relay ./
 USER node
@@ -38,7 +42,6 @@ EXPOSE 8080
 HEALTHCHECK --interval=5s --timeout=3s --retries=5 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/cli.js"]
-CMD ["--web", "/app/web", "0.0.0.0:8080", "echo:5000"]
 
 FROM ${NODE_IMAGE} AS echo
 ENV NODE_ENV=production

@@ -100,12 +100,12 @@ for (let i = 0; i < count; i++) {
 """
 
 
-def http_get(port, path):
+def http_get(port, path, host=None):
     """Status, content type and body of GET path on 127.0.0.1:port."""
     import http.client
 
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", path)
+    conn.request("GET", path, headers={"Host": host} if host else {})
     res = conn.getresponse()
     return res.status, res.getheader("content-type", ""), res.read().decode("utf8", "replace")
 
@@ -192,7 +192,10 @@ def main():
         status, _, _ = http_get(nginx_port, "/metrics")
         if status != 404:
             raise SystemExit(f"smoke: /metrics must not be public through nginx, got {status}")
-        print("smoke: relay endpoints through nginx ok, /metrics not public")
+        status, _, body = http_get(nginx_port, "/healthz", host=f"rebound.example:{nginx_port}")
+        if status != 403 or "--allow-host" not in body:
+            raise SystemExit(f"smoke: a rebound host name got {status} {body!r}, not 403")
+        print("smoke: relay endpoints through nginx ok, /metrics not public, foreign Host refused")
 
         # WebSockets through nginx, spread over every relay.
         sessions = 6 * replicas

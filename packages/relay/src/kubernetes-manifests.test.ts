@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -13,6 +14,7 @@ import {
 const DIR = fileURLToPath(
   new URL('../../../deploy/kubernetes/', import.meta.url),
 )
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
 const FILES = readdirSync(DIR)
   .filter((f) => f.endsWith('.yaml'))
   .sort()
@@ -44,7 +46,7 @@ const find = (kind: string, name: string): Json => {
 interface Container {
   name: string
   ports: { name: string; containerPort: number }[]
-  env: { name: string; value?: string }[]
+  env: { name: string; value?: string; valueFrom?: unknown }[]
   readinessProbe: { httpGet: { path: string; port: string } }
   livenessProbe: { httpGet: { path: string; port: string } }
   lifecycle: { preStop: { sleep: { seconds: number } } }
@@ -193,8 +195,39 @@ describe(`deploy/kubernetes against the Kubernetes ${SCHEMA_KUBERNETES_VERSION} 
       expect(relay.env.map((e) => e.name)).toSatisfy((names: string[]) =>
         names.every((n) => n.startsWith('WSRELAY_')),
       )
-      expect(relay).toMatchObject({ command: ['node', 'dist/cli.js'] })
+      // An argument would override its variable.
       expect(relay).not.toHaveProperty('args')
+      expect(relay).not.toHaveProperty('command')
+    })
+
+    it('sets only settings the relay accepts, each taken from the environment (wsrelay --print-config)', () => {
+      if (!existsSync(CLI))
+        throw new Error(
+          `${CLI} is missing: run "pnpm build" first (pnpm test does).`,
+        )
+      const literal = relay.env.filter((e) => e.value !== undefined)
+      const result = spawnSync(process.execPath, [CLI, '--print-config'], {
+        env: {
+          PATH: process.env.PATH,
+          ...Object.fromEntries(literal.map((e) => [e.name, e.value])),
+        },
+        encoding: 'utf8',
+      })
+      expect(result.status, result.stderr).toBe(0)
+      // Columns: key, value, from, flag, env.
+      const rows = result.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(/\s{2,}/))
+      const fromOf = new Map(rows.map((r) => [r.at(-1), r[2]]))
+      expect(
+        Object.fromEntries(literal.map((e) => [e.name, fromOf.get(e.name)])),
+      ).toEqual(Object.fromEntries(literal.map((e) => [e.name, 'env'])))
+      // The token is read on its own (never printed): from a Secret only.
+      expect(
+        relay.env.filter((e) => e.valueFrom !== undefined).map((e) => e.name),
+      ).toEqual(['WSRELAY_TOKEN'])
     })
 
     it('is what the Service, PodDisruptionBudget and HorizontalPodAutoscaler select', () => {
