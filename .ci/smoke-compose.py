@@ -13,6 +13,7 @@ stops each service with its stop signal, which must exit 0.
 """
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -224,6 +225,8 @@ def main():
             except subprocess.TimeoutExpired:
                 proc.kill()
                 codes[name] = "killed after 15 s"
+        subprocess.run(["chmod", "-R", "u+w", out], check=False)
+        shutil.rmtree(out, ignore_errors=True)
     bad = {n: c for n, c in codes.items() if c != 0}
     if bad:
         raise SystemExit(f"smoke: non-zero exit after the stop signal: {bad}")

@@ -1,7 +1,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -187,6 +193,7 @@ describe.skipIf(!NGINX)(
     let relays: RelayProcess[] = []
     const sessions = new Map<string, Session>()
     const sockets: WebSocket[] = []
+    let prefix: string | undefined
 
     /** Opens a session through nginx, checks one round trip, and keeps it. */
     const openSession = async (path: string): Promise<Session> => {
@@ -227,7 +234,7 @@ describe.skipIf(!NGINX)(
         ),
       )
       nginxPort = await freePort()
-      const prefix = mkdtempSync(join(tmpdir(), 'wsrelay-lb-'))
+      prefix = mkdtempSync(join(tmpdir(), 'wsrelay-lb-'))
       const conf = join(prefix, 'nginx.conf')
       writeFileSync(
         conf,
@@ -272,6 +279,7 @@ describe.skipIf(!NGINX)(
           await exited
         }
       }
+      if (prefix) rmSync(prefix, { recursive: true, force: true })
     })
 
     it('spreads 300 sessions over all three relays, then drains one without disturbing the others', async () => {
