@@ -45,6 +45,27 @@ export interface ConnectionStats {
   clientPauses: number
 }
 
+/** What the relay tells an embedding app when a connection reaches its target. */
+export interface ConnectionOpenEvent {
+  readonly id: number
+  readonly client: string
+  /** host:port as asked for (client-chosen) or as configured. */
+  readonly target: string
+  readonly route?: string
+  readonly protocol: 'raw' | 'v1'
+}
+
+/** What the relay tells an embedding app when a connection has ended. */
+export interface ConnectionCloseEvent extends ConnectionOpenEvent {
+  readonly closeCode: number
+  readonly errorCode?: RelayErrorCode
+  readonly reason: string
+  readonly by: 'client' | 'relay'
+  readonly bytesToTarget: number
+  readonly bytesToClient: number
+  readonly durationMs: number
+}
+
 /** The relay settings a connection uses. */
 export type ConnectionSettings = Pick<
   ResolvedRelayOptions,
@@ -64,8 +85,13 @@ export interface ConnectionContext {
   chooseTarget(
     open: OpenMessage | undefined,
   ): TargetChoice | Promise<TargetChoice>
-  /** Called once, when both sockets are done. */
-  onClosed(connection: Connection): void
+  /** Called once, when the target is chosen and the TCP connection starts. */
+  onOpened(event: ConnectionOpenEvent): void
+  /** Called once, when both sockets are done; `event` is undefined for a connection that never had a target. */
+  onClosed(
+    connection: Connection,
+    event: ConnectionCloseEvent | undefined,
+  ): void
   /** Called once for a connection refused before it reached a target. */
   onRefused(reason: RefusalReason): void
 }
@@ -278,9 +304,8 @@ export class Connection {
         this.tcp?.unref()
         this.early = []
         this.earlyBytes = 0
-        this.logClosed()
         this.identity.lease.release()
-        this.context.onClosed(this)
+        this.context.onClosed(this, this.logClosed())
         break
     }
     this.phaseTimer?.unref()
@@ -337,6 +362,7 @@ export class Connection {
       },
       'connection open',
     )
+    this.context.onOpened(this.openEvent(target))
     // allowHalfOpen: a target's FIN must not end our write side before the
     // browser's last bytes are written; we end it ourselves when done.
     const tcp = net.connect({
@@ -403,17 +429,25 @@ export class Connection {
     if (ws.readyState !== WebSocket.OPEN) return // browser gone: discard
     this.sawTraffic = true
     this.stats.bytesToClient += chunk.length
-    ws.send(chunk, SEND_BINARY, this.onClientWritten)
-    const pending = ws.bufferedAmount
+    const pending = ws.bufferedAmount + chunk.length
     if (pending > this.stats.peakPendingToClient)
       this.stats.peakPendingToClient = pending
-    if (pending >= this.hwm) this.pauseTarget(PAUSED_BY_PEER)
+    if (pending < this.hwm) {
+      ws.send(chunk, SEND_BINARY) // the common case: no callback, no closure
+      return
+    }
+    // This frame crosses the mark: stop reading the target until it is out.
+    ws.send(chunk, SEND_BINARY, this.onClientWritten)
+    this.pauseTarget(PAUSED_BY_PEER)
   }
 
-  /** ws calls this once a frame is handed to the kernel, or dropped on close. */
+  /**
+   * ws calls this when the frame that crossed the mark is handed to the
+   * kernel (or dropped on close): every frame before it is out too, so the
+   * queue is empty but for the little sent since. Resuming here, not on the
+   * socket's 'drain', works at any mark, even below Node's 16 KiB.
+   */
   private readonly onClientWritten = (): void => {
-    if (this.targetPaused === 0 && this.clientPaused === 0) return
-    if (this.ws.bufferedAmount > this.hwm / 2) return
     this.resumeTarget(PAUSED_BY_PEER)
     this.resumeClient(PAUSED_BY_PONGS)
   }
@@ -467,20 +501,23 @@ export class Connection {
     return formatHostPort(target)
   }
 
+  /** The write that crossed the mark is out, and every write before it. */
   private readonly onTargetWritten = (): void => {
-    const tcp = this.tcp
-    if ((this.clientPaused & PAUSED_BY_PEER) === 0 || !tcp) return
-    if (tcp.writableLength <= this.hwm / 2) this.resumeClient(PAUSED_BY_PEER)
+    this.resumeClient(PAUSED_BY_PEER)
   }
 
   private writeToTarget(bytes: Buffer): void {
     const tcp = this.tcp
     if (!tcp || tcp.destroyed || tcp.writableEnded) return
-    tcp.write(bytes, this.onTargetWritten)
-    const pending = tcp.writableLength
+    const pending = tcp.writableLength + bytes.length
     if (pending > this.stats.peakPendingToTarget)
       this.stats.peakPendingToTarget = pending
-    if (pending >= this.hwm) this.pauseClient(PAUSED_BY_PEER)
+    if (pending < this.hwm) {
+      tcp.write(bytes)
+      return
+    }
+    tcp.write(bytes, this.onTargetWritten)
+    this.pauseClient(PAUSED_BY_PEER)
   }
 
   // ---- client side ------------------------------------------------------
@@ -544,9 +581,8 @@ export class Connection {
           this.violation('ping before open.')
           return
         }
-        this.sendControl({ type: 'pong', id: message.id, ts: message.ts })
         // A browser that pings but never reads the pongs: stop reading it.
-        if (this.ws.bufferedAmount >= this.hwm)
+        if (this.sendControl({ type: 'pong', id: message.id, ts: message.ts }))
           this.pauseClient(PAUSED_BY_PONGS)
         return
       case 'end':
@@ -568,9 +604,17 @@ export class Connection {
     }
   }
 
-  private sendControl(message: RelayControlMessage): void {
-    if (this.ws.readyState === WebSocket.OPEN)
-      this.ws.send(encodeControlMessage(message), this.onClientWritten)
+  /** Sends a control message; false when it crossed the mark (the caller may stop reading). */
+  private sendControl(message: RelayControlMessage): boolean {
+    const ws = this.ws
+    if (ws.readyState !== WebSocket.OPEN) return false
+    const text = encodeControlMessage(message)
+    if (ws.bufferedAmount + text.length < this.hwm) {
+      ws.send(text)
+      return false
+    }
+    ws.send(text, this.onClientWritten)
+    return true
   }
 
   /** v1 rule broken: say which in a 1008 close, and take nothing more from this client. */
@@ -730,21 +774,43 @@ export class Connection {
     this.enter('closed')
   }
 
-  private logClosed(): void {
-    if (!this.target) return // refused: its warning said everything
+  private openEvent(target: ChosenTarget): ConnectionOpenEvent {
+    return {
+      id: this.identity.id,
+      client: this.identity.lease.clientAddress,
+      target: formatHostPort(target),
+      ...(target.route ? { route: target.route } : {}),
+      protocol: this.identity.mode,
+    }
+  }
+
+  /** Logs the closed line and returns it as an event; nothing for a refused connection. */
+  private logClosed(): ConnectionCloseEvent | undefined {
+    if (!this.target) return undefined // refused: its warning said everything
     const close = this.close
+    const event: ConnectionCloseEvent = {
+      ...this.openEvent(this.target),
+      closeCode: close?.code ?? CloseCode.NORMAL_CLOSURE,
+      ...(close?.errorCode ? { errorCode: close.errorCode } : {}),
+      reason: close?.reason ?? '',
+      by: close?.by ?? 'relay',
+      bytesToTarget: this.stats.bytesToTarget,
+      bytesToClient: this.stats.bytesToClient,
+      durationMs: Date.now() - this.startedAt,
+    }
     this.identity.log.info(
       {
-        closeCode: close?.code,
-        ...(close?.errorCode ? { errorCode: close.errorCode } : {}),
-        reason: close?.reason,
-        by: close?.by,
-        bytesToTarget: this.stats.bytesToTarget,
-        bytesToClient: this.stats.bytesToClient,
-        durationMs: Date.now() - this.startedAt,
+        closeCode: event.closeCode,
+        ...(event.errorCode ? { errorCode: event.errorCode } : {}),
+        reason: event.reason,
+        by: event.by,
+        bytesToTarget: event.bytesToTarget,
+        bytesToClient: event.bytesToClient,
+        durationMs: event.durationMs,
       },
       'connection closed',
     )
+    return event
   }
 
   // ---- pausing ----------------------------------------------------------

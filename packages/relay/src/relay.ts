@@ -5,7 +5,9 @@ import { CloseCode, isSupportedSubprotocol } from '@wsrelay/protocol'
 import { WebSocketServer, type WebSocket } from 'ws'
 import {
   Connection,
+  type ConnectionCloseEvent,
   type ConnectionContext,
+  type ConnectionOpenEvent,
   type ConnectionRefusal,
 } from './connection.js'
 import { RelayError } from './errors.js'
@@ -43,8 +45,24 @@ export interface RelayAddress {
 export type RelayStats = Omit<RegistrySnapshot, 'totals'> &
   RegistrySnapshot['totals']
 
+/** Events a relay emits, for apps that embed it. */
+export interface RelayEvents {
+  /** A connection reached its target (the TCP connection is starting). */
+  'connection-open': ConnectionOpenEvent
+  /** A connection that had a target has ended, with its stats. */
+  'connection-close': ConnectionCloseEvent
+}
+
+/** Subscribes to a relay event; returns the function that unsubscribes. */
+export type RelayOn = <E extends keyof RelayEvents>(
+  event: E,
+  listener: (payload: RelayEvents[E]) => void,
+) => () => void
+
 /** A WebSocket-to-TCP relay; see {@link createRelay}. */
 export interface Relay {
+  /** Typed events: `connection-open`, `connection-close`. */
+  on: RelayOn
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<RelayAddress>
   /**
@@ -95,6 +113,26 @@ function createRelayCore(config: ResolvedRelayOptions) {
   const hosts = createHostAllowlist(config.host, config.allowHosts)
   let isDraining = false
   let nextId = 1
+  const listeners: {
+    [E in keyof RelayEvents]: Set<(payload: RelayEvents[E]) => void>
+  } = { 'connection-open': new Set(), 'connection-close': new Set() }
+  const emit = <E extends keyof RelayEvents>(
+    event: E,
+    payload: RelayEvents[E],
+  ): void => {
+    for (const listener of listeners[event]) {
+      try {
+        listener(payload)
+      } catch (err) {
+        // An app's listener must not break the connection that called it.
+        log.error({ err, event }, 'relay event listener threw')
+      }
+    }
+  }
+  const on: RelayOn = (event, listener) => {
+    listeners[event].add(listener)
+    return () => listeners[event].delete(listener)
+  }
   let onEmpty: (() => void) | undefined
 
   const wss = new WebSocketServer({
@@ -120,8 +158,10 @@ function createRelayCore(config: ResolvedRelayOptions) {
       open === undefined
         ? targetForPath(config, path)
         : targetForOpen(config, open, path),
-    onClosed: (connection) => {
+    onOpened: (event) => emit('connection-open', event),
+    onClosed: (connection, event) => {
       registry.remove(connection)
+      if (event) emit('connection-close', event)
       metrics?.closed(connection.closeCode ?? CloseCode.NORMAL_CLOSURE)
       if (registry.live.size === 0) onEmpty?.()
     },
@@ -229,8 +269,15 @@ function createRelayCore(config: ResolvedRelayOptions) {
     handleRequest,
     drain,
     snapshot,
+    on,
     isDraining: () => isDraining,
   }
+}
+
+/** Turns the registry's snapshot into the flat stats object. */
+const statsOf = (snapshot: RegistrySnapshot): RelayStats => {
+  const { totals, ...rest } = snapshot
+  return { ...rest, ...totals }
 }
 
 /**
@@ -392,9 +439,85 @@ export function createRelay(options: RelayOptions): Relay {
 
     address: () => bound,
 
-    stats: () => {
-      const { totals, ...rest } = core.snapshot()
-      return { ...rest, ...totals }
+    stats: () => statsOf(core.snapshot()),
+    on: core.on,
+  }
+}
+
+/** Options of {@link attachRelay}: the relay's options, less what the app's server owns. */
+export interface AttachOptions extends Omit<
+  RelayOptions,
+  'host' | 'port' | 'tls' | 'web' | 'healthPath' | 'readyPath'
+> {
+  /** Upgrades on this path (or below it) are the relay's; others are left to the app. Default `/`. */
+  path?: string
+}
+
+/** A relay attached to an app's own HTTP server; see {@link attachRelay}. */
+export interface AttachedRelay {
+  on: RelayOn
+  stats(): RelayStats
+  /** The readiness the app can serve: false from the moment a drain starts. */
+  isReady(): boolean
+  /** Drains the relay's connections (1001 after the flush) and detaches; the app closes its server. */
+  close(): Promise<void>
+}
+
+/**
+ * Attaches a relay to an existing `http.Server` (and so to Express, Fastify
+ * or Hono's node server): WebSocket upgrades on `path` are relayed, with the
+ * same options and events as {@link createRelay}; every other request and
+ * upgrade stays the app's.
+ *
+ * @example
+ * const server = http.createServer(app)
+ * const relay = attachRelay(server, { path: '/relay', target: '127.0.0.1:5000' })
+ * relay.on('connection-close', (c) => console.log(c.bytesToClient))
+ * server.listen(8080)
+ */
+export function attachRelay(
+  server: http.Server | https.Server,
+  options: AttachOptions,
+): AttachedRelay {
+  const { path = '/', ...rest } = options
+  if (!path.startsWith('/')) {
+    throw new RelayError(
+      'RELAY_INVALID_OPTION',
+      `Invalid option path: "${path}". Expected a path such as /relay.`,
+    )
+  }
+  // The app's server answers its own names: no Host allowlist unless asked for.
+  const config = resolveRelayOptions({
+    allowHosts: ['*'],
+    ...rest,
+    healthPath: false,
+    readyPath: false,
+  })
+  const core = createRelayCore(config)
+  const prefix = path.endsWith('/') ? path : `${path}/`
+  const onUpgrade = (
+    req: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+  ): void => {
+    const url = (req.url ?? '/').split('?')[0] ?? '/'
+    if (url !== path && !url.startsWith(prefix)) return // someone else's upgrade
+    // Route names are read below the mount path: /relay/echo names route "echo".
+    if (path !== '/') req.url = (req.url ?? '/').slice(path.length) || '/'
+    if (!req.url?.startsWith('/')) req.url = `/${req.url ?? ''}`
+    core.handleUpgrade(req, socket, head)
+  }
+  server.on('upgrade', onUpgrade)
+  let closing: Promise<void> | undefined
+  return {
+    on: core.on,
+    stats: () => statsOf(core.snapshot()),
+    isReady: () => !core.isDraining(),
+    close() {
+      closing ??= core.drain().then(() => {
+        server.off('upgrade', onUpgrade)
+      })
+      return closing
     },
   }
 }
