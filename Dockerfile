@@ -1,10 +1,14 @@
 # syntax=docker/dockerfile:1
-# Multi-stage build for the demo stack; targets: `relay` (serves the console
-# too) and `echo`. The runtime stages hold only production files and run as
-# the unprivileged `node` user.
+# Multi-stage build; targets: `relay` (can serve the console itself:
+# WSRELAY_WEB=/app/web), `echo`, and `nginx` (deploy/nginx.conf with the console's
+# files, in front of the relay replicas in docker-compose.yml). The relay and
+# echo stages hold only production files, run as the unprivileged `node` user
+# and write nothing, so they run with a read-only root filesystem.
 
 # Node 24: the active LTS line (Node 20 reached end of life in April 2026).
 ARG NODE_IMAGE=node:24-bookworm-slim
+# nginx's stable line; deploy/nginx.conf also runs on Debian bookworm's 1.22.
+ARG NGINX_IMAGE=nginx:stable
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
@@ -26,7 +30,11 @@ RUN pnpm build \
   && cp -r apps/console/dist /out/relay/web
 
 FROM ${NODE_IMAGE} AS relay
-ENV NODE_ENV=production
+# Configured like the CLI: arguments, or WSRELAY_* variables (e.g.
+# -e WSRELAY_TARGET=game:7000 -e WSRELAY_WEB=/app/web for the built console).
+# No default target, so no CMD: arguments would override the variables.
+ENV NODE_ENV=production \
+  WSRELAY_LISTEN=0.0.0.0:8080
 WORKDIR /app
 COPY --from=build --chown=node:node /out/relay ./
 USER node
@@ -34,7 +42,6 @@ EXPOSE 8080
 HEALTHCHECK --interval=5s --timeout=3s --retries=5 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/cli.js"]
-CMD ["--web", "/app/web", "0.0.0.0:8080", "echo:5000"]
 
 FROM ${NODE_IMAGE} AS echo
 ENV NODE_ENV=production
@@ -46,3 +53,18 @@ HEALTHCHECK --interval=5s --timeout=3s --retries=5 \
   CMD ["node", "-e", "require('net').connect(5000, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["--host", "0.0.0.0", "--port", "5000", "--suffix", " from the server"]
+
+FROM ${NGINX_IMAGE} AS nginx
+# deploy/nginx.conf as shipped; only the upstream moves from 127.0.0.1:8080 to
+# the compose service `relay`, which nginx resolves when it starts (or
+# reloads) to every replica's address (docs/operations.md).
+COPY deploy/nginx.conf /tmp/wsrelay.conf
+RUN rm -f /etc/nginx/conf.d/default.conf \
+  && sed 's/^    server 127\.0\.0\.1:8080;$/    server relay:8080;/' /tmp/wsrelay.conf \
+    > /etc/nginx/conf.d/wsrelay.conf \
+  && grep -q '^    server relay:8080;$' /etc/nginx/conf.d/wsrelay.conf \
+  && rm /tmp/wsrelay.conf
+COPY --from=build /src/apps/console/dist /usr/share/wsrelay/console
+EXPOSE 80
+HEALTHCHECK --interval=5s --timeout=3s --retries=5 \
+  CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1/"]
