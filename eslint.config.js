@@ -66,5 +66,24 @@ export default tseslint.config(
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // The walkthrough's examples and scripts are plain JavaScript run by Node 20.
+    files: ['docs/learn/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'Buffer',
+          'URL',
+          'console',
+          'clearTimeout',
+          'performance',
+          'process',
+          'setTimeout',
+          'TextDecoder',
+          'TextEncoder',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
   prettier,
 )
