@@ -52,7 +52,7 @@ socket.on('data', (chunk) => {
     if (end < 0) return
     const head = buf.subarray(0, end).toString('latin1')
     buf = buf.subarray(end + 4)
-    console.log(head)
+    console.log(head.replaceAll('\r\n', '\n'))
     const expected = createHash('sha1')
       .update(key + GUID)
       .digest('base64')
