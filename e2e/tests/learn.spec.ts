@@ -4,7 +4,7 @@
  * test starts its own echo server and relays on free ports (port 0), apart
  * from the fixed-port stack the other specs share.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { expect, test, type Page } from '@playwright/test'
 
@@ -25,9 +25,12 @@ test.afterEach(async () => {
   await Promise.all(started.splice(0).map((s) => s.stop()))
 })
 
-/** Starts a Node CLI and resolves once it prints the 127.0.0.1:PORT it listens on. */
-async function start(args: string[]): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, args, {
+/** Starts a program and resolves once it prints the 127.0.0.1:PORT it listens on. */
+async function start(
+  args: string[],
+  command: string = process.execPath,
+): Promise<Server> {
+  const child: ChildProcess = spawn(command, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -137,4 +140,30 @@ test('a page from a foreign origin closes with 4103', async ({ page }) => {
     `http://127.0.0.1:${other.port}/?relay=ws://127.0.0.1:${relay.port}/`,
   )
   await expect(log(page)).toContainText(/close 4103 .*--allow-origin/)
+})
+
+test('chapter 6: the console talks to the C++ server through the relay', async ({
+  page,
+}) => {
+  const dir = `${ROOT}examples/cpp-echo-server`
+  execFileSync('make', ['-C', dir], { stdio: 'pipe' })
+  const cpp = await start(['0'], `${dir}/echo_server`)
+  const relay = await start([
+    RELAY_CLI,
+    '--web',
+    `${ROOT}apps/console/dist`,
+    '127.0.0.1:0',
+    `127.0.0.1:${cpp.port}`,
+  ])
+  await page.goto(`http://127.0.0.1:${relay.port}/`)
+  await expect(
+    page.getByRole('status', { name: 'Connection status' }),
+  ).toHaveText('Connected')
+  await page.getByLabel('Message').fill('hello from C++ land')
+  await page.getByLabel('Message').press('Enter')
+  await expect(
+    page
+      .getByRole('log', { name: 'Log' })
+      .getByText('<<< hello from C++ land from the server', { exact: true }),
+  ).toBeVisible()
 })

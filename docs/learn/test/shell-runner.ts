@@ -122,13 +122,15 @@ export async function runBlock(block: string): Promise<BlockRun> {
           },
         )
         background.push({ child, exited: once(child, 'exit') })
-        const docPort = /(?<![\d.])(\d{4})(?!\d)/.exec(command)?.[1]
-        const port = ports.get(Number(docPort))
-        if (port === undefined)
+        // Every documented port it names must accept: its own, and the ones it relays to.
+        const named = [...command.matchAll(/(?<![\d.])(\d{4})(?!\d)/g)]
+          .map((m) => ports.get(Number(m[1])))
+          .filter((p) => p !== undefined)
+        if (named.length === 0)
           throw new Error(
             `Background command "${command}" names none of the ports ${DOC_PORTS.join(', ')}`,
           )
-        await waitForPort(port, child, command)
+        for (const port of named) await waitForPort(port, child, command)
         continue
       }
       const child = spawn('bash', ['-c', actual], {
