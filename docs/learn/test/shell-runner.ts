@@ -113,14 +113,16 @@ export async function runBlock(block: string): Promise<BlockRun> {
       const actual = rewrite(command)
       result.ran.push(actual)
       if (actual.endsWith('&')) {
-        const child = spawn(
-          'bash',
-          ['-c', `exec ${actual.slice(0, -1).trim()}`],
-          {
-            cwd: REPO_ROOT,
-            stdio: 'ignore',
-          },
-        )
+        // exec, so the PID is the server's own and SIGTERM reaches it; leading
+        // VAR=value assignments go before exec.
+        const [, env = '', program = ''] =
+          /^((?:[A-Z_][A-Z0-9_]*=\S*\s+)*)(.*)$/.exec(
+            actual.slice(0, -1).trim(),
+          ) ?? []
+        const child = spawn('bash', ['-c', `${env}exec ${program}`], {
+          cwd: REPO_ROOT,
+          stdio: 'ignore',
+        })
         background.push({ child, exited: once(child, 'exit') })
         // Every documented port it names must accept: its own, and the ones it relays to.
         const named = [...command.matchAll(/(?<![\d.])(\d{4})(?!\d)/g)]
