@@ -22,6 +22,10 @@ export const RUN_ELSEWHERE: Readonly<Record<string, string>> = {
     'e2e/playwright.config.ts starts the same three processes; console.spec.ts types a line',
   'pnpm test': '.ci/run runs it',
   'pnpm learn:compare': 'compare.test.ts runs it with --quick',
+  'sudo cp deploy/nginx.conf':
+    'packages/relay/src/nginx.test.ts runs deploy/nginx.conf with a real nginx; CI does not reconfigure its own',
+  'sudo nginx':
+    'packages/relay/src/nginx.test.ts starts nginx with deploy/nginx.conf',
   'docker compose up':
     'no Docker engine in CI: .ci/run checks docker-compose config and runs the containers’ commands (.ci/smoke-compose.py)',
 }
