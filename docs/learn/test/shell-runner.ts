@@ -128,13 +128,14 @@ export async function runBlock(block: string): Promise<BlockRun> {
           stdio: 'ignore',
         })
         background.push({ child, exited: once(child, 'exit') })
-        // Every documented port it names must accept: its own, and the ones it relays to.
-        const named = [...command.matchAll(/(?<![\d.])(\d{4})(?!\d)/g)]
+        // Its listen ports are the documented ones not written as a target
+        // (host:PORT): wait until they accept.
+        const named = [...command.matchAll(/(?<![\d.:])(\d{4})(?!\d)/g)]
           .map((m) => ports.get(Number(m[1])))
           .filter((p) => p !== undefined)
         if (named.length === 0)
           throw new Error(
-            `Background command "${command}" names none of the ports ${DOC_PORTS.join(', ')}`,
+            `Background command "${command}" listens on none of the ports ${DOC_PORTS.join(', ')}`,
           )
         for (const port of named) await waitForPort(port, child, command)
         continue
