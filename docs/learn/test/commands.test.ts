@@ -8,7 +8,7 @@ const shellBlocks = chapterFiles()
   .filter((b) => b.lang === 'sh')
 
 describe('every command of the walkthrough', () => {
-  it.each(shellBlocks.map((b) => [`${b.chapter}:${b.line}`, b] as const))(
+  it.concurrent.each(shellBlocks.map((b) => [`${b.chapter}:${b.line}`, b] as const))(
     '%s runs and shows what the chapter says',
     async (_where, block) => {
       assertBuilt()
