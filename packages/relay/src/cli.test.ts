@@ -90,7 +90,7 @@ describe('wsrelay CLI', () => {
     const [code, reason] = (await closedWith) as [number, Buffer]
     expect({ code, reason: reason.toString() }).toEqual({
       code: CloseCode.RELAY_SHUTTING_DOWN,
-      reason: 'Relay shutting down.',
+      reason: 'Relay shutting down. Reconnect in a few seconds.',
     })
     expect(await cli.exited).toBe(0)
 
@@ -100,7 +100,7 @@ describe('wsrelay CLI', () => {
     const received = Buffer.concat(chunks)
     const closeLine = cli.logs.find((l) => l.msg === 'connection closed')
     expect(closeLine).toMatchObject({
-      code: 1001,
+      closeCode: 1001,
       by: 'relay',
       bytesToTarget: UP,
     })
