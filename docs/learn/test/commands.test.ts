@@ -1,17 +1,38 @@
 import { describe, expect, it } from 'vitest'
 import { chapterFiles, codeBlocks } from './markdown.js'
-import { assertBuilt } from './processes.js'
+import { REPO_ROOT, assertBuilt } from './processes.js'
 import { matchesOutput, runBlock } from './shell-runner.js'
 
 const shellBlocks = chapterFiles()
   .flatMap(codeBlocks)
   .filter((b) => b.lang === 'sh')
 
+/**
+ * Chapters 4 and 5 use the client of the newcomer issue (LineSplitter,
+ * BinaryReader, reconnect). Until that branch is merged, the blocks that run
+ * those snippets are skipped with a note naming what is missing; once the
+ * built client exports them, they run like every other block.
+ */
+const NEW_CLIENT_EXPORTS = ['LineSplitter', 'BinaryReader', 'reconnectPolicy']
+const usesNewClient = (block: string): boolean =>
+  /examples\/ch4\/read-|examples\/ch5\/reconnect\.js/.test(block)
+const builtClient = (await import(
+  `${REPO_ROOT}packages/client/dist/index.js`
+).catch(() => ({}))) as Record<string, unknown>
+const missingExports = NEW_CLIENT_EXPORTS.filter((n) => !(n in builtClient))
+
 describe('every command of the walkthrough', () => {
-  it.concurrent.each(shellBlocks.map((b) => [`${b.chapter}:${b.line}`, b] as const))(
+  it.concurrent.for(
+    shellBlocks.map((b) => [`${b.chapter}:${b.line}`, b] as const),
+  )(
     '%s runs and shows what the chapter says',
-    async (_where, block) => {
+    async ([, block], { skip }) => {
       assertBuilt()
+      if (usesNewClient(block.content) && missingExports.length > 0) {
+        skip(
+          `@wsrelay/client does not export ${missingExports.join(', ')} yet (branch newcomer)`,
+        )
+      }
       const run = await runBlock(block.content)
       expect(run.ran.length + run.skipped.length).toBeGreaterThan(0)
       if (block.output !== undefined) {
