@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { chapterFiles, codeBlocks } from './markdown.js'
+import { describe, expect, it, type TestContext } from 'vitest'
+import { chapterFiles, codeBlocks, type CodeBlock } from './markdown.js'
 import { REPO_ROOT, assertBuilt } from './processes.js'
 import { matchesOutput, runBlock } from './shell-runner.js'
 
@@ -22,11 +22,9 @@ const builtClient = (await import(
 const missingExports = NEW_CLIENT_EXPORTS.filter((n) => !(n in builtClient))
 
 describe('every command of the walkthrough', () => {
-  it.concurrent.for(
-    shellBlocks.map((b) => [`${b.chapter}:${b.line}`, b] as const),
-  )(
+  it.for(shellBlocks.map((b) => [`${b.chapter}:${b.line}`, b] as const))(
     '%s runs and shows what the chapter says',
-    async ([, block], { skip }) => {
+    async ([, block]: readonly [string, CodeBlock], { skip }: TestContext) => {
       assertBuilt()
       if (usesNewClient(block.content) && missingExports.length > 0) {
         skip(

@@ -63,7 +63,7 @@ async function freePort(): Promise<number> {
 }
 
 async function waitForPort(port: number, child: ChildProcess, what: string) {
-  const deadline = Date.now() + 10_000
+  const deadline = Date.now() + 20_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null)
       throw new Error(`"${what}" exited with ${child.exitCode}`)
@@ -79,7 +79,7 @@ async function waitForPort(port: number, child: ChildProcess, what: string) {
     // Polling a port has no event to await; 50 ms is the retry interval.
     await delay(50)
   }
-  throw new Error(`"${what}" did not listen on 127.0.0.1:${port} within 10 s`)
+  throw new Error(`"${what}" did not listen on 127.0.0.1:${port} within 20 s`)
 }
 
 /** What one `sh` block did. */
