@@ -24,6 +24,7 @@ const missingExports = NEW_CLIENT_EXPORTS.filter((n) => !(n in builtClient))
 describe('every command of the walkthrough', () => {
   it.for(shellBlocks.map((b) => [`${b.chapter}:${b.line}`, b] as const))(
     '%s runs and shows what the chapter says',
+    { timeout: 60_000 },
     async ([, block]: readonly [string, CodeBlock], { skip }: TestContext) => {
       assertBuilt()
       if (usesNewClient(block.content) && missingExports.length > 0) {
@@ -40,6 +41,5 @@ describe('every command of the walkthrough', () => {
         ).toBe(true)
       }
     },
-    60_000,
   )
 })
