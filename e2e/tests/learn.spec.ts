@@ -105,7 +105,7 @@ test('a dead target port closes with 4000 and a reason naming it', async ({
   const relay = await startRelay(['127.0.0.1:0', DEAD_TARGET])
   await page.goto(`http://127.0.0.1:${relay.port}/`)
   await expect(log(page)).toContainText(
-    /close 4000 Cannot reach TCP target 127\.0\.0\.1:9 \(ECONNREFUSED\)/,
+    /^open, subprotocol binary\nclose 4000 Cannot reach TCP target 127\.0\.0\.1:9 \(ECONNREFUSED\)/,
   )
 })
 
