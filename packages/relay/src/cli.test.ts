@@ -108,6 +108,20 @@ describe('wsrelay CLI', () => {
     expect(received.equals(down.subarray(0, received.length))).toBe(true)
   }, 60_000)
 
+  it('drains on SIGHUP like SIGTERM: 1001, then exit 0', async () => {
+    const target = await startTcpServer()
+    defer(() => target.close())
+    const cli = await startCli(['127.0.0.1:0', `127.0.0.1:${target.port}`])
+    const ws = new WebSocket(cli.url)
+    const closedWith = once(ws, 'close')
+    await once(ws, 'open')
+    await target.nextSocket()
+    cli.child.kill('SIGHUP')
+    const [code] = (await closedWith) as [number]
+    expect(code).toBe(CloseCode.RELAY_SHUTTING_DOWN)
+    expect(await cli.exited).toBe(0)
+  })
+
   it('closes hard after --drain-timeout when a browser never reads, and still exits 0', async () => {
     let writer: ChunkWriter | undefined
     const target = await startTcpServer((socket) => {

@@ -10,6 +10,7 @@ import {
 } from './allow-rules.js'
 import { parseTrustedProxies } from './client-address.js'
 import { RelayError } from './errors.js'
+import { resolveWebRoot } from './static-files.js'
 import type { Logger } from './logger.js'
 import { createSilentLogger } from './logger.js'
 import { parseHostPort, type HostPort } from './target-address.js'
@@ -269,7 +270,7 @@ export function resolveRelayOptions(
     resolveHost: options.resolveHost ?? resolveWithDns,
     host: options.host ?? '127.0.0.1',
     port,
-    web: options.web,
+    web: options.web === undefined ? undefined : resolveWebRoot(options.web),
     connectTimeoutMs: integerOption(
       'connectTimeoutMs',
       options.connectTimeoutMs,

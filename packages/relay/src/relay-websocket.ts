@@ -77,7 +77,7 @@ function reasonFor(
 }
 
 interface ReceiverInternals {
-  _receiver?: { _bufferedBytes?: number; _totalPayloadLength?: number }
+  _receiver?: { _bufferedBytes?: number; _messageLength?: number }
 }
 
 /**
@@ -88,5 +88,8 @@ interface ReceiverInternals {
 export function receiverHeldBytes(ws: WebSocket): number {
   const receiver = (ws as unknown as ReceiverInternals)._receiver
   if (!receiver) return 0
-  return (receiver._bufferedBytes ?? 0) + (receiver._totalPayloadLength ?? 0)
+  // Bytes read but not parsed yet (a frame's payload waits here until it is
+  // whole), plus the fragments of the message so far. Not _totalPayloadLength:
+  // that counts lengths frames declare, not bytes that arrived.
+  return (receiver._bufferedBytes ?? 0) + (receiver._messageLength ?? 0)
 }

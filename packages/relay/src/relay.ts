@@ -26,7 +26,7 @@ import {
   type RegistrySnapshot,
 } from './registry.js'
 import { relayWebSocketClass } from './relay-websocket.js'
-import { createStaticHandler, resolveWebRoot } from './static-files.js'
+import { createStaticHandler } from './static-files.js'
 import { formatHostPort } from './target-address.js'
 import { targetForOpen, targetForPath } from './target-selection.js'
 import { decideUpgrade } from './upgrade-policy.js'
@@ -202,9 +202,7 @@ function createRelayCore(config: ResolvedRelayOptions) {
     config,
     hosts,
     metrics,
-    serveStatic: config.web
-      ? createStaticHandler(resolveWebRoot(config.web))
-      : undefined,
+    serveStatic: config.web ? createStaticHandler(config.web) : undefined,
     snapshot,
     isDraining: () => isDraining,
     log,

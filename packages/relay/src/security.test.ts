@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import net from 'node:net'
 import { join } from 'node:path'
 import { CloseCode, tokenSubprotocol } from '@wsrelay/protocol'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -209,6 +210,26 @@ describe('TLS', () => {
         { stdio: 'ignore' },
       )
     }
+  })
+
+  it('cuts TLS clients that say nothing, or half a ClientHello, at the handshake timeout', async () => {
+    const { port } = await echoRelay({
+      tls: { cert: pem('a.crt'), key: pem('a.key') },
+      handshakeTimeoutMs: 300,
+    })
+    const started = Date.now()
+    const sockets = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        const socket = net.connect(port, '127.0.0.1')
+        socket.on('error', () => undefined)
+        await once(socket, 'connect')
+        // Half of them start a ClientHello (record header only) and stop.
+        if (i % 2) socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00]))
+        return socket
+      }),
+    )
+    await Promise.all(sockets.map((s) => once(s, 'close')))
+    expect(Date.now() - started).toBeLessThan(3000)
   })
 
   it('serves wss:// and https:// on the same port', async () => {
