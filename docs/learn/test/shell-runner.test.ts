@@ -14,6 +14,7 @@ describe('the shell runner', () => {
       false,
     )
     expect(matchesOutput('a.b', 'axb')).toBe(false)
+    expect(matchesOutput('key   value', 'key     value')).toBe(true)
   })
 
   it('runs every command except the ones CI runs elsewhere, and says where', () => {
