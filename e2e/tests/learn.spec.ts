@@ -80,12 +80,12 @@ test('the page logs open and the echoed line, as text', async ({ page }) => {
   await expect(log(page)).toContainText('open, subprotocol binary')
 
   await sendLine(page, 'hello')
-  await expect(log(page)).toContainText('message hello from the server')
+  await expect(log(page)).toContainText('message "hello from the server\\n"')
 
   // Markup from the server stays text: no element is created from it.
-  await sendLine(page, '<img src=x onerror="document.title=1">')
+  await sendLine(page, "<img src=x onerror='document.title=1'>")
   await expect(log(page)).toContainText(
-    'message <img src=x onerror="document.title=1"> from the server',
+    `message "<img src=x onerror='document.title=1'> from the server\\n"`,
   )
   await expect(page.locator('img')).toHaveCount(0)
 })
