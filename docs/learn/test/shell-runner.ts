@@ -21,7 +21,7 @@ export const RUN_ELSEWHERE: Readonly<Record<string, string>> = {
   'pnpm dev':
     'e2e/playwright.config.ts starts the same three processes; console.spec.ts types a line',
   'pnpm test': '.ci/run runs it',
-  'pnpm learn:compare': 'compare.test.ts runs it with --quick',
+  'pnpm learn:compare': 'compare.integration.test.ts runs it with --quick',
   'sudo cp deploy/nginx.conf':
     'packages/relay/src/nginx.test.ts runs deploy/nginx.conf with a real nginx; CI does not reconfigure its own',
   'sudo nginx':
