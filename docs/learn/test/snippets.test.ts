@@ -1,6 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { chapterFiles, codeBlocks, snippetSource } from './markdown.js'
+import {
+  LEARN_DIR,
+  chapterFiles,
+  codeBlocks,
+  snippetSource,
+} from './markdown.js'
 import { REPO_ROOT } from './processes.js'
 
 /** Fences that need no file behind them: diagrams, and outputs a test compares. */
@@ -41,6 +46,21 @@ describe('the walkthrough quotes real files', () => {
     const quoted = new Set(blocks.map((b) => b.snippet?.path))
     const unquoted = walk('docs/learn/examples').filter((f) => !quoted.has(f))
     expect(unquoted).toEqual([])
+  })
+
+  it('links only to files that exist', () => {
+    const broken = chapters.flatMap((chapter) => {
+      const text = readFileSync(`${REPO_ROOT}${LEARN_DIR}/${chapter}`, 'utf8')
+      return [...text.matchAll(/\]\(([^)\s]+)\)/g)]
+        .map((m) => m[1] ?? '')
+        .filter((target) => !/^[a-z]+:/.test(target) && !target.startsWith('#'))
+        .filter((target) => {
+          const path = target.replace(/#.*$/, '')
+          return !existsSync(`${REPO_ROOT}${LEARN_DIR}/${path}`)
+        })
+        .map((target) => `${chapter}: ${target}`)
+    })
+    expect(broken).toEqual([])
   })
 
   it('is linked from the first screen of the root README', () => {
