@@ -11,6 +11,7 @@ export default tseslint.config(
       '**/node_modules/**',
       '**/test-results/**',
       '**/playwright-report/**',
+      'examples/*/build/**',
     ],
   },
   js.configs.recommended,
@@ -65,6 +66,25 @@ export default tseslint.config(
   {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The walkthrough's examples and scripts are plain JavaScript run by Node 20.
+    files: ['docs/learn/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'Buffer',
+          'URL',
+          'console',
+          'clearTimeout',
+          'performance',
+          'process',
+          'setTimeout',
+          'TextDecoder',
+          'TextEncoder',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
   },
   prettier,
 )

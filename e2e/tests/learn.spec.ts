@@ -1,0 +1,169 @@
+/**
+ * The walkthrough's chapter 3 page (docs/learn/examples/ch3/index.html) in a
+ * real Chromium: every event and close code the chapter makes happen. Each
+ * test starts its own echo server and relays on free ports (port 0), apart
+ * from the fixed-port stack the other specs share.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { expect, test, type Page } from '@playwright/test'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const RELAY_CLI = `${ROOT}packages/relay/dist/cli.js`
+const ECHO_CLI = `${ROOT}apps/echo-server/dist/cli.js`
+const PAGE_DIR = `${ROOT}docs/learn/examples/ch3`
+/** Nothing listens on the discard port on a CI machine or a laptop. */
+const DEAD_TARGET = '127.0.0.1:9'
+
+interface Server {
+  readonly port: number
+  stop(): Promise<void>
+}
+
+const started: Server[] = []
+test.afterEach(async () => {
+  await Promise.all(started.splice(0).map((s) => s.stop()))
+})
+
+/** Starts a program and resolves once it prints the 127.0.0.1:PORT it listens on. */
+async function start(
+  args: string[],
+  command: string = process.execPath,
+): Promise<Server> {
+  const child: ChildProcess = spawn(command, args, {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => resolve()),
+  )
+  let output = ''
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (output += d))
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      output += d
+      const match = /127\.0\.0\.1:(\d+)/.exec(output)
+      if (match?.[1] !== undefined) resolve(Number(match[1]))
+    })
+    child.once('exit', (code) =>
+      reject(new Error(`${args.join(' ')} exited with ${code}:\n${output}`)),
+    )
+  })
+  const server: Server = {
+    port,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null)
+        child.kill('SIGTERM')
+      await exited
+    },
+  }
+  started.push(server)
+  return server
+}
+
+const startEcho = () =>
+  start([ECHO_CLI, '--port', '0', '--suffix', ' from the server'])
+const startRelay = (args: string[]) =>
+  start([RELAY_CLI, '--web', PAGE_DIR, ...args])
+
+const log = (page: Page) => page.getByRole('log', { name: 'Log' })
+
+async function sendLine(page: Page, text: string) {
+  await page.getByLabel('Line').fill(text)
+  await page.getByLabel('Line').press('Enter')
+}
+
+test('the page logs open and the echoed line, as text', async ({ page }) => {
+  const echo = await startEcho()
+  const relay = await startRelay(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
+  await page.goto(`http://127.0.0.1:${relay.port}/`)
+  await expect(log(page)).toContainText('open, subprotocol binary')
+
+  await sendLine(page, 'hello')
+  await expect(log(page)).toContainText('message "hello from the server\\n"')
+
+  // Markup from the server stays text: no element is created from it.
+  await sendLine(page, "<img src=x onerror='document.title=1'>")
+  await expect(log(page)).toContainText(
+    `message "<img src=x onerror='document.title=1'> from the server\\n"`,
+  )
+  await expect(page.locator('img')).toHaveCount(0)
+})
+
+test('the echo server stopping closes with 1000', async ({ page }) => {
+  const echo = await startEcho()
+  const relay = await startRelay(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
+  await page.goto(`http://127.0.0.1:${relay.port}/`)
+  await expect(log(page)).toContainText('open, subprotocol binary')
+  await echo.stop()
+  await expect(log(page)).toContainText('close 1000')
+})
+
+test('a dead target port closes with 4000 and a reason naming it', async ({
+  page,
+}) => {
+  const relay = await startRelay(['127.0.0.1:0', DEAD_TARGET])
+  await page.goto(`http://127.0.0.1:${relay.port}/`)
+  await expect(log(page)).toContainText(
+    /^open, subprotocol binary\nclose 4000 Cannot reach TCP target 127\.0\.0\.1:9 \(ECONNREFUSED\)/,
+  )
+})
+
+test('a target the relay does not allow closes with 4102', async ({ page }) => {
+  const echo = await startEcho()
+  const relay = await startRelay([
+    '--route',
+    `echo=127.0.0.1:${echo.port}`,
+    '127.0.0.1:0',
+  ])
+  await page.goto(
+    `http://127.0.0.1:${relay.port}/?target=127.0.0.1:${echo.port}`,
+  )
+  await expect(log(page)).toContainText('open, subprotocol wsrelay.v1')
+  await expect(log(page)).toContainText('close 4102')
+})
+
+test('the relay shutting down closes with 1001', async ({ page }) => {
+  const echo = await startEcho()
+  const relay = await startRelay(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
+  await page.goto(`http://127.0.0.1:${relay.port}/`)
+  await expect(log(page)).toContainText('open, subprotocol binary')
+  await relay.stop()
+  await expect(log(page)).toContainText('close 1001')
+})
+
+test('a page from a foreign origin closes with 4103', async ({ page }) => {
+  const echo = await startEcho()
+  const relay = await startRelay(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
+  const other = await startRelay(['127.0.0.1:0', DEAD_TARGET])
+  await page.goto(
+    `http://127.0.0.1:${other.port}/?relay=ws://127.0.0.1:${relay.port}/`,
+  )
+  await expect(log(page)).toContainText(/close 4103 .*--allow-origin/)
+})
+
+test('chapter 6: the console talks to the C++ server through the relay', async ({
+  page,
+}) => {
+  const dir = `${ROOT}examples/cpp-echo-server`
+  execFileSync('make', ['-C', dir], { stdio: 'pipe' })
+  const cpp = await start(['0'], `${dir}/echo_server`)
+  const relay = await start([
+    RELAY_CLI,
+    '--web',
+    `${ROOT}apps/console/dist`,
+    '127.0.0.1:0',
+    `127.0.0.1:${cpp.port}`,
+  ])
+  await page.goto(`http://127.0.0.1:${relay.port}/`)
+  await expect(
+    page.getByRole('status', { name: 'Connection status' }),
+  ).toHaveText('Connected')
+  await page.getByLabel('Message').fill('hello from C++ land')
+  await page.getByLabel('Message').press('Enter')
+  await expect(
+    page
+      .getByRole('log', { name: 'Log' })
+      .getByText('<<< hello from C++ land from the server', { exact: true }),
+  ).toBeVisible()
+})
