@@ -246,6 +246,8 @@ export type CliCommand =
       /** Files the CLI reads before starting (see loadCliFiles). */
       files: CliFiles
       settings: ResolvedSettings
+      /** Things to tell the operator at start (e.g. a misspelt WSRELAY_ variable). */
+      warnings: string[]
     }
 
 const flagOptions = () => {
@@ -451,7 +453,31 @@ export function parseCliArgs(
       sources[key] = 'default'
     }
   }
-  return toCommand(flags['print-config'] === true, { values, sources })
+  const command = toCommand(flags['print-config'] === true, {
+    values,
+    sources,
+  })
+  return 'warnings' in command
+    ? { ...command, warnings: unknownEnvWarnings(env) }
+    : command
+}
+
+/** WSRELAY_* variables no setting reads: a typo would otherwise pass silently. */
+function unknownEnvWarnings(env: Record<string, string | undefined>): string[] {
+  const known = new Map(SETTINGS.map((s) => [envName(s.key), s.key]))
+  known.set('WSRELAY_CONFIG', 'config')
+  const warnings: string[] = []
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('WSRELAY_') || known.has(name)) continue
+    const best = [...known.keys()].sort(
+      (a, b) => distance(name, a) - distance(name, b),
+    )[0]
+    if (best && distance(name, best) <= 3)
+      warnings.push(
+        `Ignoring ${name}: no setting has that name. Did you mean ${best}?`,
+      )
+  }
+  return warnings
 }
 
 function toCommand(isPrint: boolean, settings: ResolvedSettings): CliCommand {
@@ -470,7 +496,9 @@ function toCommand(isPrint: boolean, settings: ResolvedSettings): CliCommand {
       'RELAY_INVALID_OPTION',
       listenText === undefined
         ? 'Expected a listen address and a target, got none. Example: wsrelay 8080 127.0.0.1:5000'
-        : 'Expected a listen address and a target, got 1 argument(s). Example: wsrelay 8080 127.0.0.1:5000',
+        : settings.sources.listen === 'env'
+          ? `No target: WSRELAY_LISTEN is set (${listenText}) but WSRELAY_TARGET is not. Set WSRELAY_TARGET=host:port, or give --route/--allow.`
+          : 'Expected a listen address and a target, got 1 argument(s). Example: wsrelay 8080 127.0.0.1:5000',
     )
   }
   if ((str('cert') === undefined) !== (str('key') === undefined)) {
@@ -511,6 +539,7 @@ function toCommand(isPrint: boolean, settings: ResolvedSettings): CliCommand {
     token: str('token'),
     files: { tokenFile: str('tokenFile'), cert: str('cert'), key: str('key') },
     settings,
+    warnings: [],
     options: {
       host: listen.host,
       port: listen.port,

@@ -90,7 +90,7 @@ describe('wsrelay CLI', () => {
     const [code, reason] = (await closedWith) as [number, Buffer]
     expect({ code, reason: reason.toString() }).toEqual({
       code: CloseCode.RELAY_SHUTTING_DOWN,
-      reason: 'Relay shutting down. Reconnect in a few seconds.',
+      reason: 'Relay shutting down.',
     })
     expect(await cli.exited).toBe(0)
 

@@ -42,6 +42,7 @@ async function main(): Promise<number> {
       ? pretty({ colorize: true, ignore: 'pid,hostname,name', sync: true })
       : undefined,
   )
+  for (const warning of command.warnings) logger.warn(warning)
   const relay = createRelay({ ...command.options, ...secrets, logger })
   try {
     await relay.listen()

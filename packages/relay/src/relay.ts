@@ -77,7 +77,8 @@ export interface Relay {
   stats(): RelayStats
 }
 
-const SHUTDOWN_REASON = 'Relay shutting down. Reconnect in a few seconds.'
+// The browser's hint for 1001 adds "Reconnect in a few seconds."
+const SHUTDOWN_REASON = 'Relay shutting down.'
 
 function rejectUpgrade(socket: Duplex, status: number, message: string): void {
   const body = `${message}\n`
@@ -298,7 +299,9 @@ export function createRelay(options: RelayOptions): Relay {
     fdLimit,
   )
   if (maxConnections < resolved.maxConnections) {
-    resolved.logger.warn(
+    // A warning when the operator asked for more; at the default, a note.
+    const level = options.maxConnections === undefined ? 'info' : 'warn'
+    resolved.logger[level](
       { maxConnections, fdLimit },
       `The open-file limit (${fdLimit}) holds only ${maxConnections} connections, not ${resolved.maxConnections}: ` +
         `using ${maxConnections}. Raise it (ulimit -n ${resolved.maxConnections * 2 + 100}) or set --max-connections.`,
