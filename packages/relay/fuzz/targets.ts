@@ -10,6 +10,8 @@ export interface TcpTarget {
   accepted(): number
   /** Bytes received so far, over all connections. */
   received(): number
+  /** Resolves with the bytes received once at least `n` came, or when `timeoutMs` passes. */
+  waitForBytes(n: number, timeoutMs: number): Promise<number>
   close(): Promise<void>
 }
 
@@ -23,6 +25,7 @@ export async function startTarget(
   let accepted = 0
   let received = 0
   const sockets = new Set<net.Socket>()
+  const waiters = new Set<() => void>()
   const server = net.createServer((socket) => {
     accepted++
     sockets.add(socket)
@@ -30,7 +33,10 @@ export async function startTarget(
       // A relay that resets its TCP side is an outcome the tests look at, not a crash here.
     })
     socket.on('close', () => sockets.delete(socket))
-    socket.on('data', (c: Buffer) => (received += c.length))
+    socket.on('data', (c: Buffer) => {
+      received += c.length
+      for (const wake of [...waiters]) wake()
+    })
     onSocket(socket)
   })
   server.on('error', () => {
@@ -45,6 +51,20 @@ export async function startTarget(
     port: address.port,
     accepted: () => accepted,
     received: () => received,
+    waitForBytes: (n, timeoutMs) =>
+      new Promise<number>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer)
+          waiters.delete(check)
+          resolve(received)
+        }
+        const check = (): void => {
+          if (received >= n) done()
+        }
+        const timer = setTimeout(done, timeoutMs)
+        waiters.add(check)
+        check()
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy()
