@@ -10,7 +10,9 @@ import { describeClose } from './describe-close.js'
 const utf8Bytes = (s: string): number => new TextEncoder().encode(s).length
 /** No lone surrogate (String.prototype.isWellFormed is ES2024). */
 const isWellFormed = (s: string): boolean =>
-  !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s)
+  !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(
+    s,
+  )
 const anyText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 400 }),
   fc.string({ unit: 'grapheme', maxLength: 200 }),
@@ -34,7 +36,8 @@ describe('fitCloseReason', () => {
     fc.assert(
       fc.property(anyText, (reason) => {
         const fitted = fitCloseReason(reason)
-        if (utf8Bytes(reason) <= MAX_CLOSE_REASON_BYTES) expect(fitted).toBe(reason)
+        if (utf8Bytes(reason) <= MAX_CLOSE_REASON_BYTES)
+          expect(fitted).toBe(reason)
         else {
           expect(fitted.endsWith('…')).toBe(true)
           expect(reason.startsWith(fitted.slice(0, -1))).toBe(true)
@@ -47,7 +50,9 @@ describe('fitCloseReason', () => {
   it('is idempotent', () => {
     fc.assert(
       fc.property(anyText, (reason) => {
-        expect(fitCloseReason(fitCloseReason(reason))).toBe(fitCloseReason(reason))
+        expect(fitCloseReason(fitCloseReason(reason))).toBe(
+          fitCloseReason(reason),
+        )
       }),
     )
   })

@@ -19,33 +19,64 @@ const hostileText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 2000 }),
   fc.json({ maxDepth: 3 }),
   fc
-    .record({
-      type: fc.constantFrom('open', 'ping', 'end', 'pong', 'connected', '__proto__', 'constructor'),
-      host: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
-      port: fc.oneof(fc.integer(), fc.double(), fc.string()),
-      route: fc.oneof(fc.string(), fc.integer()),
-      id: fc.oneof(fc.integer(), fc.double(), fc.string()),
-      ts: fc.oneof(fc.double(), fc.string()),
-      address: fc.string(),
-    }, { requiredKeys: ['type'] })
+    .record(
+      {
+        type: fc.constantFrom(
+          'open',
+          'ping',
+          'end',
+          'pong',
+          'connected',
+          '__proto__',
+          'constructor',
+        ),
+        host: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+        port: fc.oneof(fc.integer(), fc.double(), fc.string()),
+        route: fc.oneof(fc.string(), fc.integer()),
+        id: fc.oneof(fc.integer(), fc.double(), fc.string()),
+        ts: fc.oneof(fc.double(), fc.string()),
+        address: fc.string(),
+      },
+      { requiredKeys: ['type'] },
+    )
     .map((m) => JSON.stringify(m)),
-  fc.string({ minLength: MAX_CONTROL_MESSAGE_BYTES - 10, maxLength: MAX_CONTROL_MESSAGE_BYTES + 10 }),
+  fc.string({
+    minLength: MAX_CONTROL_MESSAGE_BYTES - 10,
+    maxLength: MAX_CONTROL_MESSAGE_BYTES + 10,
+  }),
 )
 
 const hostName = fc.domain()
 const port = fc.integer({ min: 1, max: 65535 })
 const clientMessage: fc.Arbitrary<ClientControlMessage> = fc.oneof(
   fc.constant({ type: 'open' } as const),
-  fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/).map((route) => ({ type: 'open', route }) as const),
+  fc
+    .stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/)
+    .map((route) => ({ type: 'open', route }) as const),
   fc.record({ type: fc.constant('open' as const), host: hostName, port }),
-  fc.record({ type: fc.constant('ping' as const), id: fc.nat(), ts: fc.double({ noNaN: true, noDefaultInfinity: true }) }),
+  fc.record({
+    type: fc.constant('ping' as const),
+    id: fc.nat(),
+    ts: fc.double({ noNaN: true, noDefaultInfinity: true }),
+  }),
   fc.constant({ type: 'end' } as const),
 )
 const relayMessage: fc.Arbitrary<RelayControlMessage> = fc.oneof(
   fc.constant({ type: 'connected' } as const),
-  fc.string({ minLength: 1, maxLength: 63 }).map((route) => ({ type: 'connected', route }) as const),
-  fc.record({ type: fc.constant('connected' as const), host: hostName, port, address: fc.ipV4() }),
-  fc.record({ type: fc.constant('pong' as const), id: fc.nat(), ts: fc.double({ noNaN: true, noDefaultInfinity: true }) }),
+  fc
+    .string({ minLength: 1, maxLength: 63 })
+    .map((route) => ({ type: 'connected', route }) as const),
+  fc.record({
+    type: fc.constant('connected' as const),
+    host: hostName,
+    port,
+    address: fc.ipV4(),
+  }),
+  fc.record({
+    type: fc.constant('pong' as const),
+    id: fc.nat(),
+    ts: fc.double({ noNaN: true, noDefaultInfinity: true }),
+  }),
   fc.constant({ type: 'end' } as const),
 )
 
@@ -56,7 +87,9 @@ describe('parseClientMessage', () => {
         const result = parseClientMessage(text)
         if (!result.ok) {
           expect(result.error.length).toBeGreaterThan(0)
-          expect(utf8ByteLength(result.error)).toBeLessThanOrEqual(MAX_CLOSE_REASON_BYTES)
+          expect(utf8ByteLength(result.error)).toBeLessThanOrEqual(
+            MAX_CLOSE_REASON_BYTES,
+          )
         }
       }),
       { numRuns: 2000 },
@@ -66,7 +99,10 @@ describe('parseClientMessage', () => {
   it('round-trips every valid client message through encodeControlMessage', () => {
     fc.assert(
       fc.property(clientMessage, (message) => {
-        expect(parseClientMessage(encodeControlMessage(message))).toEqual({ ok: true, message })
+        expect(parseClientMessage(encodeControlMessage(message))).toEqual({
+          ok: true,
+          message,
+        })
       }),
     )
   })
@@ -75,7 +111,10 @@ describe('parseClientMessage', () => {
     fc.assert(
       fc.property(hostileText, (text) => {
         const result = parseClientMessage(text)
-        if (result.ok) expect(parseClientMessage(encodeControlMessage(result.message))).toEqual(result)
+        if (result.ok)
+          expect(
+            parseClientMessage(encodeControlMessage(result.message)),
+          ).toEqual(result)
       }),
       { numRuns: 2000 },
     )
@@ -87,7 +126,10 @@ describe('parseRelayMessage', () => {
     fc.assert(
       fc.property(hostileText, (text) => {
         const result = parseRelayMessage(text)
-        if (!result.ok) expect(utf8ByteLength(result.error)).toBeLessThanOrEqual(MAX_CLOSE_REASON_BYTES)
+        if (!result.ok)
+          expect(utf8ByteLength(result.error)).toBeLessThanOrEqual(
+            MAX_CLOSE_REASON_BYTES,
+          )
       }),
       { numRuns: 2000 },
     )
@@ -96,7 +138,10 @@ describe('parseRelayMessage', () => {
   it('round-trips every valid relay message', () => {
     fc.assert(
       fc.property(relayMessage, (message) => {
-        expect(parseRelayMessage(encodeControlMessage(message))).toEqual({ ok: true, message })
+        expect(parseRelayMessage(encodeControlMessage(message))).toEqual({
+          ok: true,
+          message,
+        })
       }),
     )
   })

@@ -71,13 +71,11 @@ export const FRAME_CASES: readonly FrameCase[] = [
     bytes: frame({ opcode: Opcode.BINARY, payload: 'hi', mask: false }),
     codes: PROTOCOL,
   },
-  ...[4, 2, 1].map(
-    (rsv): FrameCase => ({
-      name: `a frame with RSV${rsv === 4 ? 1 : rsv === 2 ? 2 : 3} set`,
-      bytes: frame({ opcode: Opcode.BINARY, payload: 'hi', rsv }),
-      codes: PROTOCOL,
-    }),
-  ),
+  ...[4, 2, 1].map((rsv): FrameCase => ({
+    name: `a frame with RSV${rsv === 4 ? 1 : rsv === 2 ? 2 : 3} set`,
+    bytes: frame({ opcode: Opcode.BINARY, payload: 'hi', rsv }),
+    codes: PROTOCOL,
+  })),
   {
     name: 'reserved data opcode 3',
     bytes: frame({ opcode: 0x3, payload: 'hi' }),
@@ -109,18 +107,16 @@ export const FRAME_CASES: readonly FrameCase[] = [
       ['2^53', 2n ** 53n],
       ['2^62', 2n ** 62n],
     ] as const
-  ).map(
-    ([what, length]): FrameCase => ({
-      name: `a 64-bit length with ${what}`,
-      bytes: frame({
-        opcode: Opcode.BINARY,
-        payload: 'hi',
-        lengthForm: '64',
-        declaredLength: length,
-      }),
-      codes: HUGE,
+  ).map(([what, length]): FrameCase => ({
+    name: `a 64-bit length with ${what}`,
+    bytes: frame({
+      opcode: Opcode.BINARY,
+      payload: 'hi',
+      lengthForm: '64',
+      declaredLength: length,
     }),
-  ),
+    codes: HUGE,
+  })),
   {
     name: 'a continuation frame with no start',
     bytes: cont('orphan'),

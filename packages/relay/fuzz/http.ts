@@ -11,7 +11,11 @@ export interface HttpAnswer {
 export function httpRequest(
   port: number,
   path: string,
-  options: { method?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+  options: {
+    method?: string
+    headers?: Record<string, string>
+    timeoutMs?: number
+  } = {},
 ): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = http.request(

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import net from 'node:net'
 import { createInterface } from 'node:readline'
 import type { RawConnection } from './raw-ws.js'
-import { settle } from './relay-fixture.js'
+import { eventOrClose, settle } from './relay-fixture.js'
 
 /** What a bounded pump did. */
 export interface PumpResult {
@@ -26,12 +26,18 @@ export async function pump(
 ): Promise<PumpResult> {
   const started = Date.now()
   let sentBytes = 0
-  while (sentBytes < totalBytes && Date.now() - started < deadlineMs && conn.isWritable && conn.ending === undefined) {
+  while (
+    sentBytes < totalBytes &&
+    Date.now() - started < deadlineMs &&
+    conn.isWritable &&
+    conn.ending === undefined
+  ) {
     if (tick() === true) break
     const flushed = conn.write(chunk)
     sentBytes += chunk.length
-    if (!flushed) await settle(once(conn.socket, 'drain'), 250)
-    else if (sentBytes % (chunk.length * 16) === 0) await new Promise<void>((r) => setImmediate(r))
+    if (!flushed) await settle(eventOrClose(conn.socket, 'drain'), 250)
+    else if (sentBytes % (chunk.length * 16) === 0)
+      await new Promise<void>((r) => setImmediate(r))
   }
   return { sentBytes, elapsedMs: Date.now() - started }
 }
@@ -69,7 +75,7 @@ export async function startStuckTarget(): Promise<StuckTarget> {
     })
     fillers.push(s)
   }
-  await settle(once(fillers[0] as net.Socket, 'connect'), 2000)
+  await settle(eventOrClose(fillers[0] as net.Socket, 'connect'), 2000)
   return {
     port,
     close: async () => {

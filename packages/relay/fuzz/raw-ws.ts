@@ -76,7 +76,10 @@ export function encodeFrame(spec: FrameSpec): Buffer {
 }
 
 /** A close frame's payload: 2-byte code and a reason (raw bytes allowed). */
-export function closePayload(code: number, reason: Buffer | string = ''): Buffer {
+export function closePayload(
+  code: number,
+  reason: Buffer | string = '',
+): Buffer {
   const head = Buffer.alloc(2)
   head.writeUInt16BE(code & 0xffff)
   return Buffer.concat([
@@ -101,10 +104,15 @@ export interface HandshakeSpec {
 }
 
 /** Builds an HTTP upgrade request by hand. */
-export function handshakeRequest(port: number, spec: HandshakeSpec = {}): Buffer {
+export function handshakeRequest(
+  port: number,
+  spec: HandshakeSpec = {},
+): Buffer {
   const lines = [
     `GET ${spec.path ?? '/'} HTTP/1.1`,
-    ...(spec.host === null ? [] : [`Host: ${spec.host ?? `127.0.0.1:${port}`}`]),
+    ...(spec.host === null
+      ? []
+      : [`Host: ${spec.host ?? `127.0.0.1:${port}`}`]),
     'Upgrade: websocket',
     'Connection: Upgrade',
     `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
@@ -183,7 +191,10 @@ export class RawConnection {
   }
 
   /** Opens a TCP connection to 127.0.0.1:port. */
-  static async connect(port: number, host = '127.0.0.1'): Promise<RawConnection> {
+  static async connect(
+    port: number,
+    host = '127.0.0.1',
+  ): Promise<RawConnection> {
     const socket = net.connect({ port, host })
     const conn = new RawConnection(socket)
     await new Promise<void>((resolve, reject) => {
@@ -201,7 +212,11 @@ export class RawConnection {
   ): Promise<RawConnection> {
     const conn = await RawConnection.connect(port)
     conn.write(handshakeRequest(port, spec))
-    await conn.waitFor(() => conn.head !== undefined || conn.ending !== undefined, timeoutMs, 'the HTTP response')
+    await conn.waitFor(
+      () => conn.head !== undefined || conn.ending !== undefined,
+      timeoutMs,
+      'the HTTP response',
+    )
     return conn
   }
 
@@ -232,7 +247,11 @@ export class RawConnection {
   }
 
   /** Resolves when `ready()` is true; rejects with TimeoutError after `timeoutMs`. */
-  waitFor(ready: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  waitFor(
+    ready: () => boolean,
+    timeoutMs: number,
+    what: string,
+  ): Promise<void> {
     if (ready()) return Promise.resolve()
     return new Promise<void>((resolve, reject) => {
       const check = (): void => {
@@ -266,7 +285,10 @@ export class RawConnection {
       .filter((f) => f.opcode === Opcode.TEXT)
       .map((f) => {
         try {
-          return JSON.parse(f.payload.toString('utf8')) as Record<string, unknown>
+          return JSON.parse(f.payload.toString('utf8')) as Record<
+            string,
+            unknown
+          >
         } catch {
           return { unparsable: f.payload.toString('hex') }
         }
@@ -277,7 +299,9 @@ export class RawConnection {
   binaryBytes(): Buffer {
     return Buffer.concat(
       this.frames
-        .filter((f) => f.opcode === Opcode.BINARY || f.opcode === Opcode.CONTINUATION)
+        .filter(
+          (f) => f.opcode === Opcode.BINARY || f.opcode === Opcode.CONTINUATION,
+        )
         .map((f) => f.payload),
     )
   }
@@ -295,21 +319,32 @@ export class RawConnection {
     if (this.head === undefined) {
       const end = this.buffer.indexOf('\r\n\r\n')
       if (end < 0) return
-      const lines = this.buffer.subarray(0, end).toString('latin1').split('\r\n')
-      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '')?.[1] ?? 0)
+      const lines = this.buffer
+        .subarray(0, end)
+        .toString('latin1')
+        .split('\r\n')
+      const status = Number(
+        /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '')?.[1] ?? 0,
+      )
       const headers: Record<string, string> = {}
       for (const line of lines.slice(1)) {
         const colon = line.indexOf(':')
         if (colon > 0)
-          headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
+          headers[line.slice(0, colon).trim().toLowerCase()] = line
+            .slice(colon + 1)
+            .trim()
       }
       this.buffer = this.buffer.subarray(end + 4)
       this.head = { status, headers, body: '' }
-      if (status !== 101) this.bodyLength = Number(headers['content-length'] ?? -1)
+      if (status !== 101)
+        this.bodyLength = Number(headers['content-length'] ?? -1)
     }
     if (this.head.status !== 101) {
       if (this.bodyLength >= 0 && this.buffer.length >= this.bodyLength) {
-        this.head = { ...this.head, body: this.buffer.subarray(0, this.bodyLength).toString('utf8') }
+        this.head = {
+          ...this.head,
+          body: this.buffer.subarray(0, this.bodyLength).toString('utf8'),
+        }
       }
       return
     }
@@ -331,7 +366,9 @@ export class RawConnection {
 }
 
 /** Parses one server frame (unmasked, or masked if a server misbehaves). */
-export function readFrame(buf: Buffer): { frame: ServerFrame; size: number } | undefined {
+export function readFrame(
+  buf: Buffer,
+): { frame: ServerFrame; size: number } | undefined {
   if (buf.length < 2) return undefined
   const b0 = buf[0] ?? 0
   const b1 = buf[1] ?? 0
@@ -351,7 +388,9 @@ export function readFrame(buf: Buffer): { frame: ServerFrame; size: number } | u
   if (masked) offset += 4
   if (buf.length < offset + length) return undefined
   const payload = Buffer.from(buf.subarray(offset, offset + length))
-  if (masked) for (let i = 0; i < payload.length; i++) payload[i] = (payload[i] ?? 0) ^ (buf[keyAt + (i & 3)] ?? 0)
+  if (masked)
+    for (let i = 0; i < payload.length; i++)
+      payload[i] = (payload[i] ?? 0) ^ (buf[keyAt + (i & 3)] ?? 0)
   return {
     frame: { fin: (b0 & 0x80) !== 0, opcode: b0 & 0xf, payload },
     size: offset + length,

@@ -60,7 +60,10 @@ export class RelayFixture {
 }
 
 /** The promise's value, or undefined when it takes longer than `ms`. */
-export async function settle<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+export async function settle<T>(
+  p: Promise<T>,
+  ms: number,
+): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), ms)
@@ -86,12 +89,20 @@ export function acceptsConnections(port: number): Promise<boolean> {
 
 /** The lines of a crash that say what happened (error name and message, first frame). */
 export function crashSummary(stderr: string): string {
-  const lines = stderr.split('\n')
-  const at = lines.findIndex((l) => /^\w*Error\b|Error \[|Unhandled/.test(l))
-  return at < 0
-    ? stderr.slice(-600)
-    : lines
-        .slice(at, at + 3)
-        .map((l) => l.trim())
-        .join(' | ')
+  const lines = stderr.split('\n').map((l) => l.trim())
+  // The error's own line ("RangeError: Invalid WebSocket frame: ...") says most; Node prints it after the source excerpt.
+  let at = lines.findIndex((l) => /^\w*Error\b|^Error \[/.test(l))
+  if (at < 0) at = lines.findIndex((l) => /Unhandled/.test(l))
+  return at < 0 ? stderr.slice(-600) : lines.slice(at, at + 3).join(' | ')
+}
+
+/** Resolves on the event, or when the emitter closes; never rejects (unlike events.once on 'error'). */
+export function eventOrClose(
+  emitter: { once(event: string, fn: () => void): unknown },
+  event: string,
+): Promise<void> {
+  return new Promise((resolve) => {
+    emitter.once(event, () => resolve())
+    emitter.once('close', () => resolve())
+  })
 }

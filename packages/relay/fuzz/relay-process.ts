@@ -89,12 +89,18 @@ export async function startRelayProcess(
     if (stderr.length > 64_000) stderr = stderr.slice(-32_000)
   })
   const logs: Record<string, unknown>[] = []
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
+  const lines = createInterface({
+    input: child.stdout as NodeJS.ReadableStream,
+  })
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`wsrelay ${args.join(' ')} did not start listening in time.\n${stderr}`))
-    }, options.startTimeoutMs ?? 10_000)
+      reject(
+        new Error(
+          `wsrelay ${args.join(' ')} did not start listening in time.\n${stderr}`,
+        ),
+      )
+    }, options.startTimeoutMs ?? 20_000)
     lines.on('line', (line) => {
       let entry: Record<string, unknown>
       try {
@@ -130,7 +136,8 @@ export async function startRelayProcess(
     logs,
     stderr: () => stderr,
     exited,
-    isAlive: () => !hasExited && child.exitCode === null && child.signalCode === null,
+    isAlive: () =>
+      !hasExited && child.exitCode === null && child.signalCode === null,
     rssBytes: () => rssOf(pid),
     fdCount: () => fdCountOf(pid),
     kill: async () => {

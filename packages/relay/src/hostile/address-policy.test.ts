@@ -24,7 +24,10 @@ const SPECIAL_V6: readonly (readonly [string, string])[] = [
   ['64:ff9b:1:fffe::a9fe:a9fe', 'local-use NAT64 metadata'],
   ['2002:7f00:1::1', '6to4 embedding 127.0.0.1'],
   ['2002:a9fe:a9fe::1', '6to4 embedding 169.254.169.254'],
-  ['2001:0:4136:e378:8000:63bf:80ff:fffe', 'Teredo (2001::/32) embedding 127.0.0.1'],
+  [
+    '2001:0:4136:e378:8000:63bf:80ff:fffe',
+    'Teredo (2001::/32) embedding 127.0.0.1',
+  ],
   ['2001::1', 'Teredo (2001::/32)'],
   ['fec0::1', 'site-local (fec0::/10)'],
   ['100::1', 'discard-only (100::/64)'],
@@ -62,10 +65,18 @@ describe('IPv4 documentation and 6to4-relay ranges are special', () => {
 })
 
 describe("the relay host's own non-loopback addresses are special", () => {
-  it.skipIf(OWN.length === 0).each(OWN)('*:PORT and a covering CIDR refuse %s', (address) => {
-    expect(picks(`*:${P}`, address)).toBeUndefined()
-    expect(picks(family(address) === 4 ? `0.0.0.0/0:${P}` : `[::]/0:${P}`, address)).toBeUndefined()
-  })
+  it.skipIf(OWN.length === 0).each(OWN)(
+    '*:PORT and a covering CIDR refuse %s',
+    (address) => {
+      expect(picks(`*:${P}`, address)).toBeUndefined()
+      expect(
+        picks(
+          family(address) === 4 ? `0.0.0.0/0:${P}` : `[::]/0:${P}`,
+          address,
+        ),
+      ).toBeUndefined()
+    },
+  )
 })
 
 describe('embedded IPv4 is judged as the IPv4 address it is', () => {
@@ -82,6 +93,9 @@ describe('embedded IPv4 is judged as the IPv4 address it is', () => {
   })
   it('still lets a public IPv4 address through *:PORT (control)', () => {
     // Control: the fix must not refuse every mapped address.
-    expect(picks(`*:${P}`, '8.8.8.8')).toEqual({ address: '8.8.8.8', family: 4 })
+    expect(picks(`*:${P}`, '8.8.8.8')).toEqual({
+      address: '8.8.8.8',
+      family: 4,
+    })
   })
 })

@@ -21,7 +21,10 @@ beforeEach(() => fixture.ready().then(() => undefined))
 afterAll(() => fixture.close())
 
 const openMessage = () =>
-  encodeFrame({ opcode: Opcode.TEXT, payload: JSON.stringify({ type: 'open' }) })
+  encodeFrame({
+    opcode: Opcode.TEXT,
+    payload: JSON.stringify({ type: 'open' }),
+  })
 
 /** How a client reaches the moment it sends the bad bytes. */
 const MODES = {
@@ -52,7 +55,8 @@ describe.each(Object.entries(MODES))('%s', (_mode, { protocols, prefix }) => {
 
       const health = await fixture.problem()
       expect(health, 'relay alive and echoing afterwards').toBeUndefined()
-      if (ending.kind === 'close') expect(frameCase.codes).toContain(ending.code)
+      if (ending.kind === 'close')
+        expect(frameCase.codes).toContain(ending.code)
       else if (ending.kind === 'timeout')
         expect(frameCase.mayStayOpen, 'connection left hanging').toBe(true)
     },

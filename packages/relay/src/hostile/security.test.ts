@@ -2,7 +2,10 @@ import { networkInterfaces } from 'node:os'
 import { SUBPROTOCOL_BINARY, SUBPROTOCOL_V1 } from '@wsrelay/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { RawConnection } from '../../fuzz/raw-ws.js'
-import { startRelayProcess, type RelayProcess } from '../../fuzz/relay-process.js'
+import {
+  startRelayProcess,
+  type RelayProcess,
+} from '../../fuzz/relay-process.js'
 import { startTarget, type TcpTarget } from '../../fuzz/targets.js'
 
 // Issue 7, "Security", against the real CLI: DNS rebinding, hybi-08's
@@ -26,11 +29,16 @@ const targetOf = async (): Promise<TcpTarget> => {
 
 /** Upgrades as wsrelay.v1, sends `open`, and waits for `connected` or the close. */
 async function openV1(port: number, open: Record<string, unknown>, path = '/') {
-  const conn = await RawConnection.open(port, { path, protocols: [SUBPROTOCOL_V1] })
+  const conn = await RawConnection.open(port, {
+    path,
+    protocols: [SUBPROTOCOL_V1],
+  })
   expect(conn.head?.status).toBe(101)
   conn.sendText(JSON.stringify({ type: 'open', ...open }))
   await conn.waitFor(
-    () => conn.ending !== undefined || conn.controlMessages().some((m) => m.type === 'connected'),
+    () =>
+      conn.ending !== undefined ||
+      conn.controlMessages().some((m) => m.type === 'connected'),
     5000,
     'connected or close',
   )
@@ -90,7 +98,11 @@ describe('hybi-08 handshakes', () => {
 describe('connected for a route', () => {
   it('names the route and carries no host, port or address', async () => {
     const echo = await targetOf()
-    const relay = await relayWith(['--route', `echo=127.0.0.1:${echo.port}`, '127.0.0.1:0'])
+    const relay = await relayWith([
+      '--route',
+      `echo=127.0.0.1:${echo.port}`,
+      '127.0.0.1:0',
+    ])
     const conn = await openV1(relay.port, { route: 'echo' })
     const connected = conn.controlMessages().find((m) => m.type === 'connected')
     expect(connected).toEqual({ type: 'connected', route: 'echo' })
@@ -98,7 +110,11 @@ describe('connected for a route', () => {
 
   it('names the route and no address for an open with no fields on a route path', async () => {
     const echo = await targetOf()
-    const relay = await relayWith(['--route', `echo=127.0.0.1:${echo.port}`, '127.0.0.1:0'])
+    const relay = await relayWith([
+      '--route',
+      `echo=127.0.0.1:${echo.port}`,
+      '127.0.0.1:0',
+    ])
     const conn = await openV1(relay.port, {}, '/echo')
     const connected = conn.controlMessages().find((m) => m.type === 'connected')
     expect(connected).toEqual({ type: 'connected', route: 'echo' })
@@ -106,24 +122,40 @@ describe('connected for a route', () => {
 })
 
 describe('client-chosen targets that would stay on this host', () => {
-  it("[::ffff:0:0]/96 does not let a client reach ::ffff:127.0.0.1 (4102, no TCP connection)", async () => {
+  it('[::ffff:0:0]/96 does not let a client reach ::ffff:127.0.0.1 (4102, no TCP connection)', async () => {
     const target = await targetOf()
-    const relay = await relayWith(['--allow', `[::ffff:0:0]/96:${target.port}`, '127.0.0.1:0'])
-    const conn = await openV1(relay.port, { host: '::ffff:127.0.0.1', port: target.port })
+    const relay = await relayWith([
+      '--allow',
+      `[::ffff:0:0]/96:${target.port}`,
+      '127.0.0.1:0',
+    ])
+    const conn = await openV1(relay.port, {
+      host: '::ffff:127.0.0.1',
+      port: target.port,
+    })
     expect(conn.ending).toMatchObject({ kind: 'close', code: 4102 })
     expect(target.accepted()).toBe(0)
   })
 
   const own = Object.values(networkInterfaces())
     .flat()
-    .filter((i) => i !== undefined && !i.internal && !i.address.startsWith('fe80'))
+    .filter(
+      (i) => i !== undefined && !i.internal && !i.address.startsWith('fe80'),
+    )
     .map((i) => i?.address ?? '')
   it.skipIf(own.length === 0).each(own)(
     "*:PORT does not let a client reach this host's own address %s (4102)",
     async (address) => {
       const target = await targetOf()
-      const relay = await relayWith(['--allow', `*:${target.port}`, '127.0.0.1:0'])
-      const conn = await openV1(relay.port, { host: address, port: target.port })
+      const relay = await relayWith([
+        '--allow',
+        `*:${target.port}`,
+        '127.0.0.1:0',
+      ])
+      const conn = await openV1(relay.port, {
+        host: address,
+        port: target.port,
+      })
       expect(conn.ending).toMatchObject({ kind: 'close', code: 4102 })
     },
   )

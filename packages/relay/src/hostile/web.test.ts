@@ -1,4 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
@@ -15,29 +21,45 @@ const dir = join(root, 'site')
 const sibling = join(root, 'secret')
 mkdirSync(dir)
 mkdirSync(sibling)
-const INDEX = Buffer.from('<!doctype html><title>wsrelay</title><p>0123456789abcdefghijklmnopqrstuvwxyz</p>\n')
+const INDEX = Buffer.from(
+  '<!doctype html><title>wsrelay</title><p>0123456789abcdefghijklmnopqrstuvwxyz</p>\n',
+)
 writeFileSync(join(dir, 'index.html'), INDEX)
 writeFileSync(join(sibling, 'key.txt'), 'top secret\n')
 symlinkSync('/etc/passwd', join(dir, 'passwd'))
 symlinkSync(join(sibling, 'key.txt'), join(dir, 'key.txt'))
 symlinkSync(sibling, join(dir, 'secret-dir'))
 
-const fixture = new RelayFixture(['--web', dir, '127.0.0.1:0', '127.0.0.1:{ECHO}'])
+const fixture = new RelayFixture([
+  '--web',
+  dir,
+  '127.0.0.1:0',
+  '127.0.0.1:{ECHO}',
+])
 beforeEach(() => fixture.ready().then(() => undefined))
 afterAll(async () => {
   await fixture.close()
   rmSync(root, { recursive: true, force: true })
 })
 
-const get = async (path: string, headers: Record<string, string> = {}, method = 'GET') => {
+const get = async (
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+) => {
   const relay = await fixture.ready()
   return httpRequest(relay.port, path, { method, headers })
 }
 
 describe('--web ranges (RFC 9110 14.2)', () => {
   it('ignores an invalid range (bytes=20-10) and serves the whole file with 200', async () => {
-    const res = await get('/index.html', { Range: 'bytes=20-10' }).catch((e: Error) => e)
-    expect(await fixture.problem(), 'relay alive and echoing afterwards').toBeUndefined()
+    const res = await get('/index.html', { Range: 'bytes=20-10' }).catch(
+      (e: Error) => e,
+    )
+    expect(
+      await fixture.problem(),
+      'relay alive and echoing afterwards',
+    ).toBeUndefined()
     expect(res).not.toBeInstanceOf(Error)
     if (res instanceof Error) return
     expect(res.status).toBe(200)
@@ -61,7 +83,9 @@ describe('--web ranges (RFC 9110 14.2)', () => {
   })
 
   it('answers an unsatisfiable range with 416', async () => {
-    const res = await get('/index.html', { Range: `bytes=${INDEX.length + 10}-${INDEX.length + 20}` })
+    const res = await get('/index.html', {
+      Range: `bytes=${INDEX.length + 10}-${INDEX.length + 20}`,
+    })
     expect(res.status).toBe(416)
     expect(res.headers['content-range']).toBe(`bytes */${INDEX.length}`)
   })
@@ -103,7 +127,12 @@ describe('--web with a bad DIR', () => {
     ['a dangling symlink', join(bad, 'dangling')],
     ['a symlink loop', join(bad, 'loop-a')],
   ])('exits 2 with a message naming --web for %s', async (_what, path) => {
-    const result = await runCliToExit(['--web', path, '127.0.0.1:0', '127.0.0.1:9'])
+    const result = await runCliToExit([
+      '--web',
+      path,
+      '127.0.0.1:0',
+      '127.0.0.1:9',
+    ])
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('--web')
     expect(result.stderr).toContain(path)
