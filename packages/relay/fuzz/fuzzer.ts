@@ -60,7 +60,10 @@ export const FUZZ_RELAY_ARGS = [
   '127.0.0.1:{ECHO}',
 ]
 
-/** Sends one input on its own connection; resolves once the relay is done with it (or 1.5 s passed). */
+/** How long an input may keep its connection before the fuzzer moves on, in ms. */
+const SETTLE_MS = 600
+
+/** Sends one input on its own connection; resolves once the relay closed it (or SETTLE_MS passed). */
 export async function sendInput(
   port: number,
   writes: readonly Buffer[],
@@ -79,7 +82,7 @@ export async function sendInput(
       socket.write(w)
       await new Promise<void>((r) => setImmediate(r))
     }
-    await settle(closed, 1500)
+    await settle(closed, SETTLE_MS)
   } finally {
     socket.destroy()
   }

@@ -32,6 +32,11 @@ export interface RelayProcess {
   readonly url: string
   /** JSON log lines so far. */
   readonly logs: Record<string, unknown>[]
+  /** Resolves with the first log line `match` accepts (past or future), or undefined after `timeoutMs`. */
+  waitForLog(
+    match: (line: Record<string, unknown>) => boolean,
+    timeoutMs: number,
+  ): Promise<Record<string, unknown> | undefined>
   /** Everything written to stderr so far. */
   stderr(): string
   /** Resolves when the process exits. */
@@ -67,10 +72,28 @@ export async function runCliToExit(
 /** Starts `node dist/cli.js ...args` and waits for its "relay listening" line. */
 export async function startRelayProcess(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; startTimeoutMs?: number } = {},
+  options: {
+    env?: NodeJS.ProcessEnv
+    startTimeoutMs?: number
+    /** Open-file limit for the process (prlimit execs the relay, so the pid is the relay's). */
+    nofile?: number
+  } = {},
 ): Promise<RelayProcess> {
   assertCliBuilt()
-  const child = spawn(process.execPath, [CLI_PATH, ...args], {
+  const [command, commandArgs] =
+    options.nofile === undefined
+      ? [process.execPath, [CLI_PATH, ...args]]
+      : [
+          'prlimit',
+          [
+            `--nofile=${options.nofile}:${options.nofile}`,
+            '--',
+            process.execPath,
+            CLI_PATH,
+            ...args,
+          ],
+        ]
+  const child = spawn(command, commandArgs, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
   })
@@ -89,6 +112,7 @@ export async function startRelayProcess(
     if (stderr.length > 64_000) stderr = stderr.slice(-32_000)
   })
   const logs: Record<string, unknown>[] = []
+  const logWaiters = new Set<(line: Record<string, unknown>) => void>()
   const lines = createInterface({
     input: child.stdout as NodeJS.ReadableStream,
   })
@@ -111,6 +135,7 @@ export async function startRelayProcess(
       // Bounded: a long fuzz run logs two lines per connection.
       if (logs.length > 2000) logs.splice(0, 1000)
       logs.push(entry)
+      for (const wake of [...logWaiters]) wake(entry)
       if (entry.msg === 'relay listening' && typeof entry.url === 'string') {
         clearTimeout(timer)
         resolve(entry.url)
@@ -135,6 +160,22 @@ export async function startRelayProcess(
     url,
     logs,
     stderr: () => stderr,
+    waitForLog: (match, timeoutMs) => {
+      const seen = logs.find(match)
+      if (seen) return Promise.resolve(seen)
+      return new Promise((resolve) => {
+        const done = (line: Record<string, unknown> | undefined): void => {
+          clearTimeout(timer)
+          logWaiters.delete(check)
+          resolve(line)
+        }
+        const check = (line: Record<string, unknown>): void => {
+          if (match(line)) done(line)
+        }
+        const timer = setTimeout(() => done(undefined), timeoutMs)
+        logWaiters.add(check)
+      })
+    },
     exited,
     isAlive: () =>
       !hasExited && child.exitCode === null && child.signalCode === null,

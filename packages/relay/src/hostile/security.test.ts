@@ -63,6 +63,24 @@ describe('DNS rebinding', () => {
     expect(echo.accepted()).toBe(0)
   })
 
+  it('accepts a name given with --allow-host', async () => {
+    const echo = await targetOf()
+    const relay = await relayWith([
+      '--allow-host',
+      'rebind.attacker.example',
+      '127.0.0.1:0',
+      `127.0.0.1:${echo.port}`,
+    ])
+    const name = `rebind.attacker.example:${relay.port}`
+    const conn = await RawConnection.open(relay.port, {
+      host: name,
+      origin: `http://${name}`,
+      protocols: [SUBPROTOCOL_BINARY],
+    })
+    conn.destroy()
+    expect(conn.head?.status).toBe(101)
+  })
+
   it('still accepts its own origin on 127.0.0.1 (control)', async () => {
     const echo = await targetOf()
     const relay = await relayWith(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
