@@ -28,7 +28,7 @@ describe('fitCloseReason', () => {
         // A lone surrogate in the output that was not in the input means a split pair.
         expect(isWellFormed(fitted) || !isWellFormed(reason)).toBe(true)
       }),
-      { numRuns: 2000 },
+      { numRuns: 500 },
     )
   })
 
@@ -43,7 +43,7 @@ describe('fitCloseReason', () => {
           expect(reason.startsWith(fitted.slice(0, -1))).toBe(true)
         }
       }),
-      { numRuns: 2000 },
+      { numRuns: 500 },
     )
   })
 
@@ -75,7 +75,7 @@ describe('describeClose', () => {
         expect(description.name.length).toBeGreaterThan(0)
         expect(description.hint.length).toBeGreaterThan(0)
       }),
-      { numRuns: 2000 },
+      { numRuns: 500 },
     )
   })
 })

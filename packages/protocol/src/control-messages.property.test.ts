@@ -96,7 +96,7 @@ describe('parseClientMessage', () => {
           )
         }
       }),
-      { numRuns: 2000 },
+      { numRuns: 500 },
     )
   })
 
@@ -108,7 +108,7 @@ describe('parseClientMessage', () => {
           message,
         })
       }),
-      { numRuns: 5000 },
+      { numRuns: 1000 },
     )
   })
 
@@ -121,7 +121,7 @@ describe('parseClientMessage', () => {
             parseClientMessage(encodeControlMessage(result.message)),
           ).toEqual(result)
       }),
-      { numRuns: 2000 },
+      { numRuns: 500 },
     )
   })
 })
@@ -136,7 +136,7 @@ describe('parseRelayMessage', () => {
             MAX_CLOSE_REASON_BYTES,
           )
       }),
-      { numRuns: 2000 },
+      { numRuns: 500 },
     )
   })
 
