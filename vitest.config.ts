@@ -2,18 +2,49 @@ import { defaultClientConditions, defaultServerConditions } from 'vite'
 import { defineConfig } from 'vitest/config'
 
 const isCi = process.env.CI === 'true'
+const resolve = {
+  conditions: ['@wsrelay/source', ...defaultClientConditions],
+}
+const ssr = {
+  resolve: { conditions: ['@wsrelay/source', ...defaultServerConditions] },
+}
+const sources = ['packages/*/src/**', 'apps/*/src/**']
 
+/**
+ * Two projects: unit tests are pure and fast and fail fast (2 s per test);
+ * integration tests (`*.integration.test.ts`) use real sockets, processes and
+ * nginx, and may take longer.
+ */
 export default defineConfig({
-  resolve: { conditions: ['@wsrelay/source', ...defaultClientConditions] },
-  ssr: {
-    resolve: { conditions: ['@wsrelay/source', ...defaultServerConditions] },
-  },
+  resolve,
+  ssr,
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
-    environment: 'node',
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
     reporters: isCi ? ['default', 'json'] : ['default'],
     outputFile: { json: 'test-results/unit.json' },
+    projects: [
+      {
+        resolve,
+        ssr,
+        test: {
+          name: 'unit',
+          include: sources.map((s) => `${s}/*.test.ts`),
+          exclude: ['**/*.integration.test.ts', '**/node_modules/**'],
+          environment: 'node',
+          testTimeout: 2_000,
+          hookTimeout: 2_000,
+        },
+      },
+      {
+        resolve,
+        ssr,
+        test: {
+          name: 'integration',
+          include: sources.map((s) => `${s}/*.integration.test.ts`),
+          environment: 'node',
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+    ],
   },
 })

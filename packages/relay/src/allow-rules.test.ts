@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { parseAllowRule, pickAllowedAddress } from './allow-rules.js'
+import {
+  hostAddressRanges,
+  parseAllowRule,
+  pickAllowedAddress,
+} from './allow-rules.js'
 
 const v4 = (address: string) => [{ address, family: 4 }]
 const v6 = (address: string) => [{ address, family: 6 }]
@@ -31,6 +35,7 @@ describe('allow rules', () => {
       undefined,
     ],
     [['203.0.113.0/24:*'], 'x', 9, v4('203.0.113.9'), '203.0.113.9'],
+    [['93.184.0.0/16:*'], 'x', 9, v4('93.184.216.34'), '93.184.216.34'],
     // Special ranges stay shut unless a rule names them by address or CIDR.
     [['*:5000'], 'localhost', 5000, v4('127.0.0.1'), undefined],
     [['localhost:5000'], 'localhost', 5000, v4('127.0.0.1'), undefined],
@@ -48,7 +53,27 @@ describe('allow rules', () => {
     [['*:80'], 'x', 80, v6('::1'), undefined],
     [['*:80'], 'x', 80, v6('::ffff:127.0.0.1'), undefined],
     [['0.0.0.0/0:80'], 'x', 80, v6('::ffff:7f00:1'), undefined],
-    [['127.0.0.1/32:80'], 'x', 80, v6('::ffff:7f00:1'), undefined],
+    // Embedded IPv4 is judged as the IPv4 address it is.
+    [['127.0.0.1/32:80'], 'x', 80, v6('::ffff:7f00:1'), '::ffff:7f00:1'],
+    [['[::ffff:0:0]/96:80'], 'x', 80, v6('::ffff:127.0.0.1'), undefined],
+    [['[64:ff9b::]/96:80'], 'x', 80, v6('64:ff9b::a9fe:a9fe'), undefined],
+    [['[64:ff9b::]/96:80'], 'x', 80, v6('64:ff9b::7f00:1'), undefined],
+    [['[64:ff9b::]/96:80'], 'x', 80, v6('64:ff9b::10.0.0.1'), undefined],
+    [['*:80'], 'x', 80, v6('::127.0.0.1'), undefined],
+    [['*:80'], 'x', 80, v6('::a9fe:a9fe'), undefined],
+    [['*:80'], 'x', 80, v6('::ffff:0:7f00:1'), undefined],
+    [['*:80'], 'x', 80, v6('64:ff9b:1::7f00:1'), undefined],
+    [['*:80'], 'x', 80, v6('2002:7f00:1::1'), undefined],
+    [['*:80'], 'x', 80, v6('2002:a9fe:a9fe::1'), undefined],
+    [['*:80'], 'x', 80, v6('2001:0:4136:e378:8000:63bf:3fff:fdd2'), undefined],
+    [['*:80'], 'x', 80, v6('fec0::1'), undefined],
+    [['*:80'], 'x', 80, v6('100::1'), undefined],
+    [['*:80'], 'x', 80, v6('2001:db8::1'), undefined],
+    [['*:80'], 'x', 80, v4('192.0.2.1'), undefined],
+    [['0.0.0.0/0:80'], 'x', 80, v4('198.51.100.1'), undefined],
+    [['0.0.0.0/0:80'], 'x', 80, v4('203.0.113.1'), undefined],
+    [['0.0.0.0/0:80'], 'x', 80, v4('192.88.99.1'), undefined],
+    [['*:80'], 'x', 80, v6('2606:4700::1111'), '2606:4700::1111'],
     [['*:80'], 'x', 80, v6('fd00:ec2::254'), undefined],
     [['*:80'], 'x', 80, v6('fe80::1'), undefined],
     [['[::1]/128:80'], 'x', 80, v6('::1'), '::1'],
@@ -59,8 +84,8 @@ describe('allow rules', () => {
 
   it('picks the first allowed address, skipping refused ones', () => {
     expect(
-      allows(['*:80'], 'x', 80, [...v4('127.0.0.1'), ...v4('198.51.100.7')]),
-    ).toBe('198.51.100.7')
+      allows(['*:80'], 'x', 80, [...v4('127.0.0.1'), ...v4('93.184.216.34')]),
+    ).toBe('93.184.216.34')
   })
 
   it.each([
@@ -75,5 +100,33 @@ describe('allow rules', () => {
     expect(() => parseAllowRule(text)).toThrow(
       `Invalid --allow "${text}": ${why}`,
     )
+  })
+})
+
+describe("the relay host's own addresses", () => {
+  it('are shut to broad rules and open to a rule naming exactly them', () => {
+    const ranges = hostAddressRanges({
+      eth0: [
+        {
+          address: '93.184.216.34',
+          family: 'IPv4',
+          netmask: '255.255.255.0',
+          mac: '00:00:00:00:00:00',
+          internal: false,
+          cidr: '93.184.216.34/24',
+        },
+      ],
+    })
+    const pick = (rule: string) =>
+      pickAllowedAddress(
+        [parseAllowRule(rule)],
+        'x',
+        80,
+        v4('93.184.216.34'),
+        ranges,
+      )
+    expect(pick('*:80')).toBeUndefined()
+    expect(pick('0.0.0.0/0:80')).toBeUndefined()
+    expect(pick('93.184.216.34/32:80')?.address).toBe('93.184.216.34')
   })
 })

@@ -1,4 +1,6 @@
 import net from 'node:net'
+import os from 'node:os'
+import { judgedAddress } from './ip-address.js'
 import { RelayError } from './errors.js'
 
 /** One `--allow` rule: which hosts (a name, `*`, or a CIDR) on which ports. */
@@ -17,7 +19,8 @@ export interface AllowRule {
   readonly ports: { readonly from: number; readonly to: number }
 }
 
-interface SpecialRange {
+/** A range of addresses no broad rule opens. */
+export interface SpecialRange {
   readonly name: string
   readonly list: net.BlockList
   readonly prefix: number
@@ -48,18 +51,59 @@ export const SPECIAL_RANGES: readonly SpecialRange[] = [
   special('link-local/cloud metadata', '169.254.0.0', 16, 4),
   special('private', '172.16.0.0', 12, 4),
   special('IETF protocol assignments', '192.0.0.0', 24, 4),
+  special('documentation (TEST-NET-1)', '192.0.2.0', 24, 4),
+  special('6to4 relay anycast', '192.88.99.0', 24, 4),
   special('private', '192.168.0.0', 16, 4),
   special('benchmarking', '198.18.0.0', 15, 4),
+  special('documentation (TEST-NET-2)', '198.51.100.0', 24, 4),
+  special('documentation (TEST-NET-3)', '203.0.113.0', 24, 4),
   special('multicast', '224.0.0.0', 4, 4),
   special('reserved/broadcast', '240.0.0.0', 4, 4),
-  special('unspecified', '::', 128, 6),
-  special('loopback', '::1', 128, 6),
+  // IPv4-mapped, -compatible, -translated and NAT64 64:ff9b::/96 addresses are
+  // unwrapped and judged by the IPv4 rows above (ip-address.ts); these rows
+  // catch what is left of their ranges and every other special IPv6 range.
+  special('IPv4-compatible (deprecated) and unspecified/loopback', '::', 96, 6),
   special('IPv4-mapped', '::ffff:0:0', 96, 6),
+  special('IPv4-translated', '::ffff:0:0:0', 96, 6),
   special('NAT64', '64:ff9b::', 96, 6),
+  special('local-use NAT64', '64:ff9b:1::', 48, 6),
+  special('discard-only', '100::', 64, 6),
+  special(
+    'IETF protocol assignments (Teredo, benchmarking, ORCHID)',
+    '2001::',
+    23,
+    6,
+  ),
+  special('documentation', '2001:db8::', 32, 6),
+  special('6to4 (embeds any IPv4 address)', '2002::', 16, 6),
+  special('documentation', '3fff::', 20, 6),
   special('unique local (private, incl. cloud metadata)', 'fc00::', 7, 6),
   special('link-local', 'fe80::', 10, 6),
+  special('site-local (deprecated)', 'fec0::', 10, 6),
   special('multicast', 'ff00::', 8, 6),
 ]
+
+/** The relay host's own addresses: reaching them is reaching the relay's host. */
+export function hostAddressRanges(
+  interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces(),
+): SpecialRange[] {
+  const ranges: SpecialRange[] = []
+  for (const infos of Object.values(interfaces)) {
+    for (const info of infos ?? []) {
+      const family = info.family === 'IPv6' ? 6 : 4
+      const judged = judgedAddress(info.address.replace(/%.*$/, ''), family)
+      ranges.push(
+        special(
+          "this host's own address",
+          judged.address,
+          judged.family === 4 ? 32 : 128,
+          judged.family,
+        ),
+      )
+    }
+  }
+  return ranges
+}
 
 const invalid = (text: string, why: string): RelayError =>
   new RelayError(
@@ -121,41 +165,43 @@ export function normalizeHost(host: string): string {
   return host.toLowerCase().replace(/\.$/, '')
 }
 
-/** The special range an address is in, if any. */
+/** The special range an address is in, if any (the address as judged: embedded IPv4 unwrapped). */
 export function specialRangeOf(
   address: string,
   family: 4 | 6,
+  extra: readonly SpecialRange[] = [],
 ): SpecialRange | undefined {
   const type = family === 4 ? 'ipv4' : 'ipv6'
   // Same family only: BlockList also matches IPv4 addresses against ::ffff:0:0/96.
-  return SPECIAL_RANGES.find(
-    (range) => range.family === family && range.list.check(address, type),
-  )
+  const inRange = (range: SpecialRange): boolean =>
+    range.family === family && range.list.check(address, type)
+  return SPECIAL_RANGES.find(inRange) ?? extra.find(inRange)
 }
 
 function ruleAllows(
   rule: AllowRule,
   host: string,
   port: number,
-  address: string,
-  family: 4 | 6,
+  resolved: string,
+  resolvedFamily: 4 | 6,
+  extra: readonly SpecialRange[],
 ): boolean {
   if (port < rule.ports.from || port > rule.ports.to) return false
+  const { address, family } = judgedAddress(resolved, resolvedFamily)
   const type = family === 4 ? 'ipv4' : 'ipv6'
-  const range = specialRangeOf(address, family)
+  const range = specialRangeOf(address, family, extra)
   switch (rule.host.kind) {
     case 'any':
       return range === undefined
     case 'name':
       return range === undefined && rule.host.name === normalizeHost(host)
     case 'cidr':
-      if (!rule.host.list.check(address, type)) return false
+      // Same family only: an IPv6 rule never matches an unwrapped IPv4 address.
+      if (rule.host.family !== family || !rule.host.list.check(address, type))
+        return false
       // A special address needs a rule inside its range ("names it explicitly"):
       // 127.0.0.1/32 opens that address, 0.0.0.0/0 does not open loopback.
-      return (
-        range === undefined ||
-        (rule.host.family === range.family && rule.host.prefix >= range.prefix)
-      )
+      return range === undefined || rule.host.prefix >= range.prefix
   }
 }
 
@@ -169,10 +215,15 @@ export function pickAllowedAddress(
   host: string,
   port: number,
   addresses: readonly { address: string; family: number }[],
+  hostRanges: readonly SpecialRange[] = [],
 ): { address: string; family: 4 | 6 } | undefined {
   for (const { address, family } of addresses) {
     if (family !== 4 && family !== 6) continue
-    if (rules.some((rule) => ruleAllows(rule, host, port, address, family)))
+    if (
+      rules.some((rule) =>
+        ruleAllows(rule, host, port, address, family, hostRanges),
+      )
+    )
       return { address, family }
   }
   return undefined

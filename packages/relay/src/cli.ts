@@ -2,12 +2,20 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { pino } from 'pino'
-import { loadCliFiles, parseCliArgs, USAGE } from './cli-args.js'
+import pretty from 'pino-pretty'
+import {
+  formatSettings,
+  loadCliFiles,
+  parseCliArgs,
+  USAGE,
+} from './cli-args.js'
 import { RelayError } from './errors.js'
 import { createRelay } from './relay.js'
 
+const read = (path: string): string => readFileSync(path, 'utf8')
+
 async function main(): Promise<number> {
-  const command = parseCliArgs(process.argv.slice(2))
+  const command = parseCliArgs(process.argv.slice(2), process.env, read)
   if (command.kind === 'help') {
     process.stdout.write(USAGE)
     return 0
@@ -19,12 +27,44 @@ async function main(): Promise<number> {
     process.stdout.write(`wsrelay ${pkg.version}\n`)
     return 0
   }
-  const secrets = loadCliFiles(command.files, process.env, (path) =>
-    readFileSync(path, 'utf8'),
+  if (command.kind === 'print-config') {
+    process.stdout.write(formatSettings(command.settings))
+    return 0
+  }
+  const secrets = loadCliFiles(command.files, process.env, read, command.token)
+  // People read a terminal; machines read JSON lines.
+  const isPretty =
+    command.logFormat === 'pretty' ||
+    (command.logFormat === 'auto' && process.stdout.isTTY === true)
+  const logger = pino(
+    { level: command.logLevel, base: { name: 'wsrelay' } },
+    isPretty
+      ? pretty({ colorize: true, ignore: 'pid,hostname,name', sync: true })
+      : undefined,
   )
-  const logger = pino({ level: command.logLevel, base: { name: 'wsrelay' } })
   const relay = createRelay({ ...command.options, ...secrets, logger })
-  await relay.listen()
+  try {
+    await relay.listen()
+  } catch (err) {
+    if (
+      err instanceof RelayError &&
+      err.code === 'RELAY_LISTEN_FAILED' &&
+      command.options.target !== undefined &&
+      /EADDRINUSE/.test(err.message)
+    ) {
+      const [listen, target] = process.argv
+        .slice(2)
+        .filter((a) => !a.startsWith('-'))
+        .slice(-2)
+      throw new RelayError(
+        'RELAY_LISTEN_FAILED',
+        `${err.message} The first argument is where the relay listens, the second the TCP server it relays to: ` +
+          `if ${listen ?? 'the first'} is your server, swap them (wsrelay ${target ?? 'LISTEN'} ${listen ?? 'TARGET'}).`,
+        { cause: err },
+      )
+    }
+    throw err
+  }
 
   return new Promise<number>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {
@@ -37,8 +77,11 @@ async function main(): Promise<number> {
         },
       )
     }
+    // SIGHUP drains too: a relay has no configuration to reload in place, and
+    // a closed terminal or a supervisor's HUP must not cut streams mid-byte.
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
+    process.once('SIGHUP', stop)
   })
 }
 

@@ -13,6 +13,12 @@ export const RELAY_ERROR_CODES = [
   'RELAY_ORIGIN_REJECTED',
   'RELAY_UNAUTHORIZED',
   'RELAY_CONTROL_INVALID',
+  'RELAY_TARGET_NOT_ALLOWED',
+  'RELAY_PATH_INVALID',
+  'RELAY_HOST_REJECTED',
+  'RELAY_OVERLOADED',
+  'RELAY_MEMORY_BUDGET',
+  'RELAY_SHUTTING_DOWN',
 ] as const
 
 /** Codes of the errors the relay throws or reports. */

@@ -1,19 +1,8 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import type { RegistrySnapshot } from './registry.js'
 
-/** What the metrics read when Prometheus scrapes; nothing is counted per chunk. */
-export interface MetricsSource {
-  /** Live connections, including ones still choosing a target. */
-  connections(): number
-  /** Bytes held in the relay now, both directions. */
-  bufferedBytes(): number
-  /** Totals since start: closed connections plus live ones. */
-  totals(): {
-    bytesToTarget: number
-    bytesToClient: number
-    targetPauses: number
-    clientPauses: number
-  }
-}
+/** What the metrics read when Prometheus scrapes: the registry, nothing counted per chunk. */
+export type MetricsSource = () => RegistrySnapshot
 
 /** Why a connection was refused before reaching a target. */
 export type RefusalReason =
@@ -24,6 +13,7 @@ export type RefusalReason =
   | 'limit'
   | 'protocol'
   | 'target'
+  | 'host'
 
 /** The relay's Prometheus registry (its own, so several relays in one process do not clash). */
 export interface RelayMetrics {
@@ -44,7 +34,7 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
     help: 'Live WebSocket connections, including ones still choosing a target.',
     registers: [registry],
     collect() {
-      this.set(source.connections())
+      this.set(source().connections)
     },
   })
   new Gauge({
@@ -52,7 +42,7 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
     help: 'Bytes held by the relay now, all connections, both directions (bounded by the high-water mark).',
     registers: [registry],
     collect() {
-      this.set(source.bufferedBytes())
+      this.set(source().bufferedBytes)
     },
   })
   /** A counter whose values are read from `source.totals()` at scrape time. */
@@ -60,7 +50,7 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
     name: string,
     help: string,
     label: L,
-    values: (t: ReturnType<MetricsSource['totals']>) => Record<string, number>,
+    values: (s: RegistrySnapshot) => Record<string, number>,
   ): void => {
     const counter: Counter<L> = new Counter({
       name,
@@ -69,7 +59,7 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
       registers: [registry],
       collect() {
         counter.reset()
-        for (const [value, count] of Object.entries(values(source.totals()))) {
+        for (const [value, count] of Object.entries(values(source()))) {
           counter.inc({ [label]: value } as Partial<Record<L, string>>, count)
         }
       },
@@ -79,17 +69,46 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
     'wsrelay_bytes_total',
     'Bytes relayed, by direction.',
     'direction',
-    (t) => ({
-      to_target: t.bytesToTarget,
-      to_client: t.bytesToClient,
+    ({ totals }) => ({
+      to_target: totals.bytesToTarget,
+      to_client: totals.bytesToClient,
     }),
   )
   totalsCounter(
     'wsrelay_backpressure_pauses_total',
     'Times the relay stopped reading one side because the other was slow.',
     'paused',
-    (t) => ({ target: t.targetPauses, client: t.clientPauses }),
+    ({ totals, budgetPauses }) => ({
+      target: totals.targetPauses,
+      client: totals.clientPauses,
+      budget: budgetPauses,
+    }),
   )
+  new Gauge({
+    name: 'wsrelay_connections_peak',
+    help: 'Most live connections at once since the relay started.',
+    registers: [registry],
+    collect() {
+      this.set(source().peakConnections)
+    },
+  })
+  new Gauge({
+    name: 'wsrelay_buffered_bytes_peak',
+    help: 'Most bytes held at once across the relay since start (as seen by the budget check).',
+    registers: [registry],
+    collect() {
+      this.set(source().peakBufferedBytes)
+    },
+  })
+  const shed = new Counter({
+    name: 'wsrelay_budget_shed_total',
+    help: 'Connections closed (1013) because they held the most while the relay sat at its memory budget.',
+    registers: [registry],
+    collect() {
+      shed.reset()
+      shed.inc(source().budgetSheds)
+    },
+  })
   const closed = new Counter({
     name: 'wsrelay_connections_closed_total',
     help: 'Connections that ended, by WebSocket close code.',

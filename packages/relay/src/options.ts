@@ -2,9 +2,15 @@ import { lookup } from 'node:dns/promises'
 import type net from 'node:net'
 import tls from 'node:tls'
 import { isValidRouteName, isValidToken } from '@wsrelay/protocol'
-import { parseAllowRule, type AllowRule } from './allow-rules.js'
+import {
+  hostAddressRanges,
+  parseAllowRule,
+  type AllowRule,
+  type SpecialRange,
+} from './allow-rules.js'
 import { parseTrustedProxies } from './client-address.js'
 import { RelayError } from './errors.js'
+import { resolveWebRoot } from './static-files.js'
 import type { Logger } from './logger.js'
 import { createSilentLogger } from './logger.js'
 import { parseHostPort, type HostPort } from './target-address.js'
@@ -35,6 +41,14 @@ export const DEFAULT_PING_INTERVAL_MS = 30_000
 export const DEFAULT_PONG_TIMEOUT_MS = 10_000
 /** 10,000 live connections; more are closed with 1013 (try again later). */
 export const DEFAULT_MAX_CONNECTIONS = 10_000
+/** 128 MiB held across all connections: fits a small container (256-512 MiB) with Node's own heap. */
+export const DEFAULT_MEMORY_BUDGET_BYTES = 128 * 1024 * 1024
+/** 10 s paused at the budget before the connection holding the most is shed (1013). */
+export const BUDGET_SHED_AFTER_MS = 10_000
+/** Liveness: answers 200 while the process runs. */
+export const DEFAULT_HEALTH_PATH = '/healthz'
+/** Readiness: 200 while accepting, 503 from the moment a drain starts. */
+export const DEFAULT_READY_PATH = '/readyz'
 
 /** Options of {@link createRelay}. */
 export interface RelayOptions {
@@ -56,6 +70,17 @@ export interface RelayOptions {
   routeList?: boolean
   /** Serve Prometheus metrics at GET /metrics (default false). */
   metrics?: boolean
+  /**
+   * Host header names the relay answers besides its own (`*`: any). Loopback
+   * listeners allow only their own names by default (DNS rebinding guard).
+   */
+  allowHosts?: readonly string[]
+  /** Bytes held across all connections before the biggest holders are paused. */
+  memoryBudgetBytes?: number
+  /** Liveness path (default `/healthz`); `false` turns it off. */
+  healthPath?: string | false
+  /** Readiness path (default `/readyz`); `false` turns it off. */
+  readyPath?: string | false
   /** DNS for client-chosen targets; default `dns.lookup` with all addresses. */
   resolveHost?: ResolveHost
   /** Interface to listen on. Default `127.0.0.1`; use `0.0.0.0` to accept from the network. */
@@ -93,12 +118,18 @@ export interface ResolvedRelayOptions {
   readonly target: HostPort | undefined
   readonly routes: ReadonlyMap<string, HostPort>
   readonly allowRules: readonly AllowRule[]
+  /** The relay host's own addresses, special for the allow rules. */
+  readonly hostRanges: readonly SpecialRange[]
   readonly allowOrigins: readonly string[]
   readonly token: string | undefined
   readonly tls: { cert: string | Buffer; key: string | Buffer } | undefined
   readonly trustedProxies: net.BlockList | undefined
   readonly routeList: boolean
   readonly metrics: boolean
+  readonly allowHosts: readonly string[]
+  readonly memoryBudgetBytes: number
+  readonly healthPath: string | undefined
+  readonly readyPath: string | undefined
   readonly resolveHost: ResolveHost
   readonly host: string
   readonly port: number
@@ -128,6 +159,23 @@ function integerOption(
     throw new RelayError(
       'RELAY_INVALID_OPTION',
       `Invalid option ${name}: ${String(value)}. Expected ${min === 0 ? '0 (off) or ' : ''}a positive whole number.`,
+    )
+  }
+  return value
+}
+
+/** An endpoint path: `/something`, or false for off. */
+function endpointPath(
+  name: string,
+  value: string | false | undefined,
+  fallback: string,
+): string | undefined {
+  if (value === false) return undefined
+  if (value === undefined) return fallback
+  if (!/^\/[A-Za-z0-9._~/-]*$/.test(value)) {
+    throw new RelayError(
+      'RELAY_INVALID_OPTION',
+      `Invalid option ${name}: "${value}". Expected a path such as ${fallback}, or off.`,
     )
   }
   return value
@@ -200,16 +248,29 @@ export function resolveRelayOptions(
     target,
     routes,
     allowRules,
+    hostRanges: allowRules.length > 0 ? hostAddressRanges() : [],
     allowOrigins: options.allowOrigins ?? [],
     token: options.token,
     tls: options.tls,
     trustedProxies: parseTrustedProxies(options.trustProxy ?? []),
     routeList: options.routeList ?? true,
     metrics: options.metrics ?? false,
+    allowHosts: options.allowHosts ?? [],
+    memoryBudgetBytes: integerOption(
+      'memoryBudgetBytes',
+      options.memoryBudgetBytes,
+      DEFAULT_MEMORY_BUDGET_BYTES,
+    ),
+    healthPath: endpointPath(
+      'healthPath',
+      options.healthPath,
+      DEFAULT_HEALTH_PATH,
+    ),
+    readyPath: endpointPath('readyPath', options.readyPath, DEFAULT_READY_PATH),
     resolveHost: options.resolveHost ?? resolveWithDns,
     host: options.host ?? '127.0.0.1',
     port,
-    web: options.web,
+    web: options.web === undefined ? undefined : resolveWebRoot(options.web),
     connectTimeoutMs: integerOption(
       'connectTimeoutMs',
       options.connectTimeoutMs,

@@ -1,5 +1,6 @@
 import { CloseCode, fitCloseReason, type OpenMessage } from '@wsrelay/protocol'
 import { pickAllowedAddress } from './allow-rules.js'
+import type { RelayErrorCode } from './errors.js'
 import type { ResolvedRelayOptions } from './options.js'
 import { formatHostPort } from './target-address.js'
 import { classifyTargetError } from './target-failure.js'
@@ -17,17 +18,27 @@ export interface ChosenTarget {
 /** A target, or the close that says why there is none. */
 export type TargetChoice =
   | { readonly ok: true; readonly target: ChosenTarget }
-  | { readonly ok: false; readonly code: number; readonly reason: string }
+  | {
+      readonly ok: false
+      readonly code: number
+      readonly reason: string
+      readonly errorCode: RelayErrorCode
+    }
 
 type Config = Pick<
   ResolvedRelayOptions,
-  'target' | 'routes' | 'allowRules' | 'resolveHost'
+  'target' | 'routes' | 'allowRules' | 'resolveHost' | 'hostRanges'
 >
 
-const refuse = (code: number, reason: string): TargetChoice => ({
+const refuse = (
+  code: number,
+  reason: string,
+  errorCode: RelayErrorCode = 'RELAY_TARGET_NOT_ALLOWED',
+): TargetChoice => ({
   ok: false,
   code,
   reason: fitCloseReason(reason),
+  errorCode,
 })
 
 function route(config: Config, name: string): TargetChoice | undefined {
@@ -45,9 +56,18 @@ function route(config: Config, name: string): TargetChoice | undefined {
     : undefined
 }
 
-/** The first path segment, e.g. `echo` for `/echo?x=1`. */
-export function routeNameOf(path: string | undefined): string {
-  return decodeURIComponent((path ?? '/').split('?')[0]?.split('/')[1] ?? '')
+/**
+ * The first path segment, decoded, e.g. `echo` for `/echo?x=1`; undefined
+ * when the path is not a valid percent-encoded path (`/%`, `/%zz`, `/%C0%AF`).
+ * Never throws: the path comes straight from the network.
+ */
+export function routeNameOf(path: string | undefined): string | undefined {
+  const segment = (path ?? '/').split('?')[0]?.split('/')[1] ?? ''
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return undefined
+  }
 }
 
 /** Raw clients (and `open` with no fields): a route named by the path, else the fixed target. */
@@ -56,6 +76,13 @@ export function targetForPath(
   path: string | undefined,
 ): TargetChoice {
   const name = routeNameOf(path)
+  if (name === undefined) {
+    return refuse(
+      CloseCode.POLICY_VIOLATION,
+      'The URL path has a malformed percent escape.',
+      'RELAY_PATH_INVALID',
+    )
+  }
   const byRoute = name ? route(config, name) : undefined
   if (byRoute) return byRoute
   if (config.target) {
@@ -108,13 +135,14 @@ export async function targetForOpen(
     addresses = await config.resolveHost(open.host)
   } catch (err) {
     const failure = classifyTargetError(err, open, 'connect')
-    return refuse(failure.closeCode, failure.closeReason)
+    return refuse(failure.closeCode, failure.closeReason, failure.error.code)
   }
   const picked = pickAllowedAddress(
     config.allowRules,
     open.host,
     open.port,
     addresses,
+    config.hostRanges,
   )
   if (!picked)
     return refuse(

@@ -65,7 +65,7 @@ describe('a browser that goes away', () => {
     expect(lines).toContainEqual(
       expect.objectContaining({
         msg: 'connection closed',
-        code: CloseCode.PEER_UNRESPONSIVE,
+        closeCode: CloseCode.PEER_UNRESPONSIVE,
         by: 'relay',
       }),
     )

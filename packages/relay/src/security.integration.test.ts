@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import net from 'node:net'
 import { join } from 'node:path'
 import { CloseCode, tokenSubprotocol } from '@wsrelay/protocol'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -29,22 +30,33 @@ async function echoRelay(options: Omit<RelayOptions, 'target'> = {}) {
   return { echo, relay, ...address }
 }
 
-/** The HTTP status of a refused upgrade, or 101 when it was accepted. */
+/**
+ * What a client meets: the HTTP status of a refused upgrade, the close code of
+ * a WebSocket accepted and then closed at once (a refusal the page can read),
+ * or 'open' for one that stays open.
+ */
 async function upgradeStatus(
   url: string,
   protocols?: string[],
   options?: ConstructorParameters<typeof WebSocket>[2],
-) {
+): Promise<number | 'open'> {
   const ws = new WebSocket(url, protocols, options)
   ws.on('error', () => undefined)
-  const status = await Promise.race([
-    once(ws, 'open').then(() => 101),
+  const outcome = await Promise.race([
+    once(ws, 'open').then(async () => {
+      // Accepted: either a close arrives at once, or the pipe works.
+      ws.send('ping')
+      return Promise.race([
+        once(ws, 'message').then(() => 'open' as const),
+        once(ws, 'close').then(([code]) => code as number),
+      ])
+    }),
     once(ws, 'unexpected-response').then(
       ([, res]) => (res as { statusCode: number }).statusCode,
     ),
   ])
   ws.terminate()
-  return status
+  return outcome
 }
 
 describe('origin policy', () => {
@@ -54,23 +66,39 @@ describe('origin policy', () => {
       await upgradeStatus(url, undefined, {
         origin: `http://127.0.0.1:${port}`,
       }),
-    ).toBe(101)
-    expect(await upgradeStatus(url)).toBe(101)
+    ).toBe('open')
+    expect(await upgradeStatus(url)).toBe('open')
   })
 
-  it('refuses another origin with 403 and logs the flag that would allow it', async () => {
+  it('refuses another origin with 4103 and a reason the page can read, and logs it', async () => {
     const { logger, lines } = captureLogs()
-    const { url } = await echoRelay({ logger })
-    expect(
-      await upgradeStatus(url, undefined, { origin: 'https://evil.example' }),
-    ).toBe(403)
+    const { url, echo } = await echoRelay({ logger })
+    const ws = new WebSocket(url, { origin: 'https://evil.example' })
+    const [code, reason] = (await once(ws, 'close')) as [number, Buffer]
+    expect({ code, reason: reason.toString() }).toEqual({
+      code: CloseCode.ORIGIN_NOT_ALLOWED,
+      reason:
+        'Origin https://evil.example is not allowed. The relay operator can allow it with --allow-origin https://evil.example',
+    })
+    expect(echo.sockets).toHaveLength(0) // no TCP connection for a refused page
     expect(lines).toContainEqual(
       expect.objectContaining({
         level: 40,
-        origin: 'https://evil.example',
-        msg: "Refused WebSocket from origin https://evil.example: not this relay's own origin. Allow it with --allow-origin https://evil.example",
+        closeCode: CloseCode.ORIGIN_NOT_ALLOWED,
+        errorCode: 'RELAY_ORIGIN_REJECTED',
+        msg: 'connection refused: Origin https://evil.example is not allowed. The relay operator can allow it with --allow-origin https://evil.example',
       }),
     )
+  })
+
+  it('refuses a hybi-08 client whose Sec-WebSocket-Origin is foreign', async () => {
+    const { url } = await echoRelay()
+    const ws = new WebSocket(url, {
+      protocolVersion: 8,
+      origin: 'http://evil.example',
+    })
+    const [code] = (await once(ws, 'close')) as [number]
+    expect(code).toBe(CloseCode.ORIGIN_NOT_ALLOWED)
   })
 
   it('accepts origins named with --allow-origin, or all with *', async () => {
@@ -79,18 +107,18 @@ describe('origin policy', () => {
       await upgradeStatus(listed.url, undefined, {
         origin: 'https://app.example',
       }),
-    ).toBe(101)
+    ).toBe('open')
     expect(
       await upgradeStatus(listed.url, undefined, {
         origin: 'https://other.example',
       }),
-    ).toBe(403)
+    ).toBe(CloseCode.ORIGIN_NOT_ALLOWED)
     const all = await echoRelay({ allowOrigins: ['*'] })
     expect(
       await upgradeStatus(all.url, undefined, {
         origin: 'https://other.example',
       }),
-    ).toBe(101)
+    ).toBe('open')
   })
 })
 
@@ -108,7 +136,7 @@ describe('token auth', () => {
     expect(JSON.stringify(lines)).not.toContain(TOKEN)
   })
 
-  it('refuses a wrong or missing token with 401 before any TCP connection is made', async () => {
+  it('refuses a wrong or missing token with 4104 before any TCP connection is made', async () => {
     const { logger, lines } = captureLogs()
     const target = await startTcpServer()
     defer(() => target.close())
@@ -122,14 +150,14 @@ describe('token auth', () => {
 
     expect(
       await upgradeStatus(url, ['binary', tokenSubprotocol(`${TOKEN}x`)]),
-    ).toBe(401)
-    expect(await upgradeStatus(url, ['binary'])).toBe(401)
-    expect(await upgradeStatus(url)).toBe(401)
+    ).toBe(CloseCode.UNAUTHORIZED)
+    expect(await upgradeStatus(url, ['binary'])).toBe(CloseCode.UNAUTHORIZED)
+    expect(await upgradeStatus(url)).toBe(CloseCode.UNAUTHORIZED)
     expect(target.sockets).toHaveLength(0)
     expect(lines.map((l) => l.msg)).toEqual(
       expect.arrayContaining([
-        'Refused WebSocket: wrong token.',
-        'Refused WebSocket: no token offered.',
+        'connection refused: Wrong token. Offer the subprotocol wsrelay.token.<token> with the right one.',
+        'connection refused: A token is required: offer it as the subprotocol wsrelay.token.<token>.',
       ]),
     )
     expect(JSON.stringify(lines)).not.toContain(TOKEN)
@@ -182,6 +210,26 @@ describe('TLS', () => {
         { stdio: 'ignore' },
       )
     }
+  })
+
+  it('cuts TLS clients that say nothing, or half a ClientHello, at the handshake timeout', async () => {
+    const { port } = await echoRelay({
+      tls: { cert: pem('a.crt'), key: pem('a.key') },
+      handshakeTimeoutMs: 300,
+    })
+    const started = Date.now()
+    const sockets = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        const socket = net.connect(port, '127.0.0.1')
+        socket.on('error', () => undefined)
+        await once(socket, 'connect')
+        // Half of them start a ClientHello (record header only) and stop.
+        if (i % 2) socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00]))
+        return socket
+      }),
+    )
+    await Promise.all(sockets.map((s) => once(s, 'close')))
+    expect(Date.now() - started).toBeLessThan(3000)
   })
 
   it('serves wss:// and https:// on the same port', async () => {

@@ -172,7 +172,7 @@ describe('relay: closing', () => {
     for (const c of await Promise.all(closes)) {
       expect(c).toEqual({
         code: CloseCode.RELAY_SHUTTING_DOWN,
-        reason: 'Relay shutting down.',
+        reason: 'Relay shutting down. Reconnect in a few seconds.',
       })
     }
     await Promise.all(ends)

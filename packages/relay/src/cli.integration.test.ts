@@ -90,7 +90,7 @@ describe('wsrelay CLI', () => {
     const [code, reason] = (await closedWith) as [number, Buffer]
     expect({ code, reason: reason.toString() }).toEqual({
       code: CloseCode.RELAY_SHUTTING_DOWN,
-      reason: 'Relay shutting down.',
+      reason: 'Relay shutting down. Reconnect in a few seconds.',
     })
     expect(await cli.exited).toBe(0)
 
@@ -100,13 +100,27 @@ describe('wsrelay CLI', () => {
     const received = Buffer.concat(chunks)
     const closeLine = cli.logs.find((l) => l.msg === 'connection closed')
     expect(closeLine).toMatchObject({
-      code: 1001,
+      closeCode: 1001,
       by: 'relay',
       bytesToTarget: UP,
     })
     expect(received.length).toBe(closeLine?.bytesToClient)
     expect(received.equals(down.subarray(0, received.length))).toBe(true)
   }, 60_000)
+
+  it('drains on SIGHUP like SIGTERM: 1001, then exit 0', async () => {
+    const target = await startTcpServer()
+    defer(() => target.close())
+    const cli = await startCli(['127.0.0.1:0', `127.0.0.1:${target.port}`])
+    const ws = new WebSocket(cli.url)
+    const closedWith = once(ws, 'close')
+    await once(ws, 'open')
+    await target.nextSocket()
+    cli.child.kill('SIGHUP')
+    const [code] = (await closedWith) as [number]
+    expect(code).toBe(CloseCode.RELAY_SHUTTING_DOWN)
+    expect(await cli.exited).toBe(0)
+  })
 
   it('closes hard after --drain-timeout when a browser never reads, and still exits 0', async () => {
     let writer: ChunkWriter | undefined

@@ -1,3 +1,5 @@
+import { CloseCode } from '@wsrelay/protocol'
+import { once } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import {
@@ -47,8 +49,8 @@ describe('metrics', () => {
     await ended
     const refused = new WebSocket(url, { origin: 'https://evil.example' })
     refused.on('error', () => undefined)
-    await new Promise((resolve) => refused.once('unexpected-response', resolve))
-    refused.terminate()
+    const [refusedCode] = (await once(refused, 'close')) as [number]
+    expect(refusedCode).toBe(CloseCode.ORIGIN_NOT_ALLOWED)
 
     await expect
       .poll(async () => (await metricsOf(port)).text)

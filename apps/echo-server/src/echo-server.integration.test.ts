@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createEchoServer, type EchoServer } from './echo-server.js'
+import {
+  CLOSE_GRACE_MS,
+  createEchoServer,
+  type EchoServer,
+} from './echo-server.js'
 
 let server: EchoServer | undefined
 afterEach(async () => {
@@ -68,10 +72,14 @@ describe('echo server', () => {
     })
     stubborn.on('error', () => undefined)
     await once(stubborn, 'connect')
+    const started = Date.now()
     const closing = server?.close()
     server = undefined
     await once(stubborn, 'end') // the server ended its side; this client does not answer
-    await closing // resolves within CLOSE_GRACE_MS instead of waiting forever
+    await closing // resolves after CLOSE_GRACE_MS instead of waiting forever
+    const took = Date.now() - started
+    expect(took).toBeGreaterThanOrEqual(CLOSE_GRACE_MS - 50)
+    expect(took).toBeLessThan(CLOSE_GRACE_MS + 1000)
     stubborn.destroy()
   })
 })
