@@ -168,6 +168,8 @@ export class RawConnection {
   private buffer = Buffer.alloc(0)
   private waiters = new Set<() => void>()
   private bodyLength = -1
+  /** Answer the server's close frame with one of our own, as a browser does. */
+  replyToClose = false
 
   private constructor(socket: net.Socket) {
     this.socket = socket
@@ -209,8 +211,10 @@ export class RawConnection {
     port: number,
     spec: HandshakeSpec = {},
     timeoutMs = 5000,
+    options: { replyToClose?: boolean } = {},
   ): Promise<RawConnection> {
     const conn = await RawConnection.connect(port)
+    conn.replyToClose = options.replyToClose ?? false
     conn.write(handshakeRequest(port, spec))
     await conn.waitFor(
       () => conn.head !== undefined || conn.ending !== undefined,
@@ -360,6 +364,10 @@ export class RawConnection {
           code: p.length >= 2 ? p.readUInt16BE(0) : 1005,
           reason: p.subarray(2).toString('utf8'),
         }
+        if (this.replyToClose)
+          this.write(
+            encodeFrame({ opcode: Opcode.CLOSE, payload: p.subarray(0, 2) }),
+          )
       }
     }
   }

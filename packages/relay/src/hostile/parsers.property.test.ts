@@ -53,13 +53,19 @@ const onlyInvalidOption = (fn: () => unknown): void => {
 }
 
 describe('routeNameOf (the upgrade path)', () => {
-  it('never throws on any path, malformed percent escapes included', () => {
+  it('never throws on any path: a name, or undefined for a malformed escape', () => {
     fc.assert(
       fc.property(anyPath, (path) => {
-        expect(typeof routeNameOf(path)).toBe('string')
+        const name = routeNameOf(path)
+        expect(name === undefined || typeof name === 'string').toBe(true)
       }),
       { numRuns: 500 },
     )
+  })
+
+  it('answers undefined for each malformed escape issue 7 saw', () => {
+    for (const path of ['/%', '/%zz', '/%ff', '/a%', '/%E0%A4%A', '/%C0%AF'])
+      expect(routeNameOf(path)).toBeUndefined()
   })
 
   it('returns the decoded first segment of a well-formed path', () => {
