@@ -45,6 +45,11 @@ export interface FuzzReport {
 
 /** RSS may sit this far above its baseline after a batch. */
 const RSS_SLACK_BYTES = 64 * MiB
+/**
+ * How long fds and RSS get to come back after a batch, in ms: longer than the
+ * relay's own timers here (handshake 2 s, drain 1 s), so only a leak fails.
+ */
+const RESOURCE_WAIT_MS = 6000
 /** Open fds may sit this many above baseline once a batch's sockets are gone. */
 const FD_SLACK = 16
 
@@ -54,6 +59,8 @@ export const FUZZ_RELAY_ARGS = [
   '65536',
   '--handshake-timeout',
   '2000',
+  '--drain-timeout',
+  '1000',
   '--route',
   'echo=127.0.0.1:{ECHO}',
   '127.0.0.1:0',
@@ -157,7 +164,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   }
 }
 
-/** Waits up to 3 s for fds and RSS to come back near the baseline; says what did not. */
+/** Waits up to RESOURCE_WAIT_MS for fds and RSS to come back near the baseline; says what did not. */
 async function resourceProblem(
   fixture: RelayFixture,
   baselineFds: number,
@@ -165,7 +172,7 @@ async function resourceProblem(
 ): Promise<string | undefined> {
   const relay = fixture.relay
   if (!relay) return 'relay not running'
-  const deadline = Date.now() + 3000
+  const deadline = Date.now() + RESOURCE_WAIT_MS
   for (;;) {
     const fds = relay.fdCount()
     const rss = relay.rssBytes()
