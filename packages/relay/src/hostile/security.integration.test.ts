@@ -1,0 +1,180 @@
+import { networkInterfaces } from 'node:os'
+import { SUBPROTOCOL_BINARY, SUBPROTOCOL_V1 } from '@wsrelay/protocol'
+import { afterEach, describe, expect, it } from 'vitest'
+import { RawConnection } from '../../fuzz/raw-ws.js'
+import {
+  startRelayProcess,
+  type RelayProcess,
+} from '../../fuzz/relay-process.js'
+import { startTarget, type TcpTarget } from '../../fuzz/targets.js'
+
+// Issue 7, "Security", against the real CLI: DNS rebinding, hybi-08's
+// Sec-WebSocket-Origin, `connected` leaking a route's address, and
+// client-chosen targets that stay on this host (embedded loopback, own addresses).
+
+const running: { close(): Promise<void> }[] = []
+afterEach(async () => {
+  for (const r of running.splice(0).reverse()) await r.close()
+})
+const relayWith = async (args: string[]): Promise<RelayProcess> => {
+  const relay = await startRelayProcess(args)
+  running.push({ close: () => relay.kill() })
+  return relay
+}
+const targetOf = async (): Promise<TcpTarget> => {
+  const target = await startTarget()
+  running.push(target)
+  return target
+}
+
+/** Upgrades as wsrelay.v1, sends `open`, and waits for `connected` or the close. */
+async function openV1(port: number, open: Record<string, unknown>, path = '/') {
+  const conn = await RawConnection.open(port, {
+    path,
+    protocols: [SUBPROTOCOL_V1],
+  })
+  expect(conn.head?.status).toBe(101)
+  conn.sendText(JSON.stringify({ type: 'open', ...open }))
+  await conn.waitFor(
+    () =>
+      conn.ending !== undefined ||
+      conn.controlMessages().some((m) => m.type === 'connected'),
+    5000,
+    'connected or close',
+  )
+  conn.destroy()
+  return conn
+}
+
+describe('DNS rebinding', () => {
+  it('answers Host and Origin both rebind.attacker.example:PORT with 403 naming --allow-host', async () => {
+    const echo = await targetOf()
+    const relay = await relayWith(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
+    const name = `rebind.attacker.example:${relay.port}`
+    const conn = await RawConnection.open(relay.port, {
+      host: name,
+      origin: `http://${name}`,
+      protocols: [SUBPROTOCOL_BINARY],
+    })
+    await conn.waitForEnd(3000)
+    conn.destroy()
+    expect(conn.head?.status).toBe(403)
+    expect(conn.head?.body).toContain('--allow-host')
+    expect(echo.accepted()).toBe(0)
+  })
+
+  it('accepts a name given with --allow-host', async () => {
+    const echo = await targetOf()
+    const relay = await relayWith([
+      '--allow-host',
+      'rebind.attacker.example',
+      '127.0.0.1:0',
+      `127.0.0.1:${echo.port}`,
+    ])
+    const name = `rebind.attacker.example:${relay.port}`
+    const conn = await RawConnection.open(relay.port, {
+      host: name,
+      origin: `http://${name}`,
+      protocols: [SUBPROTOCOL_BINARY],
+    })
+    conn.destroy()
+    expect(conn.head?.status).toBe(101)
+  })
+
+  it('still accepts its own origin on 127.0.0.1 (control)', async () => {
+    const echo = await targetOf()
+    const relay = await relayWith(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
+    const conn = await RawConnection.open(relay.port, {
+      origin: `http://127.0.0.1:${relay.port}`,
+      protocols: [SUBPROTOCOL_BINARY],
+    })
+    conn.destroy()
+    expect(conn.head?.status).toBe(101)
+  })
+})
+
+describe('hybi-08 handshakes', () => {
+  it('refuses Sec-WebSocket-Version: 8 with Sec-WebSocket-Origin: evil (4103 or HTTP 403)', async () => {
+    const echo = await targetOf()
+    const relay = await relayWith(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
+    const conn = await RawConnection.open(relay.port, {
+      version: '8',
+      headers: ['Sec-WebSocket-Origin: http://evil.example'],
+      protocols: [SUBPROTOCOL_BINARY],
+    })
+    const ending = await conn.waitForEnd(3000)
+    conn.destroy()
+    if (conn.head?.status === 101) {
+      expect(ending).toMatchObject({ kind: 'close', code: 4103 })
+    } else {
+      expect([403, 400, 426]).toContain(conn.head?.status)
+    }
+    expect(echo.accepted()).toBe(0)
+  })
+})
+
+describe('connected for a route', () => {
+  it('names the route and carries no host, port or address', async () => {
+    const echo = await targetOf()
+    const relay = await relayWith([
+      '--route',
+      `echo=127.0.0.1:${echo.port}`,
+      '127.0.0.1:0',
+    ])
+    const conn = await openV1(relay.port, { route: 'echo' })
+    const connected = conn.controlMessages().find((m) => m.type === 'connected')
+    expect(connected).toEqual({ type: 'connected', route: 'echo' })
+  })
+
+  it('names the route and no address for an open with no fields on a route path', async () => {
+    const echo = await targetOf()
+    const relay = await relayWith([
+      '--route',
+      `echo=127.0.0.1:${echo.port}`,
+      '127.0.0.1:0',
+    ])
+    const conn = await openV1(relay.port, {}, '/echo')
+    const connected = conn.controlMessages().find((m) => m.type === 'connected')
+    expect(connected).toEqual({ type: 'connected', route: 'echo' })
+  })
+})
+
+describe('client-chosen targets that would stay on this host', () => {
+  it('[::ffff:0:0]/96 does not let a client reach ::ffff:127.0.0.1 (4102, no TCP connection)', async () => {
+    const target = await targetOf()
+    const relay = await relayWith([
+      '--allow',
+      `[::ffff:0:0]/96:${target.port}`,
+      '127.0.0.1:0',
+    ])
+    const conn = await openV1(relay.port, {
+      host: '::ffff:127.0.0.1',
+      port: target.port,
+    })
+    expect(conn.ending).toMatchObject({ kind: 'close', code: 4102 })
+    expect(target.accepted()).toBe(0)
+  })
+
+  const own = Object.values(networkInterfaces())
+    .flat()
+    .filter(
+      (i) => i !== undefined && !i.internal && !i.address.startsWith('fe80'),
+    )
+    .map((i) => i?.address ?? '')
+  it.skipIf(own.length === 0).each(own)(
+    "*:PORT does not let a client reach this host's own address %s (4102)",
+    async (address) => {
+      const target = await targetOf()
+      const relay = await relayWith([
+        '--allow',
+        `*:${target.port}`,
+        '127.0.0.1:0',
+      ])
+      const conn = await openV1(relay.port, {
+        host: address,
+        port: target.port,
+      })
+      expect(conn.ending).toMatchObject({ kind: 'close', code: 4102 })
+    },
+  )
+})

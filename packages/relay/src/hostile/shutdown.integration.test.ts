@@ -1,0 +1,120 @@
+import { SUBPROTOCOL_BINARY, SUBPROTOCOL_V1 } from '@wsrelay/protocol'
+import { afterEach, describe, expect, it } from 'vitest'
+import { httpRequest } from '../../fuzz/http.js'
+import {
+  closePayload,
+  encodeFrame,
+  Opcode,
+  RawConnection,
+} from '../../fuzz/raw-ws.js'
+import { settle } from '../../fuzz/relay-fixture.js'
+import {
+  startRelayProcess,
+  type RelayProcess,
+} from '../../fuzz/relay-process.js'
+import { startTarget, type TcpTarget } from '../../fuzz/targets.js'
+
+// Issue 7, "Shutdown" (integration: each test drains a real relay process).
+
+const running: { close(): Promise<void> }[] = []
+afterEach(async () => {
+  for (const r of running.splice(0).reverse()) await r.close()
+})
+const relayWith = async (args: string[]): Promise<RelayProcess> => {
+  const relay = await startRelayProcess(args)
+  running.push({ close: () => relay.kill() })
+  return relay
+}
+const echoTarget = async (): Promise<TcpTarget> => {
+  const target = await startTarget()
+  running.push(target)
+  return target
+}
+const closeOf = (conn: RawConnection) =>
+  conn.frames.find((f) => f.opcode === Opcode.CLOSE)
+
+describe('during a drain', () => {
+  it('answers new upgrades and /readyz with 503 while /healthz still answers', async () => {
+    const echo = await echoTarget()
+    const relay = await relayWith([
+      '--drain-timeout',
+      '4000',
+      '127.0.0.1:0',
+      `127.0.0.1:${echo.port}`,
+    ])
+    // A live session that never answers the 1001 keeps the drain going.
+    const live = await RawConnection.open(relay.port, {
+      protocols: [SUBPROTOCOL_BINARY],
+    })
+    expect(live.head?.status).toBe(101)
+    live.sendBinary(Buffer.from('hello'))
+    await live.waitFor(() => live.binaryBytes().length >= 5, 3000, 'echo')
+
+    relay.child.kill('SIGTERM')
+    await live.waitFor(() => closeOf(live) !== undefined, 3000, 'the 1001')
+    expect(live.ending).toMatchObject({ kind: 'close', code: 1001 })
+
+    const upgrade = await RawConnection.open(relay.port, {
+      protocols: [SUBPROTOCOL_BINARY],
+    }).catch((err: Error) => err)
+    expect(
+      upgrade instanceof Error ? upgrade.message : upgrade.head?.status,
+    ).toBe(503)
+    if (!(upgrade instanceof Error)) upgrade.destroy()
+    const ready = await httpRequest(relay.port, '/readyz').catch(
+      (err: Error) => err,
+    )
+    expect(ready instanceof Error ? ready.message : ready.status).toBe(503)
+    const health = await httpRequest(relay.port, '/healthz').catch(
+      (err: Error) => err,
+    )
+    expect(health instanceof Error ? health.message : health.status).toBe(200)
+    live.destroy()
+    expect((await relay.exited).code).toBe(0)
+  })
+
+  it('opens no TCP connection for a wsrelay.v1 open that arrives after the 1001', async () => {
+    const target = await echoTarget()
+    const relay = await relayWith([
+      '--drain-timeout',
+      '1500',
+      '127.0.0.1:0',
+      `127.0.0.1:${target.port}`,
+    ])
+    const conn = await RawConnection.open(relay.port, {
+      protocols: [SUBPROTOCOL_V1],
+    })
+    expect(conn.head?.status).toBe(101)
+
+    relay.child.kill('SIGTERM')
+    await conn.waitFor(() => closeOf(conn) !== undefined, 3000, 'the 1001')
+    expect(conn.ending).toMatchObject({ kind: 'close', code: 1001 })
+    conn.sendText(JSON.stringify({ type: 'open' }))
+    await settle(relay.exited, 5000)
+    conn.destroy()
+    expect(target.accepted()).toBe(0)
+  })
+})
+
+describe('SIGHUP', () => {
+  it('drains like SIGTERM: 1001 to live sessions, then exit 0', async () => {
+    const echo = await echoTarget()
+    const relay = await relayWith(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
+    const live = await RawConnection.open(relay.port, {
+      protocols: [SUBPROTOCOL_BINARY],
+    })
+    live.sendBinary(Buffer.from('hello'))
+    await live.waitFor(() => live.binaryBytes().length >= 5, 3000, 'echo')
+
+    relay.child.kill('SIGHUP')
+    const ending = await live.waitForEnd(5000)
+    // Answer the close as a browser would, so the drain can finish.
+    live.write(
+      encodeFrame({ opcode: Opcode.CLOSE, payload: closePayload(1001) }),
+    )
+    expect(ending).toMatchObject({ kind: 'close', code: 1001 })
+    const exit = await settle(relay.exited, 8000)
+    live.destroy()
+    expect(exit).toEqual({ code: 0, signal: null })
+  })
+})

@@ -1,0 +1,171 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { SUBPROTOCOL_BINARY } from '@wsrelay/protocol'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { pump } from '../../fuzz/load.js'
+import {
+  encodeFrame,
+  handshakeRequest,
+  Opcode,
+  RawConnection,
+} from '../../fuzz/raw-ws.js'
+import {
+  startRelayProcess,
+  type RelayProcess,
+} from '../../fuzz/relay-process.js'
+import { startTarget } from '../../fuzz/targets.js'
+
+// Issue 7, "Streams that stall" and the TLS handshake timeout (integration:
+// seconds of real traffic through a real relay process).
+
+const running: { close(): Promise<void> | void }[] = []
+afterEach(async () => {
+  for (const r of running.splice(0).reverse()) await r.close()
+})
+const relayWith = async (args: string[]): Promise<RelayProcess> => {
+  const relay = await startRelayProcess(args)
+  running.push({ close: () => relay.kill() })
+  return relay
+}
+
+describe('--high-water-mark', () => {
+  it('1024: delivers all 4,014 bytes when 4,000 come with the handshake and 14 after', async () => {
+    const target = await startTarget((socket) => socket.resume())
+    running.push(target)
+    const relay = await relayWith([
+      '--high-water-mark',
+      '1024',
+      '127.0.0.1:0',
+      `127.0.0.1:${target.port}`,
+    ])
+    const conn = await RawConnection.connect(relay.port)
+    running.push({ close: () => conn.destroy() })
+    conn.write(
+      handshakeRequest(relay.port, {
+        protocols: [SUBPROTOCOL_BINARY],
+        trailing: encodeFrame({
+          opcode: Opcode.BINARY,
+          payload: Buffer.alloc(4000, 0x61),
+        }),
+      }),
+    )
+    await conn.waitFor(() => conn.head !== undefined, 5000, 'the 101')
+    expect(conn.head?.status).toBe(101)
+    conn.sendBinary(Buffer.alloc(14, 0x62))
+    expect(await target.waitForBytes(4014, 5000)).toBe(4014)
+  })
+
+  it('8192: a target that sleeps 3 s before reading still gets all of 20 MB sent as 1,000-byte messages', async () => {
+    const TOTAL = 20_000_000
+    const target = await startTarget((socket) => {
+      socket.pause()
+      const timer = setTimeout(() => socket.resume(), 3000)
+      socket.on('close', () => clearTimeout(timer))
+    })
+    running.push(target)
+    const relay = await relayWith([
+      '--high-water-mark',
+      '8192',
+      '127.0.0.1:0',
+      `127.0.0.1:${target.port}`,
+    ])
+    const conn = await RawConnection.open(relay.port, {
+      protocols: [SUBPROTOCOL_BINARY],
+    })
+    running.push({ close: () => conn.destroy() })
+    expect(conn.head?.status).toBe(101)
+    const message = encodeFrame({
+      opcode: Opcode.BINARY,
+      payload: Buffer.alloc(1000, 0x63),
+    })
+    const batch = Buffer.concat(Array.from({ length: 100 }, () => message))
+    const sending = pump(conn, batch, (TOTAL / 1000) * message.length, 28_000)
+    const got = await target.waitForBytes(TOTAL, 30_000)
+    const sent = await sending
+    expect(sent.sentBytes).toBe((TOTAL / 1000) * message.length)
+    expect(got).toBe(TOTAL)
+  }, 45_000)
+})
+
+describe('TLS under --handshake-timeout', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wsrelay-tls-'))
+  const cert = join(dir, 'cert.pem')
+  const key = join(dir, 'key.pem')
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  )
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('drops 50 clients that say nothing or half a ClientHello within about 2 s', async () => {
+    const echo = await startTarget()
+    running.push(echo)
+    const relay = await relayWith([
+      '--cert',
+      cert,
+      '--key',
+      key,
+      '--handshake-timeout',
+      '500',
+      '127.0.0.1:0',
+      `127.0.0.1:${echo.port}`,
+    ])
+    const fdsBefore = relay.fdCount()
+    // A TLS 1.2 record header announcing a 512-byte ClientHello, then only its start.
+    const halfHello = Buffer.concat([
+      Buffer.from([
+        0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
+      ]),
+      Buffer.alloc(100, 0x11),
+    ])
+    const started = Date.now()
+    const endings = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        const socket = net.connect({ host: '127.0.0.1', port: relay.port })
+        running.push({
+          close: () => {
+            socket.destroy()
+          },
+        })
+        socket.on('error', () => {
+          // A reset is one way to be dropped.
+        })
+        socket.resume()
+        if (i % 2 === 1) socket.write(halfHello)
+        return new Promise<number>((resolve) => {
+          const timer = setTimeout(() => resolve(Infinity), 4000)
+          socket.on('close', () => {
+            clearTimeout(timer)
+            resolve(Date.now() - started)
+          })
+        })
+      }),
+    )
+    const slowest = Math.max(...endings)
+    expect(
+      endings.filter((ms) => ms === Infinity).length,
+      'clients still connected after 4 s',
+    ).toBe(0)
+    expect(slowest).toBeLessThan(2500)
+    expect(relay.isAlive()).toBe(true)
+    expect(relay.fdCount()).toBeLessThanOrEqual(fdsBefore + 5)
+  })
+})
