@@ -8,7 +8,12 @@ const resolve = {
 const ssr = {
   resolve: { conditions: ['@wsrelay/source', ...defaultServerConditions] },
 }
-const sources = ['packages/*/src/**', 'apps/*/src/**', 'docs/learn/test']
+const sources = [
+  'packages/*/src/**',
+  'packages/*/bench',
+  'apps/*/src/**',
+  'docs/learn/test',
+]
 
 /**
  * Two projects: unit tests are pure and fast and fail fast (2 s per test);

@@ -124,6 +124,8 @@ const PAUSED_BY_PONGS = 8 // v1: the browser sends pings but does not read the p
 const PAUSED_BY_SHUTDOWN = 16 // the relay is draining: no new target bytes
 
 const SEND_BINARY = { binary: true } as const
+/** 1 s for a refused peer to read its close frame before it is cut. */
+const REFUSED_CLOSE_GRACE_MS = 1000
 
 /**
  * One browser's WebSocket and its TCP connection, owned from accept to close.
@@ -729,6 +731,9 @@ export class Connection {
   ): void {
     if (this.close) return
     this.context.onRefused(why)
+    // A refused peer gets a short grace to read the close, not the drain
+    // timeout: a crowd of refused clients must not hold the relay's sockets.
+    setTimeout(() => this.ws.terminate(), REFUSED_CLOSE_GRACE_MS).unref()
     this.identity.log.warn(
       { closeCode: code, errorCode, path: this.identity.path },
       `connection refused: ${reason}`,

@@ -209,6 +209,9 @@ function createRelayCore(config: ResolvedRelayOptions) {
     socket.on('error', (err) =>
       log.debug({ err: err.message }, 'upgrade socket error'),
     )
+    // Before ws parses it: every inbound chunk counts toward an early budget
+    // check, so a crowd of half-sent messages cannot outrun the 100 ms timer.
+    socket.on('data', registry.noteInbound)
     const decision = decideUpgrade(req, {
       config,
       hosts,
@@ -299,8 +302,13 @@ export function createRelay(options: RelayOptions): Relay {
     fdLimit,
   )
   if (maxConnections < resolved.maxConnections) {
-    // A warning when the operator asked for more; at the default, a note.
-    const level = options.maxConnections === undefined ? 'info' : 'warn'
+    // A warning when the cut is large or the operator asked for more; a
+    // note when the default is trimmed a little (20,000 fds hold 9,967).
+    const level =
+      options.maxConnections === undefined &&
+      maxConnections >= resolved.maxConnections * 0.9
+        ? 'info'
+        : 'warn'
     resolved.logger[level](
       { maxConnections, fdLimit },
       `The open-file limit (${fdLimit}) holds only ${maxConnections} connections, not ${resolved.maxConnections}: ` +
