@@ -209,9 +209,7 @@ function createRelayCore(config: ResolvedRelayOptions) {
     socket.on('error', (err) =>
       log.debug({ err: err.message }, 'upgrade socket error'),
     )
-    // Before ws parses it: every inbound chunk counts toward an early budget
-    // check, so a crowd of half-sent messages cannot outrun the 100 ms timer.
-    socket.on('data', registry.noteInbound)
+
     const decision = decideUpgrade(req, {
       config,
       hosts,
@@ -231,15 +229,20 @@ function createRelayCore(config: ResolvedRelayOptions) {
       rejectUpgrade(socket, decision.status, decision.message)
       return
     }
-    wss.handleUpgrade(req, socket, head, (ws) =>
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // Every inbound chunk counts toward an early budget check, so a crowd
+      // of half-sent messages cannot outrun the 100 ms timer. Added only now,
+      // behind ws's own listener: a 'data' listener added before the
+      // handshake would switch the socket to flowing and eat early frames.
+      socket.on('data', registry.noteInbound)
       onConnection(
         ws,
         req.url,
         decision.clientAddress,
         decision.mode,
         decision.refusal,
-      ),
-    )
+      )
+    })
   }
 
   const handleRequest = createRequestHandler({
