@@ -61,6 +61,13 @@ export const FUZZ_RELAY_ARGS = [
   '2000',
   '--drain-timeout',
   '1000',
+  // A peer the relay has stopped reading (backpressure, pong floods) is only
+  // found gone by the next ping's failed write: ping often, so the relay's own
+  // timers stay shorter than RESOURCE_WAIT_MS.
+  '--ping-interval',
+  '1000',
+  '--pong-timeout',
+  '1000',
   '--route',
   'echo=127.0.0.1:{ECHO}',
   '127.0.0.1:0',

@@ -80,9 +80,25 @@ export interface Relay {
 // The browser's hint for 1001 adds "Reconnect in a few seconds."
 const SHUTDOWN_REASON = 'Relay shutting down.'
 
+/** 1 s for a refused HTTP client to read its answer before its socket is destroyed. */
+const REFUSED_SOCKET_GRACE_MS = 1000
+
+/**
+ * Ends a socket with a final answer, reads (and drops) whatever the client
+ * still sends so its FIN or reset is seen, and destroys it after a short
+ * grace: a half-open socket must not keep its descriptor.
+ */
+function endAndForget(socket: Duplex, text: string): void {
+  socket.on('data', () => undefined)
+  socket.resume()
+  socket.end(text)
+  setTimeout(() => socket.destroy(), REFUSED_SOCKET_GRACE_MS).unref()
+}
+
 function rejectUpgrade(socket: Duplex, status: number, message: string): void {
   const body = `${message}\n`
-  socket.end(
+  endAndForget(
+    socket,
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n` +
       'Connection: close\r\n' +
       'Content-Type: text/plain; charset=utf-8\r\n' +
@@ -355,7 +371,8 @@ export function createRelay(options: RelayOptions): Relay {
           ? 431
           : 400
     if (socket.writable) {
-      socket.end(
+      endAndForget(
+        socket,
         `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n\r\n`,
       )
     } else socket.destroy()
