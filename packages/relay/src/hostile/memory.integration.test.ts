@@ -1,30 +1,15 @@
+import { createProcessHarness } from './process-harness.js'
 import { SUBPROTOCOL_BINARY, SUBPROTOCOL_V1 } from '@wsrelay/protocol'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { pump, startStuckTarget } from '../../fuzz/load.js'
 import { encodeFrame, Opcode, RawConnection } from '../../fuzz/raw-ws.js'
-import {
-  MiB,
-  startRelayProcess,
-  type RelayProcess,
-} from '../../fuzz/relay-process.js'
+import { MiB } from '../../fuzz/relay-process.js'
 import { echoProblem, startTarget } from '../../fuzz/targets.js'
 
 // Issue 7, "Memory without bound" and the whole-relay budget (integration:
 // each test pushes tens to hundreds of MiB through a real relay process).
 
-const running: { close(): Promise<void> }[] = []
-afterEach(async () => {
-  for (const r of running.splice(0).reverse()) await r.close()
-})
-const relayWith = async (args: string[]): Promise<RelayProcess> => {
-  const relay = await startRelayProcess(args)
-  running.push({ close: () => relay.kill() })
-  return relay
-}
-const track = <T extends { close(): Promise<void> }>(thing: T): T => {
-  running.push(thing)
-  return thing
-}
+const { relayWith, track } = createProcessHarness()
 
 /** RSS may grow this much over its baseline under a flood, and no more. */
 const MAX_GROWTH_BYTES = 64 * MiB

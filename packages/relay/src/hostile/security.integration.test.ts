@@ -1,31 +1,14 @@
+import { createProcessHarness } from './process-harness.js'
 import { networkInterfaces } from 'node:os'
 import { SUBPROTOCOL_BINARY, SUBPROTOCOL_V1 } from '@wsrelay/protocol'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { RawConnection } from '../../fuzz/raw-ws.js'
-import {
-  startRelayProcess,
-  type RelayProcess,
-} from '../../fuzz/relay-process.js'
-import { startTarget, type TcpTarget } from '../../fuzz/targets.js'
 
 // Issue 7, "Security", against the real CLI: DNS rebinding, hybi-08's
 // Sec-WebSocket-Origin, `connected` leaking a route's address, and
 // client-chosen targets that stay on this host (embedded loopback, own addresses).
 
-const running: { close(): Promise<void> }[] = []
-afterEach(async () => {
-  for (const r of running.splice(0).reverse()) await r.close()
-})
-const relayWith = async (args: string[]): Promise<RelayProcess> => {
-  const relay = await startRelayProcess(args)
-  running.push({ close: () => relay.kill() })
-  return relay
-}
-const targetOf = async (): Promise<TcpTarget> => {
-  const target = await startTarget()
-  running.push(target)
-  return target
-}
+const { relayWith, echoTarget: targetOf } = createProcessHarness()
 
 /** Upgrades as wsrelay.v1, sends `open`, and waits for `connected` or the close. */
 async function openV1(port: number, open: Record<string, unknown>, path = '/') {

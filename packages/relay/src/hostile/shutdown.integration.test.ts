@@ -1,5 +1,6 @@
+import { createProcessHarness } from './process-harness.js'
 import { SUBPROTOCOL_BINARY, SUBPROTOCOL_V1 } from '@wsrelay/protocol'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { httpRequest } from '../../fuzz/http.js'
 import {
   closePayload,
@@ -8,28 +9,10 @@ import {
   RawConnection,
 } from '../../fuzz/raw-ws.js'
 import { settle } from '../../fuzz/relay-fixture.js'
-import {
-  startRelayProcess,
-  type RelayProcess,
-} from '../../fuzz/relay-process.js'
-import { startTarget, type TcpTarget } from '../../fuzz/targets.js'
 
 // Issue 7, "Shutdown" (integration: each test drains a real relay process).
 
-const running: { close(): Promise<void> }[] = []
-afterEach(async () => {
-  for (const r of running.splice(0).reverse()) await r.close()
-})
-const relayWith = async (args: string[]): Promise<RelayProcess> => {
-  const relay = await startRelayProcess(args)
-  running.push({ close: () => relay.kill() })
-  return relay
-}
-const echoTarget = async (): Promise<TcpTarget> => {
-  const target = await startTarget()
-  running.push(target)
-  return target
-}
+const { relayWith, echoTarget } = createProcessHarness()
 const closeOf = (conn: RawConnection) =>
   conn.frames.find((f) => f.opcode === Opcode.CLOSE)
 

@@ -1,10 +1,11 @@
+import { createProcessHarness } from './process-harness.js'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SUBPROTOCOL_BINARY } from '@wsrelay/protocol'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { pump } from '../../fuzz/load.js'
 import {
   encodeFrame,
@@ -12,24 +13,12 @@ import {
   Opcode,
   RawConnection,
 } from '../../fuzz/raw-ws.js'
-import {
-  startRelayProcess,
-  type RelayProcess,
-} from '../../fuzz/relay-process.js'
 import { startTarget } from '../../fuzz/targets.js'
 
 // Issue 7, "Streams that stall" and the TLS handshake timeout (integration:
 // seconds of real traffic through a real relay process).
 
-const running: { close(): Promise<void> | void }[] = []
-afterEach(async () => {
-  for (const r of running.splice(0).reverse()) await r.close()
-})
-const relayWith = async (args: string[]): Promise<RelayProcess> => {
-  const relay = await startRelayProcess(args)
-  running.push({ close: () => relay.kill() })
-  return relay
-}
+const { running, relayWith } = createProcessHarness()
 
 describe('--high-water-mark', () => {
   it('1024: delivers all 4,014 bytes when 4,000 come with the handshake and 14 after', async () => {
