@@ -1,3 +1,4 @@
+import { nginxConfigAround } from './test-support/nginx.js'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
@@ -137,21 +138,8 @@ function renderNginxConfig(
       relayPorts.map((p) => `server 127.0.0.1:${p};`).join('\n    '),
     )
     .replace('listen 80;', `listen 127.0.0.1:${nginxPort};`)
-  return [
-    'worker_processes 1;',
-    'daemon off;',
-    `pid ${prefix}/nginx.pid;`,
-    `error_log ${prefix}/error.log warn;`,
-    // Two sockets per session (browser side, relay side) plus headroom.
-    'events { worker_connections 1024; }',
-    'http {',
-    '  access_log off;',
-    ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(
-      (t) => `  ${t}_temp_path ${prefix}/${t};`,
-    ),
-    site,
-    '}',
-  ].join('\n')
+  // Two sockets per session (browser side, relay side) plus headroom.
+  return nginxConfigAround(site, prefix, 1024)
 }
 
 async function getJson(

@@ -1,3 +1,4 @@
+import { nginxConfigAround } from './test-support/nginx.js'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
@@ -38,21 +39,7 @@ function renderConfig(
       'deploy/nginx.conf no longer has "server 127.0.0.1:8080;" and "listen 80;": update this test',
     )
   }
-  return [
-    'worker_processes 1;',
-    'daemon off;',
-    'master_process on;',
-    `pid ${prefix}/nginx.pid;`,
-    `error_log ${prefix}/error.log warn;`,
-    'events { worker_connections 64; }',
-    'http {',
-    '  access_log off;',
-    ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(
-      (t) => `  ${t}_temp_path ${prefix}/${t};`,
-    ),
-    site,
-    '}',
-  ].join('\n')
+  return nginxConfigAround(site, prefix, 64)
 }
 
 describe.skipIf(!NGINX)('behind a real nginx (deploy/nginx.conf)', () => {
