@@ -492,15 +492,8 @@ export class Connection {
 
   private targetClosedReason(): string {
     return this.target
-      ? `TCP target ${this.describeTarget()} closed the connection.`
+      ? `TCP target ${formatHostPort(this.target)} closed the connection.`
       : 'The TCP target closed the connection.'
-  }
-
-  /** A route by name, a client-chosen target by host:port: what the browser may know. */
-  private describeTarget(): string {
-    const target = this.target
-    if (!target) return 'target'
-    return formatHostPort(target)
   }
 
   /** The write that crossed the mark is out, and every write before it. */
