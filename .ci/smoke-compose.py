@@ -147,7 +147,8 @@ def main():
     logs = {}
     try:
         echo = services["echo"]
-        swaps = {"5000": str(echo_port), "0.0.0.0": "127.0.0.1"}
+        # The health check reads port 5000 from /proc/net/tcp, in hex.
+        swaps = {"5000": str(echo_port), "0.0.0.0": "127.0.0.1", ":1388 ": f":{echo_port:04X} "}
         args = [swapped(a, swaps) for a in echo["command"]]
         print(f"smoke: echo: node dist/cli.js {' '.join(json.dumps(a) for a in args)}")
         procs["echo"] = subprocess.Popen(["node", "dist/cli.js", *args], cwd=f"{out}/echo",
