@@ -70,6 +70,18 @@ RUN rm -f /etc/nginx/conf.d/default.conf \
   && grep -q '^    server relay:8080;$' /etc/nginx/conf.d/wsrelay.conf \
   && rm /tmp/wsrelay.conf
 COPY --from=build /src/apps/console/dist /usr/share/wsrelay/console
+# Least privilege: the master process runs as the image's unprivileged `nginx`
+# user too, not as root (so no `user` directive to switch workers with), with
+# its pid file in /tmp and its temp files in /var/cache/nginx: the only
+# writable paths, tmpfs under docker-compose.yml's read-only root. Port 80
+# needs no capability: Docker (20.10 and later) lets any user of a container
+# bind ports below 1024 in the container's own network.
+RUN sed -i -E -e '/^\s*user\s/d' -e 's|^\s*pid\s.*|pid /tmp/nginx.pid;|' /etc/nginx/nginx.conf \
+  && grep -q '^pid /tmp/nginx.pid;$' /etc/nginx/nginx.conf \
+  && chown -R nginx:nginx /var/cache/nginx
+USER nginx
 EXPOSE 80
+# The whole path: 200 while some relay is ready (deploy/nginx.conf's /readyz,
+# not logged).
 HEALTHCHECK --interval=5s --timeout=3s --retries=5 \
-  CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1/"]
+  CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1/readyz"]
