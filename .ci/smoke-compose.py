@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs the docker-compose services' own commands without Docker.
 
-No Docker engine runs on CI, so this does the next best thing: it builds what
+For machines where no Docker engine can run (.ci/docker/compose-demo.sh runs
+the stack for real where one can), this does the next best thing: it builds what
 the Dockerfile's runtime stages contain (`pnpm deploy --prod`, the console's
 dist), then starts every service as local processes: echo, the relay as many
 times as `deploy.replicas` says, and the real nginx with deploy/nginx.conf in
