@@ -49,7 +49,8 @@ trap cleanup EXIT
 phase "engine started"
 "$here/base-images.sh" || fail "the stand-in base images were not built"
 phase "base images ready"
-read -r -a compose <<<"$("$here/compose-plugin.sh")"
+# COMPOSE=docker-compose runs the demo with Compose v1.
+read -r -a compose <<<"${COMPOSE:-$("$here/compose-plugin.sh")}"
 [ ${#compose[@]} -gt 0 ] || fail "no Compose"
 export COMPOSE="${compose[*]}"
 echo "compose-demo: $COMPOSE ($("${compose[@]}" version --short)), engine $(docker version --format '{{.Server.Version}}'), nginx on 127.0.0.1:$NGINX_PORT"
@@ -62,7 +63,7 @@ if ! "${compose[@]}" up --build --detach >"$log" 2>&1; then
   tail -n 40 "$log"
   fail "docker compose up --build"
 fi
-phase "docker compose up --build"
+phase "${compose[*]} up --build"
 
 # Every container of the stack healthy: echo, three relays, nginx.
 deadline=$((SECONDS + 180))
