@@ -38,8 +38,10 @@ compose=()
 cleanup() {
   if [ ${#compose[@]} -gt 0 ] && docker version >/dev/null 2>&1; then
     "${compose[@]}" down --remove-orphans >/dev/null 2>&1
-    # Unnamed images left by rebuilds: the data root is kept between runs.
+    # The data root is kept between runs: drop unnamed images left by
+    # rebuilds, and keep at most 2 GB of build cache.
     docker image prune -f >/dev/null 2>&1
+    docker builder prune -f --keep-storage 2gb >/dev/null 2>&1
   fi
   "$here/engine.sh" stop
 }
