@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # Multi-stage build; targets: `relay` (can serve the console itself:
 # WSRELAY_WEB=/app/web), `echo`, and `nginx` (deploy/nginx.conf with the console's
 # files, in front of the relay replicas in docker-compose.yml). The relay and
@@ -24,10 +23,14 @@ COPY packages/relay/package.json packages/relay/
 COPY e2e/package.json e2e/
 RUN pnpm install --frozen-lockfile
 COPY . .
+# Deterministic output, so an unchanged service keeps its image: pnpm's
+# .modules.yaml records when `pnpm deploy` ran (prunedAt), and node never
+# reads it.
 RUN pnpm build \
   && pnpm --filter @wsrelay/relay deploy --prod --legacy /out/relay \
   && pnpm --filter @wsrelay/echo-server deploy --prod --legacy /out/echo \
-  && cp -r apps/console/dist /out/relay/web
+  && cp -r apps/console/dist /out/relay/web \
+  && rm /out/relay/node_modules/.modules.yaml /out/echo/node_modules/.modules.yaml
 
 FROM ${NODE_IMAGE} AS relay
 # Configured like the CLI: arguments, or WSRELAY_* variables (e.g.
@@ -49,8 +52,10 @@ WORKDIR /app
 COPY --from=build --chown=node:node /out/echo ./
 USER node
 EXPOSE 5000
+# Listening on port 5000 (0x1388), read from /proc/net/tcp: a probe that
+# connected would be logged as a connection every 5 s.
 HEALTHCHECK --interval=5s --timeout=3s --retries=5 \
-  CMD ["node", "-e", "require('net').connect(5000, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))"]
+  CMD ["node", "-e", "process.exit(/^ *\\d+: [0-9A-F]+:1388 [0-9A-F]+:0000 0A /m.test(require('fs').readFileSync('/proc/net/tcp', 'utf8')) ? 0 : 1)"]
 ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["--host", "0.0.0.0", "--port", "5000", "--suffix", " from the server"]
 
@@ -65,6 +70,18 @@ RUN rm -f /etc/nginx/conf.d/default.conf \
   && grep -q '^    server relay:8080;$' /etc/nginx/conf.d/wsrelay.conf \
   && rm /tmp/wsrelay.conf
 COPY --from=build /src/apps/console/dist /usr/share/wsrelay/console
+# Least privilege: the master process runs as the image's unprivileged `nginx`
+# user too, not as root (so no `user` directive to switch workers with), with
+# its pid file in /tmp and its temp files in /var/cache/nginx: the only
+# writable paths, tmpfs under docker-compose.yml's read-only root. Port 80
+# needs no capability: Docker (20.10 and later) lets any user of a container
+# bind ports below 1024 in the container's own network.
+RUN sed -i -E -e '/^\s*user\s/d' -e 's|^\s*pid\s.*|pid /tmp/nginx.pid;|' /etc/nginx/nginx.conf \
+  && grep -q '^pid /tmp/nginx.pid;$' /etc/nginx/nginx.conf \
+  && chown -R nginx:nginx /var/cache/nginx
+USER nginx
 EXPOSE 80
+# The whole path: 200 while some relay is ready (deploy/nginx.conf's /readyz,
+# not logged).
 HEALTHCHECK --interval=5s --timeout=3s --retries=5 \
-  CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1/"]
+  CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1/readyz"]

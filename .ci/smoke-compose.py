@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs the docker-compose services' own commands without Docker.
 
-No Docker engine runs on CI, so this does the next best thing: it builds what
+For machines where no Docker engine can run (.ci/docker/compose-demo.sh runs
+the stack for real where one can), this does the next best thing: it builds what
 the Dockerfile's runtime stages contain (`pnpm deploy --prod`, the console's
 dist), then starts every service as local processes: echo, the relay as many
 times as `deploy.replicas` says, and the real nginx with deploy/nginx.conf in
@@ -147,7 +148,8 @@ def main():
     logs = {}
     try:
         echo = services["echo"]
-        swaps = {"5000": str(echo_port), "0.0.0.0": "127.0.0.1"}
+        # The health check reads port 5000 from /proc/net/tcp, in hex.
+        swaps = {"5000": str(echo_port), "0.0.0.0": "127.0.0.1", ":1388 ": f":{echo_port:04X} "}
         args = [swapped(a, swaps) for a in echo["command"]]
         print(f"smoke: echo: node dist/cli.js {' '.join(json.dumps(a) for a in args)}")
         procs["echo"] = subprocess.Popen(["node", "dist/cli.js", *args], cwd=f"{out}/echo",

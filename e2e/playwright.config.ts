@@ -1,11 +1,8 @@
 import { existsSync } from 'node:fs'
-import { defineConfig, devices } from '@playwright/test'
+import { defineConfig } from '@playwright/test'
+import { chromium } from './chromium.js'
 import { PORTS } from './ports.js'
 
-/** Debian's Chromium where installed (Playwright cannot download its own here). */
-const DEBIAN_CHROMIUM = '/usr/bin/chromium'
-const executablePath = existsSync(DEBIAN_CHROMIUM) ? DEBIAN_CHROMIUM : undefined
-const isRoot = process.getuid?.() === 0
 const isCi = process.env.CI === 'true'
 
 const relay = '../packages/relay/dist/cli.js'
@@ -38,22 +35,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
   },
-  projects: [
-    {
-      name: 'chromium',
-      use: {
-        ...devices['Desktop Chrome'],
-        launchOptions: {
-          executablePath,
-          args: [
-            ...(isRoot ? ['--no-sandbox'] : []),
-            '--disable-background-networking',
-            '--disable-component-update',
-          ],
-        },
-      },
-    },
-  ],
+  projects: [chromium],
   // The exact commands the containers and `pnpm dev` run, on loopback ports.
   webServer: [
     {

@@ -141,13 +141,19 @@ describe('connectRelay', () => {
     expect(() =>
       connectRelay('http://x/', { WebSocket: FakeWebSocket }),
     ).toThrow(expect.objectContaining({ code: 'CLIENT_INVALID_URL' }))
-    expect(() => connectRelay('ws://x/', { WebSocket: undefined })).toThrow(
-      expect.objectContaining({
-        code: 'CLIENT_NO_WEBSOCKET',
-        message:
-          'No WebSocket implementation: pass options.WebSocket (e.g. the "ws" package in Node 20).',
-      }),
-    )
+    // Node 22 and later have a global WebSocket: take it away, as Node 20 has none.
+    vi.stubGlobal('WebSocket', undefined)
+    try {
+      expect(() => connectRelay('ws://x/', { WebSocket: undefined })).toThrow(
+        expect.objectContaining({
+          code: 'CLIENT_NO_WEBSOCKET',
+          message:
+            'No WebSocket implementation: pass options.WebSocket (e.g. the "ws" package in Node 20).',
+        }),
+      )
+    } finally {
+      vi.unstubAllGlobals()
+    }
   })
 
   describe('wsrelay.v1', () => {
