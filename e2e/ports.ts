@@ -30,4 +30,8 @@ export const PORTS = {
   restartedRelay: base + 85,
   /** Vite dev server proxying /relay to `relay`, as `pnpm dev` does */
   viteDev: base + 173,
+  /** `pnpm dev` itself, run by the dev spec: ECHO_PORT, RELAY_PORT, CONSOLE_PORT */
+  devEcho: base + 300,
+  devRelay: base + 301,
+  devConsole: base + 302,
 } as const

@@ -22,6 +22,13 @@ const RELAY_URL = (
  * One line says so here, once per outage.
  */
 const logger = createLogger()
+/** Under `pnpm dev` the dev script says when to open the console (once the relay is up), not Vite's banner. */
+const isBannerOff = process.env.WSRELAY_DEV_BANNER === 'off'
+const logInfo = logger.info.bind(logger)
+logger.info = (message, options) => {
+  if (isBannerOff && /ready in|➜/.test(message)) return
+  logInfo(message, options)
+}
 let isRelayDown = false
 const logError = logger.error.bind(logger)
 logger.error = (message, options) => {

@@ -97,7 +97,7 @@ test('invisible characters are shown as escapes: a right-to-left override cannot
     }
     return [x(0), x(3)]
   })
-  expect(e).toBeLessThan(l as number)
+  expect(e).toBeLessThan(l)
   await screenshotEveryLook(page, testInfo, 'status-bidi')
 })
 
