@@ -16,7 +16,7 @@ const FOLLOW_SLACK_PX = 24
  * a few hundred rows per frame, not the whole log; scrolling up to read shows
  * the whole log, frozen until the user jumps back.
  */
-export const TAIL_ROWS = 300
+export const TAIL_ROWS = 120
 
 /** Where a list is scrolled, and how big it is. */
 function positionOf(list: HTMLElement) {
