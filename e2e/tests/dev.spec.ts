@@ -3,7 +3,9 @@ import { spawn } from 'node:child_process'
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { PORTS } from '../ports.js'
-import { logLine, sendLine, status } from '../page.js'
+import { log, logLine, sendLine, status } from '../page.js'
+import { startRelay, type SpecProcess } from '../processes.js'
+import { startViteDevServer } from '../vite-dev.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -100,5 +102,43 @@ test('pnpm dev: says when to open the console, which then answers at once; a sto
     await expect(logLine(page, '<<< again from the server')).toBeVisible()
   } finally {
     if (dev.pid) process.kill(-dev.pid, 'SIGTERM')
+  }
+})
+
+test('the first minute: a console opened before the relay starts waits quietly, the dev server prints no stack traces, and it connects once the relay is up', async ({
+  page,
+}) => {
+  test.setTimeout(90_000)
+  const vite = startViteDevServer(
+    PORTS.lateVite,
+    `ws://127.0.0.1:${PORTS.lateRelay}`,
+  )
+  let relay: SpecProcess | undefined
+  try {
+    await expect
+      .poll(
+        () =>
+          fetch(`http://127.0.0.1:${PORTS.lateVite}/`).then(
+            (res) => res.ok,
+            () => false,
+          ),
+        { timeout: 60_000 },
+      )
+      .toBe(true)
+    await page.goto(`http://127.0.0.1:${PORTS.lateVite}/`)
+    await expect(status(page)).toHaveText('Waiting for the relay')
+    // At least two attempts went through the proxy and failed.
+    await expect(log(page).getByLabel(/^\d+ times$/)).toBeVisible()
+    relay = await startRelay(PORTS.lateRelay, PORTS.echo)
+    await expect(status(page)).toHaveText('Connected', { timeout: 15_000 })
+    await sendLine(page, 'hello')
+    await expect(logLine(page, '<<< hello from the server')).toBeVisible()
+    await expect(page.locator('.entry-error')).toHaveCount(0)
+    expect(vite.output()).not.toContain('ECONNREFUSED')
+    expect(vite.output()).not.toMatch(/proxy error/)
+    expect(vite.output().match(/is not answering yet/g)).toHaveLength(1)
+  } finally {
+    await relay?.kill()
+    vite.stop()
   }
 })

@@ -1,3 +1,4 @@
+import { Check } from '../controls.js'
 import type { LineEnding } from './bytes.js'
 
 /** The options a user sets for sending and showing bytes. */
@@ -47,26 +48,16 @@ export function OptionsPanel({
           <option value="none">None</option>
         </select>
       </div>
-      <label className="check">
-        <input
-          type="checkbox"
-          checked={options.isHexInput}
-          onChange={(event) =>
-            onChange({ ...options, isHexInput: event.target.checked })
-          }
-        />
-        Send hex
-      </label>
-      <label className="check">
-        <input
-          type="checkbox"
-          checked={options.isHexView}
-          onChange={(event) =>
-            onChange({ ...options, isHexView: event.target.checked })
-          }
-        />
-        Show received as hex
-      </label>
+      <Check
+        label="Send hex"
+        checked={options.isHexInput}
+        onChecked={(isHexInput) => onChange({ ...options, isHexInput })}
+      />
+      <Check
+        label="Show received as hex"
+        checked={options.isHexView}
+        onChecked={(isHexView) => onChange({ ...options, isHexView })}
+      />
       <div className="buttons">
         <button type="button" onClick={onPing} disabled={!canPing}>
           Ping

@@ -1,5 +1,6 @@
 import type { OpenTarget } from '@wsrelay/client'
 import { useEffect, useRef, useState } from 'react'
+import { Check, TextField } from '../controls.js'
 import {
   DEFAULT_OFFER,
   fetchOffer,
@@ -70,16 +71,15 @@ export function ConnectForm({
         else onConnect(url, target)
       }}
     >
-      <div className="field wide">
-        <label htmlFor="relay-url">Relay URL</label>
-        <input
-          id="relay-url"
-          value={url}
-          onChange={(event) => setUrl(event.target.value)}
-          onBlur={() => void fetchOffer(url).then(setOffer)}
-          spellCheck={false}
-        />
-      </div>
+      <TextField
+        id="relay-url"
+        label="Relay URL"
+        className="wide"
+        value={url}
+        onValue={setUrl}
+        onBlur={() => void fetchOffer(url).then(setOffer)}
+        spellCheck={false}
+      />
       <div className="field">
         <label htmlFor="target">Target</label>
         <select
@@ -102,26 +102,23 @@ export function ConnectForm({
       </div>
       {choice === 'custom' && (
         <>
-          <div className="field">
-            <label htmlFor="target-host">Host</label>
-            <input
-              id="target-host"
-              value={host}
-              onChange={(event) => setHost(event.target.value)}
-              placeholder="game.example"
-              spellCheck={false}
-            />
-          </div>
-          <div className="field port">
-            <label htmlFor="target-port">Port</label>
-            <input
-              id="target-port"
-              value={port}
-              onChange={(event) => setPort(event.target.value)}
-              placeholder="7000"
-              inputMode="numeric"
-            />
-          </div>
+          <TextField
+            id="target-host"
+            label="Host"
+            value={host}
+            onValue={setHost}
+            placeholder="game.example"
+            spellCheck={false}
+          />
+          <TextField
+            id="target-port"
+            label="Port"
+            className="port"
+            value={port}
+            onValue={setPort}
+            placeholder="7000"
+            inputMode="numeric"
+          />
         </>
       )}
       <div className="buttons">
@@ -131,14 +128,11 @@ export function ConnectForm({
         <button type="button" onClick={onDisconnect} disabled={!isBusy}>
           Disconnect
         </button>
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={autoReconnect}
-            onChange={(event) => onAutoReconnect(event.target.checked)}
-          />
-          Auto-reconnect
-        </label>
+        <Check
+          label="Auto-reconnect"
+          checked={autoReconnect}
+          onChecked={onAutoReconnect}
+        />
       </div>
     </form>
   )
