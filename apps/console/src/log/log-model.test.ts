@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   MAX_LINE_CHARS,
@@ -158,6 +159,36 @@ describe('logReducer', () => {
     // Every line is counted once: kept or dropped.
     expect(entries.entries.length + entries.dropped).toBe(100_001)
     expect(state).toHaveLength(MAX_LOG_ENTRIES)
+  })
+
+  it('builds the same log from a batch as from its pieces one by one, however the lines are cut', () => {
+    const piece = fc.oneof(
+      fc
+        .tuple(
+          fc.nat(1500),
+          fc.string({ maxLength: 6 }),
+          fc.string({ maxLength: 6 }),
+        )
+        .map(([lines, head, tail]): LogAction => ({
+          type: 'received',
+          text: head + 'x\n'.repeat(lines) + tail,
+        })),
+      fc.constantFrom<LogAction>(
+        { type: 'sent', text: 'sent' },
+        { type: 'error', text: 'failed' },
+      ),
+    )
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (actions) => {
+        const batch = logReducer(emptyLog, { type: 'batch', actions })
+        const slow = actions.reduce(logReducer, emptyLog)
+        expect(batch.entries.map((e) => [e.kind, e.text, e.count])).toEqual(
+          slow.entries.map((e) => [e.kind, e.text, e.count]),
+        )
+        expect(batch.dropped).toBe(slow.dropped)
+      }),
+      { numRuns: 40 },
+    )
   })
 
   it('writes the log as text with times and markers', () => {

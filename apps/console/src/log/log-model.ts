@@ -145,13 +145,14 @@ function apply(draft: Draft, action: LogAction): void {
       draft.entries = []
       draft.dropped = 0
       return
-    case 'batch':
+    case 'batch': {
       for (const inner of action.actions) {
         apply(draft, inner)
         // Trim as we go: a burst of 100,000 lines must not build a 100,000-row array first.
         if (draft.entries.length > 2 * MAX_LOG_ENTRIES) trim(draft)
       }
       return
+    }
     case 'received':
       appendReceived(draft, action.text, action.at ?? Date.now())
       return
