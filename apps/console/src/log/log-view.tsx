@@ -16,7 +16,7 @@ const FOLLOW_SLACK_PX = 24
  * a few hundred rows per frame, not the whole log; scrolling up to read shows
  * the whole log, frozen until the user jumps back.
  */
-export const TAIL_ROWS = 120
+export const TAIL_ROWS = 80
 
 /** Where a list is scrolled, and how big it is. */
 function positionOf(list: HTMLElement) {
@@ -33,8 +33,12 @@ function pinToBottom(list: HTMLElement) {
   return positionOf(list)
 }
 
-/** A line's text with invisible characters as marked escapes (text only, never HTML). */
-function LineText({ text }: { text: string }) {
+/**
+ * A line's text with invisible characters as marked escapes (text only,
+ * never HTML). A plain function, not a component: a burst renders a screenful
+ * of new rows at once, and each component costs (twice, under StrictMode).
+ */
+function lineContent(text: string) {
   const pieces = visiblePieces(text)
   if (pieces.length === 1 && typeof pieces[0] === 'string') return pieces[0]
   return pieces.map((piece, index) =>
@@ -56,9 +60,7 @@ const Row = memo(function Row({ entry }: { entry: LogEntry }) {
       </time>
       <span className="line">
         {MARKER[entry.kind]}
-        <bdi>
-          <LineText text={entry.text} />
-        </bdi>
+        <bdi>{lineContent(entry.text)}</bdi>
       </span>
       {entry.count !== undefined && entry.lastAt !== undefined && (
         <span className="repeat" aria-label={`${entry.count} times`}>
