@@ -7,6 +7,7 @@ import {
   openConsole,
   paste,
   screenshot,
+  screenshotEveryLook,
   sendLine,
   status,
 } from '../page.js'
@@ -68,6 +69,7 @@ test('when the target is down: one error line with the meaning and hint, counted
   await expect(log(page).getByLabel(/^[2-9] times$/)).toBeVisible()
   await expect(log(page).locator('.entry-error')).toHaveCount(1)
   await screenshot(page, testInfo, 'console-repeated-failures')
+  await screenshotEveryLook(page, testInfo, 'status-repeated-failures')
 
   await page.getByLabel('Auto-reconnect').uncheck()
   await expect(status(page)).toHaveText('Closed: TARGET_REFUSED (4000)')
@@ -81,6 +83,7 @@ test('when the target is down: one error line with the meaning and hint, counted
   await expect(status(page)).toHaveText('Closed: TARGET_REFUSED (4000)')
   await expect(page.getByLabel('Message')).toBeDisabled()
   await screenshot(page, testInfo, 'console-error')
+  await screenshotEveryLook(page, testInfo, 'status-refused-no-reconnect')
 })
 
 test('disconnect, then reconnect, and the echo works again', async ({

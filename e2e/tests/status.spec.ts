@@ -151,5 +151,8 @@ for (const width of [1280, 375]) {
     await expect(status(page)).toHaveText(/^Reconnecting in \d+ s$/)
     await expect(page.getByRole('button', { name: 'Retry now' })).toBeVisible()
     expect(await top()).toBe(connected)
+    await page.getByLabel('Auto-reconnect').uncheck()
+    await expect(status(page)).toHaveText('Closed: TARGET_REFUSED (4000)')
+    expect(await top()).toBe(connected)
   })
 }
