@@ -40,7 +40,19 @@ class FakeWebSocket implements WebSocketLike {
   fire(type: string, event: object = {}): void {
     if (type === 'open') this.readyState = 1
     if (type === 'close') this.readyState = 3
-    for (const l of this.listeners.get(type) ?? []) l(event as never)
+    // Like a browser's event: the fields are getters on its prototype, not own properties.
+    const browserLike = Object.create(
+      Object.defineProperties(
+        {},
+        Object.fromEntries(
+          Object.entries(event).map(([key, value]) => [
+            key,
+            { get: () => value as unknown },
+          ]),
+        ),
+      ),
+    ) as object
+    for (const l of this.listeners.get(type) ?? []) l(browserLike as never)
   }
 }
 

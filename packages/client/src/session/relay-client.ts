@@ -10,18 +10,16 @@ import {
 import { ClientError } from '../errors.js'
 import { reconnectPolicy } from '../reconnect/backoff.js'
 import { browserNetwork } from '../reconnect/network.js'
-import { createDrainWaiters, type DrainWaiters } from './drain-waiters.js'
 import { Emitter } from './emitter.js'
 import { createLifecycle } from './lifecycle.js'
-import { openSessionSocket, type SessionSocket } from './session-socket.js'
+import { startSession, type Session, type SessionEnd } from './session.js'
 import type {
   RelayClient,
   RelayClientEvents,
   RelayClientOptions,
-  RelayCloseEvent,
   WebSocketConstructorLike,
 } from './types.js'
-import { createV1Session, type V1Session } from './v1-session.js'
+import type { V1Session } from './v1-session.js'
 
 const encoder = new TextEncoder()
 
@@ -58,115 +56,77 @@ export function connectRelay(
   const emitter = new Emitter<RelayClientEvents>()
   let isReconnectOn =
     options.reconnect !== undefined && options.reconnect !== false
-  // The current session's parts, replaced together when the next one starts.
-  let socket: SessionSocket | undefined
-  let v1: V1Session | undefined
-  let drains: DrainWaiters | undefined
+  let session: Session | undefined
   let openedAt: number | undefined
 
   const lifecycle = createLifecycle({
     policy,
     network: options.network ?? browserNetwork(),
     onMove: (change) => emitter.emit('state', change),
-    onConnecting: startSession,
+    onConnecting: begin,
   })
 
-  /** Entering `connecting`: a new session with its own socket, v1 state and drain waiters. */
-  function startSession(): void {
-    const session = lifecycle.session
+  /** Entering `connecting`: a new session, or `closed` with the error when its socket cannot be created. */
+  function begin(): void {
+    const number = lifecycle.session
+    const isCurrent = () => number === lifecycle.session
     openedAt = undefined
-    socket = undefined
-    const isCurrent = (): boolean => session === lifecycle.session
-    v1 = isV1
-      ? createV1Session({
-          url,
-          session,
-          isSocketOpen: () => isCurrent() && lifecycle.state === 'open',
-          sendText: (text) => socket?.send(text),
-          emit: (type, event) => emitter.emit(type, event),
-          onceClosed: (listener) =>
-            emitter.on('close', (close) => {
-              if (close.session === session) listener(close)
-            }),
-        })
-      : undefined
+    session = undefined
     try {
-      socket = openSessionSocket(WebSocketCtor, url, protocols, isV1, {
-        onOpen(protocol) {
-          if (!isCurrent() || lifecycle.state !== 'connecting') return
+      session = startSession({
+        url,
+        protocols,
+        isV1,
+        WebSocket: WebSocketCtor,
+        number,
+        emitter,
+        isCurrent,
+        isOpen: () => lifecycle.state === 'open',
+        accept() {
+          if (lifecycle.state !== 'connecting') return false
           openedAt = Date.now()
           lifecycle.moveTo('open')
-          v1?.onSocketOpen()
-          emitter.emit('open', { protocol, session, isReconnect: session > 1 })
+          return true
         },
-        onData: (bytes, text) => {
-          if (isCurrent()) emitter.emit('message', { bytes, text })
-        },
-        onControl: (text) => {
-          if (isCurrent()) v1?.onControl(text)
-        },
-        onError() {
-          if (!isCurrent()) return
-          emitter.emit(
-            'error',
-            new ClientError(
-              'CLIENT_CONNECTION_ERROR',
-              `WebSocket error on ${url}; the close event that follows says why.`,
-            ),
-          )
-        },
-        onClose: (event) => {
-          if (isCurrent()) endSession(session, event)
-        },
+        onEnd: (end) => finish(number, end),
       })
     } catch (err) {
       const error = err as ClientError
       emitter.emit('error', error)
       lifecycle.moveTo('closed', error)
-      return
     }
-    const current = socket
-    drains = createDrainWaiters(() => current.bufferedAmount)
   }
 
-  /** The session's socket closed: settle what waits, then reconnect or stop. */
-  function endSession(
-    session: number,
-    event: {
-      code: number
-      reason: string
-      wasClean: boolean
-    },
-  ): void {
-    const wasOpen = socket?.wasOpen ?? false
-    socket = undefined
-    const message = 'The session closed before the answer arrived.'
-    drains?.fail(message)
-    v1?.onClosed(message)
+  /** A session's socket closed: reconnect or stop, then say so. */
+  function finish(number: number, end: SessionEnd): void {
     if (openedAt !== undefined && Date.now() - openedAt >= STABLE_SESSION_MS)
       lifecycle.resetAttempts()
     const willReconnect =
       lifecycle.state !== 'closing' &&
       isReconnectOn &&
-      closeCodeInfo(event.code).retry &&
+      closeCodeInfo(end.code).retry &&
       lifecycle.attempt < policy.maxAttempts
-    if (willReconnect) {
-      lifecycle.countAttempt()
-      lifecycle.moveTo('waiting-to-reconnect')
-    } else {
-      lifecycle.moveTo('closed')
-    }
-    const close: RelayCloseEvent = {
-      ...describeClose(event.code, event.reason),
-      wasClean: event.wasClean,
-      session,
+    if (willReconnect) lifecycle.countAttempt()
+    lifecycle.moveTo(willReconnect ? 'waiting-to-reconnect' : 'closed')
+    emitter.emit('close', {
+      ...describeClose(end.code, end.reason),
+      wasClean: end.wasClean,
+      session: number,
       willReconnect,
-      wasOpen,
-      targetState: v1?.targetState ?? 'none',
-    }
-    emitter.emit('close', close)
+      wasOpen: end.wasOpen,
+      targetState: end.targetState,
+    })
   }
 
+  const notOpen = (what: string): ClientError =>
+    new ClientError(
+      'CLIENT_NOT_OPEN',
+      `Cannot ${what}: the connection to ${url} is ${lifecycle.state}. Wait for the open event.`,
+    )
+  const requireOpen = (what: string): Session => {
+    if (lifecycle.state !== 'open' || !session) throw notOpen(what)
+    return session
+  }
   const requireV1 = (what: string): V1Session => {
     if (!isV1) {
       throw new ClientError(
@@ -174,17 +134,8 @@ export function connectRelay(
         `${what} needs the wsrelay.v1 subprotocol: connectRelay(url, { protocol: 'v1' }).`,
       )
     }
-    if (!v1) throw notOpen(what)
-    return v1
-  }
-  const notOpen = (what: string): ClientError =>
-    new ClientError(
-      'CLIENT_NOT_OPEN',
-      `Cannot ${what}: the connection to ${url} is ${lifecycle.state}. Wait for the open event.`,
-    )
-  const requireOpen = (what: string): SessionSocket => {
-    if (lifecycle.state !== 'open' || !socket) throw notOpen(what)
-    return socket
+    if (!session?.v1) throw notOpen(what)
+    return session.v1
   }
 
   const client: RelayClient = {
@@ -193,7 +144,7 @@ export function connectRelay(
       return lifecycle.state
     },
     get targetState() {
-      return v1?.targetState ?? 'none'
+      return session?.targetState ?? 'none'
     },
     get session() {
       return lifecycle.session
@@ -219,8 +170,7 @@ export function connectRelay(
           `drain(${maxBufferedBytes}): expected a number of bytes >= 0.`,
         )
       }
-      requireOpen('drain')
-      return drains?.wait(maxBufferedBytes) ?? Promise.resolve()
+      return requireOpen('drain').drain(maxBufferedBytes)
     },
     close(code = CloseCode.NORMAL_CLOSURE, reason = '') {
       checkCloseArguments(code, reason)
@@ -228,7 +178,7 @@ export function connectRelay(
         case 'connecting':
         case 'open':
           lifecycle.moveTo('closing')
-          socket?.close(code, reason)
+          session?.close(code, reason)
           return
         case 'idle':
         case 'waiting-to-reconnect':
@@ -255,10 +205,10 @@ export function connectRelay(
       else if (lifecycle.state === 'closed') client.connect()
     },
     open(target) {
-      const session = requireV1('open()')
+      const v1 = requireV1('open()')
       if (lifecycle.state !== 'connecting' && lifecycle.state !== 'open')
         throw notOpen('open()')
-      return session.open(target)
+      return v1.open(target)
     },
     ping: () => requireV1('ping()').ping(),
     end: () => requireV1('end()').end(),
