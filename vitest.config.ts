@@ -13,6 +13,7 @@ const sources = [
   'packages/*/bench',
   'apps/*/src/**',
   'docs/learn/test',
+  'scripts',
 ]
 
 /**

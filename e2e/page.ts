@@ -60,3 +60,27 @@ export async function screenshot(page: Page, testInfo: TestInfo, name: string) {
   await mkdir(SCREENSHOTS, { recursive: true })
   await copyFile(file, `${SCREENSHOTS}${name}.png`)
 }
+
+/** The four looks the README promises: 375 px and desktop, light and dark. */
+const LOOKS = [
+  { suffix: 'narrow-light', width: 375, height: 740, colorScheme: 'light' },
+  { suffix: 'narrow-dark', width: 375, height: 740, colorScheme: 'dark' },
+  { suffix: 'desktop-light', width: 1280, height: 800, colorScheme: 'light' },
+  { suffix: 'desktop-dark', width: 1280, height: 800, colorScheme: 'dark' },
+] as const
+
+/** Screenshots of the page as it is now, in each of the four looks (NAME-narrow-light.png, …). */
+export async function screenshotEveryLook(
+  page: Page,
+  testInfo: TestInfo,
+  name: string,
+) {
+  const viewport = page.viewportSize()
+  for (const look of LOOKS) {
+    await page.setViewportSize({ width: look.width, height: look.height })
+    await page.emulateMedia({ colorScheme: look.colorScheme })
+    await screenshot(page, testInfo, `${name}-${look.suffix}`)
+  }
+  if (viewport) await page.setViewportSize(viewport)
+  await page.emulateMedia({ colorScheme: null })
+}

@@ -30,4 +30,12 @@ export const PORTS = {
   restartedRelay: base + 85,
   /** Vite dev server proxying /relay to `relay`, as `pnpm dev` does */
   viteDev: base + 173,
+  /** relay the first-minute spec starts after the page is open */
+  lateRelay: base + 86,
+  /** Vite dev server of the first-minute spec, proxying to `lateRelay` */
+  lateVite: base + 174,
+  /** `pnpm dev` itself, run by the dev spec: ECHO_PORT, RELAY_PORT, CONSOLE_PORT */
+  devEcho: base + 300,
+  devRelay: base + 301,
+  devConsole: base + 302,
 } as const

@@ -7,6 +7,7 @@ import {
   openConsole,
   paste,
   screenshot,
+  screenshotEveryLook,
   sendLine,
   status,
 } from '../page.js'
@@ -44,7 +45,7 @@ test('multi-byte UTF-8 survives the round trip', async ({ page }) => {
   await expect(logLine(page, `<<< ${text} from the server`)).toBeVisible()
 })
 
-test('when the target is down: an error with the meaning and hint, reconnecting, then closed with the reason', async ({
+test('when the target is down: one error line with the meaning and hint, counted as retries fail; with Auto-reconnect off the code stays', async ({
   page,
 }, testInfo) => {
   await page.goto(`http://127.0.0.1:${PORTS.relayToDeadTarget}/`)
@@ -52,27 +53,37 @@ test('when the target is down: an error with the meaning and hint, reconnecting,
     page,
     `!!! Closed 4000 TARGET_REFUSED: Cannot reach TCP target 127.0.0.1:${PORTS.deadTarget} (ECONNREFUSED). ` +
       'Is the TCP server running and listening on that host and port? Reconnecting…',
-  ).first()
+  )
   await expect(error).toBeVisible()
   // Styled as an error, not grey like ordinary events.
   await expect(error.locator('..')).toHaveCSS('border-left-style', 'solid')
   await expect(error).toHaveCSS('color', 'rgb(138, 28, 0)')
   await expect(status(page)).toHaveText(/^Reconnecting in \d+ s$/)
+  await expect(
+    page.getByText(
+      'TARGET_REFUSED (4000): The TCP server refused the connection. Is the TCP server running and listening on that host and port?',
+    ),
+  ).toBeVisible()
   await expect(page.getByRole('button', { name: 'Retry now' })).toBeVisible()
+  // Each failed retry is counted on the same line, not added as another.
+  await expect(log(page).getByLabel(/^[2-9] times$/)).toBeVisible()
+  await expect(log(page).locator('.entry-error')).toHaveCount(1)
+  await screenshot(page, testInfo, 'console-repeated-failures')
+  await screenshotEveryLook(page, testInfo, 'status-repeated-failures')
 
   await page.getByLabel('Auto-reconnect').uncheck()
-  await expect(status(page)).toHaveText(
-    /^(Disconnected|Closed: TARGET_REFUSED \(4000\))$/,
-  )
-  await page.getByRole('button', { name: 'Connect', exact: true }).click()
   await expect(status(page)).toHaveText('Closed: TARGET_REFUSED (4000)')
   await expect(
     page.getByText(
       'The TCP server refused the connection. Is the TCP server running and listening on that host and port?',
     ),
   ).toBeVisible()
+  await expect(page.getByRole('button', { name: 'Retry now' })).toBeHidden()
+  await page.getByRole('button', { name: 'Connect', exact: true }).click()
+  await expect(status(page)).toHaveText('Closed: TARGET_REFUSED (4000)')
   await expect(page.getByLabel('Message')).toBeDisabled()
   await screenshot(page, testInfo, 'console-error')
+  await screenshotEveryLook(page, testInfo, 'status-refused-no-reconnect')
 })
 
 test('disconnect, then reconnect, and the echo works again', async ({

@@ -71,9 +71,12 @@ describe('@wsrelay/client against the real relay', () => {
       token: TOKEN,
     })
     await new Promise((resolve) => routed.on('open', resolve))
+    // A route is named, never its address.
     expect(await routed.open({ route: 'echo' })).toEqual({
       type: 'connected',
       route: 'echo',
+      url,
+      description: 'route echo',
     })
     expect(await routed.ping()).toBeGreaterThanOrEqual(0)
     const echoed = new Promise<string>((resolve) =>
@@ -94,6 +97,8 @@ describe('@wsrelay/client against the real relay', () => {
       host: 'localhost',
       port: echo.port,
       address: '127.0.0.1',
+      url,
+      description: `localhost:${echo.port} at 127.0.0.1`,
     })
     // Half-close: our end reaches the echo server as FIN; it ends too; both ends meet.
     const ended = new Promise((resolve) => chosen.on('end', resolve))

@@ -1,4 +1,4 @@
-import { ClientError } from './errors.js'
+import { ClientError } from '../errors.js'
 
 /** Default most bytes a reader holds unread: 16 MiB. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024

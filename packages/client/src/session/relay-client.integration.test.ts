@@ -7,16 +7,13 @@ import { fileURLToPath } from 'node:url'
 import { createEchoServer, type EchoServer } from '@wsrelay/echo-server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { LineSplitter } from './line-splitter.js'
-import {
-  connectRelay,
-  type RelayClient,
-  type RelayClientEvents,
-} from './relay-client.js'
+import { LineSplitter } from '../readers/line-splitter.js'
+import { connectRelay } from './relay-client.js'
+import type { RelayClient, RelayClientEvents } from './types.js'
 
 // The built CLI, as a user runs it: `pnpm test:unit` builds it first.
 const RELAY_CLI = fileURLToPath(
-  new URL('../../relay/dist/cli.js', import.meta.url),
+  new URL('../../../relay/dist/cli.js', import.meta.url),
 )
 
 const cleanups: (() => unknown)[] = []

@@ -1,13 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { NetworkMonitor } from './network.js'
-import {
-  DRAIN_POLL_MS,
-  STABLE_SESSION_MS,
-  connectRelay,
-  type RelayClientOptions,
-  type WebSocketConstructorLike,
-  type WebSocketLike,
-} from './relay-client.js'
+import type { NetworkMonitor } from '../reconnect/network.js'
+import { DRAIN_POLL_MS } from './drain-waiters.js'
+import { STABLE_SESSION_MS, connectRelay } from './relay-client.js'
+import type {
+  RelayClientOptions,
+  WebSocketConstructorLike,
+  WebSocketLike,
+} from './types.js'
 
 /** A scripted stand-in for the browser WebSocket: tests drive its events. */
 class FakeWebSocket implements WebSocketLike {
@@ -41,7 +40,19 @@ class FakeWebSocket implements WebSocketLike {
   fire(type: string, event: object = {}): void {
     if (type === 'open') this.readyState = 1
     if (type === 'close') this.readyState = 3
-    for (const l of this.listeners.get(type) ?? []) l(event as never)
+    // Like a browser's event: the fields are getters on its prototype, not own properties.
+    const browserLike = Object.create(
+      Object.defineProperties(
+        {},
+        Object.fromEntries(
+          Object.entries(event).map(([key, value]) => [
+            key,
+            { get: () => value as unknown },
+          ]),
+        ),
+      ),
+    ) as object
+    for (const l of this.listeners.get(type) ?? []) l(browserLike as never)
   }
 }
 
@@ -156,6 +167,73 @@ describe('connectRelay', () => {
     }
   })
 
+  it('closes with 1000 by default; a code the browser would refuse throws and the session stays open', () => {
+    const { client, socket } = connect()
+    socket.fire('open')
+    expect(() => client.close(1001)).toThrow(
+      expect.objectContaining({
+        code: 'CLIENT_INVALID_OPTION',
+        message:
+          'close(1001): a page may close with 1000 or a code from 3000 to 4999.',
+      }),
+    )
+    expect(() => client.close(4000, 'x'.repeat(124))).toThrow(
+      expect.objectContaining({
+        code: 'CLIENT_INVALID_OPTION',
+        message:
+          'close(4000, reason): the reason is 124 bytes of UTF-8; at most 123 fit in a close frame.',
+      }),
+    )
+    expect(client.state).toBe('open')
+    client.close()
+    expect(socket.closedWith).toEqual([1000, ''])
+    expect(client.state).toBe('closing')
+  })
+
+  it('rejects a URL the WebSocket constructor would reject (ws://a b) at once', () => {
+    expect(() =>
+      connectRelay('ws://a b', { WebSocket: FakeWebSocket }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'CLIENT_INVALID_URL',
+        message:
+          'Invalid relay URL "ws://a b": expected ws://host:port/path or wss://...',
+      }),
+    )
+  })
+
+  it('a WebSocket that cannot be created leaves the client closed with the error, never stuck', () => {
+    class RefusingWebSocket extends FakeWebSocket {
+      constructor(url: string, protocols?: string | string[]) {
+        super(url, protocols)
+        throw new Error("Failed to construct 'WebSocket': blocked")
+      }
+    }
+    const client = connectRelay('ws://relay.test/', {
+      WebSocket: RefusingWebSocket,
+      autoConnect: false,
+    })
+    const seen: string[] = []
+    client.on('state', ({ from, to, error }) =>
+      seen.push(`${from}->${to}${error ? ` ${error.code}` : ''}`),
+    )
+    client.on('error', ({ code, message }) =>
+      seen.push(`error ${code}: ${message}`),
+    )
+    client.connect()
+    expect(client.state).toBe('closed')
+    expect(seen).toEqual([
+      'idle->connecting',
+      `error CLIENT_INVALID_URL: Cannot open a WebSocket to "ws://relay.test/": Failed to construct 'WebSocket': blocked`,
+      'connecting->closed CLIENT_INVALID_URL',
+    ])
+    client.close()
+    expect(client.state).toBe('closed')
+    client.connect()
+    expect(client.state).toBe('closed')
+    expect(client.session).toBe(2)
+  })
+
   describe('wsrelay.v1', () => {
     const connectV1 = (token?: string) => {
       const client = connectRelay('ws://relay.test/relay', {
@@ -192,6 +270,8 @@ describe('connectRelay', () => {
         host: 'game.example',
         port: 7000,
         address: '203.0.113.9',
+        url: 'ws://relay.test/relay',
+        description: 'game.example:7000 at 203.0.113.9',
       })
       expect(() => client.open()).toThrow(
         expect.objectContaining({ code: 'CLIENT_ALREADY_OPENED' }),
@@ -213,8 +293,18 @@ describe('connectRelay', () => {
       })
     })
 
-    it('ping() resolves with the round trip; a close rejects pending pings', async () => {
+    /** open() answered by the relay: the target is connected. */
+    const connectedV1 = async () => {
       const { client, socket } = connectV1()
+      const opened = client.open()
+      socket.fire('message', { data: '{"type":"connected"}' })
+      await opened
+      socket.sent.length = 0
+      return { client, socket }
+    }
+
+    it('ping() resolves with the round trip; a close rejects pending pings', async () => {
+      const { client, socket } = await connectedV1()
       const rtt = client.ping()
       const sent = JSON.parse(String(socket.sent[0])) as {
         type: string
@@ -232,15 +322,138 @@ describe('connectRelay', () => {
       await expect(lost).rejects.toMatchObject({ code: 'CLIENT_NOT_OPEN' })
     })
 
-    it("end() sends end; the relay's end is an event; control frames never reach message", () => {
+    it('ping() and end() before open() throw instead of breaking the relay rule (1008)', () => {
       const { client, socket } = connectV1()
+      expect(() => client.ping()).toThrow(
+        expect.objectContaining({
+          code: 'CLIENT_NOT_OPEN',
+          message:
+            'Cannot ping: call open() first; the relay takes ping only after open.',
+        }),
+      )
+      expect(() => client.end()).toThrow(
+        expect.objectContaining({
+          code: 'CLIENT_NOT_OPEN',
+          message:
+            'Cannot end: call open() first; the relay takes end only after open.',
+        }),
+      )
+      expect(socket.sent).toEqual([])
+    })
+
+    it("end() sends end once, however often it is called; the relay's end is an event; control frames never reach message", async () => {
+      const { client, socket } = await connectedV1()
       const events: string[] = []
       client.on('end', () => events.push('end'))
       client.on('message', () => events.push('message'))
+      client.on('target', ({ from, to }) => events.push(`${from}->${to}`))
       client.end()
+      client.end()
+      expect(client.targetState).toBe('input-ended')
       socket.fire('message', { data: '{"type":"end"}' })
+      client.end()
       expect(socket.sent).toEqual(['{"type":"end"}'])
-      expect(events).toEqual(['end'])
+      expect(events).toEqual([
+        'connected->input-ended',
+        'input-ended->ended',
+        'end',
+      ])
+      expect(client.targetState).toBe('ended')
+    })
+
+    it('the target state follows the session: opening, connected, target-ended, ended; a new session starts at none', async () => {
+      const { client, socket } = connectV1()
+      const moves: string[] = []
+      client.on('target', ({ from, to, session }) =>
+        moves.push(`${session}:${from}->${to}`),
+      )
+      expect(client.targetState).toBe('none')
+      const opened = client.open({ route: 'echo' })
+      socket.fire('message', { data: '{"type":"connected","route":"echo"}' })
+      await expect(opened).resolves.toMatchObject({ description: 'route echo' })
+      socket.fire('message', { data: '{"type":"end"}' })
+      expect(client.targetState).toBe('target-ended')
+      client.send('still allowed\n')
+      client.end()
+      const closes: unknown[] = []
+      client.on('close', ({ targetState, wasOpen }) =>
+        closes.push({ targetState, wasOpen }),
+      )
+      socket.fire('close', {
+        code: 1000,
+        reason: 'Both sides ended.',
+        wasClean: true,
+      })
+      expect(moves).toEqual([
+        '1:none->opening',
+        '1:opening->connected',
+        '1:connected->target-ended',
+        '1:target-ended->ended',
+      ])
+      expect(closes).toEqual([{ targetState: 'ended', wasOpen: true }])
+      client.connect()
+      expect(client.targetState).toBe('none')
+    })
+
+    it('a connected or an end the client did not wait for is reported as a protocol error', () => {
+      const { client, socket } = connectV1()
+      const errors: string[] = []
+      client.on('error', ({ code, message }) =>
+        errors.push(`${code} ${message}`),
+      )
+      socket.fire('message', { data: '{"type":"end"}' })
+      socket.fire('message', { data: '{"type":"connected"}' })
+      expect(errors).toEqual([
+        'CLIENT_PROTOCOL_ERROR The relay sent an invalid control message: end while the target is none.',
+        'CLIENT_PROTOCOL_ERROR The relay sent an invalid control message: connected while the target is none.',
+      ])
+      expect(client.targetState).toBe('none')
+    })
+
+    it('open() right after connectRelay() waits for the socket, then sends open; the default target is named by the relay URL', async () => {
+      const client = connectRelay('ws://relay.test/relay', {
+        WebSocket: FakeWebSocket,
+        protocol: 'v1',
+      })
+      const socket = FakeWebSocket.last!
+      const opened = client.open()
+      expect(client.targetState).toBe('opening')
+      expect(socket.sent).toEqual([])
+      socket.fire('open')
+      expect(socket.sent).toEqual(['{"type":"open"}'])
+      socket.fire('message', { data: '{"type":"connected"}' })
+      await expect(opened).resolves.toEqual({
+        type: 'connected',
+        url: 'ws://relay.test/relay',
+        description: 'the default target of ws://relay.test/relay',
+      })
+    })
+
+    it('open() while connecting rejects with the close message when no relay answers', async () => {
+      const client = connectRelay('ws://relay.test/relay', {
+        WebSocket: FakeWebSocket,
+        protocol: 'v1',
+      })
+      const opened = client.open()
+      const closes: unknown[] = []
+      client.on('close', ({ wasOpen, targetState }) =>
+        closes.push({ wasOpen, targetState }),
+      )
+      FakeWebSocket.last!.fire('close', {
+        code: 1006,
+        reason: '',
+        wasClean: false,
+      })
+      await expect(opened).rejects.toMatchObject({
+        code: 'CLIENT_OPEN_FAILED',
+        message: expect.stringMatching(
+          /^Closed 1006 ABNORMAL_CLOSURE: /,
+        ) as string,
+      })
+      expect(closes).toEqual([{ wasOpen: false, targetState: 'opening' }])
+      expect(() => client.open()).toThrow(
+        expect.objectContaining({ code: 'CLIENT_NOT_OPEN' }),
+      )
     })
 
     it('refuses v1 calls on a binary connection', () => {

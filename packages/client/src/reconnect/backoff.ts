@@ -1,4 +1,4 @@
-import { ClientError } from './errors.js'
+import { ClientError } from '../errors.js'
 
 /** How the client reconnects after a session drops; every field optional. */
 export interface ReconnectOptions {

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   MAX_LINE_CHARS,
@@ -6,6 +7,7 @@ import {
   logAsText,
   logReducer,
   type LogAction,
+  type LogState,
 } from './log-model.js'
 
 const run = (...actions: LogAction[]) =>
@@ -94,6 +96,98 @@ describe('logReducer', () => {
     })
     expect(entry?.text).toBe(
       `${'a'.repeat(MAX_LINE_CHARS)}… (1,234 more characters)`,
+    )
+  })
+
+  it('counts a failure repeated in a row on one line; data lines are never merged', () => {
+    const failure = 'Closed 4000 TARGET_REFUSED: … Reconnecting…'
+    const state = [
+      { type: 'error', text: failure, at: AT },
+      { type: 'error', text: failure, at: AT + 1000 },
+      { type: 'error', text: failure, at: AT + 3000 },
+      { type: 'received', text: 'ping\nping\n', at: AT + 4000 },
+      { type: 'sent', text: 'x', at: AT + 5000 },
+      { type: 'sent', text: 'x', at: AT + 5000 },
+      { type: 'error', text: failure, at: AT + 6000 },
+    ].reduce<LogState>(
+      (log, action) => logReducer(log, action as LogAction),
+      emptyLog,
+    )
+    expect(
+      state.entries.map((e) => [e.kind, e.text, e.count, e.lastAt]),
+    ).toEqual([
+      ['error', failure, 3, AT + 3000],
+      ['received', 'ping', undefined, undefined],
+      ['received', 'ping', undefined, undefined],
+      ['sent', 'x', undefined, undefined],
+      ['sent', 'x', undefined, undefined],
+      ['error', failure, undefined, undefined],
+    ])
+    expect(logAsText(state.entries.slice(0, 1))).toBe(
+      `03:04:05.006 !!! ${failure} (×3, last 03:04:08.006)\n`,
+    )
+  })
+
+  it('keeps the time each piece arrived, also inside one batch', () => {
+    const state = logReducer(emptyLog, {
+      type: 'batch',
+      actions: [
+        { type: 'received', text: 'a\nb', at: AT },
+        { type: 'received', text: 'c\nd\n', at: AT + 40 },
+      ],
+    })
+    expect(state.entries.map((e) => [e.text, e.at - AT])).toEqual([
+      ['a', 0],
+      ['bc', 0],
+      ['d', 40],
+    ])
+  })
+
+  it('of one piece holding 100,000 lines builds only the newest and counts the rest as dropped', () => {
+    const text =
+      'open' +
+      Array.from({ length: 100_000 }, (_, i) => `-${i}\n`).join('') +
+      'tail'
+    const state = run(
+      { type: 'received', text: 'x'.repeat(MAX_LINE_CHARS + 10) + '\n' },
+      { type: 'received', text },
+    )
+    const entries = logReducer(emptyLog, { type: 'received', text })
+    expect(entries.entries).toHaveLength(MAX_LOG_ENTRIES)
+    expect(entries.entries.at(-1)).toMatchObject({ text: 'tail', isOpen: true })
+    expect(entries.entries.at(-2)?.text).toBe('-99999')
+    // Every line is counted once: kept or dropped.
+    expect(entries.entries.length + entries.dropped).toBe(100_001)
+    expect(state).toHaveLength(MAX_LOG_ENTRIES)
+  })
+
+  it('builds the same log from a batch as from its pieces one by one, however the lines are cut', () => {
+    const piece = fc.oneof(
+      fc
+        .tuple(
+          fc.nat(1500),
+          fc.string({ maxLength: 6 }),
+          fc.string({ maxLength: 6 }),
+        )
+        .map(([lines, head, tail]): LogAction => ({
+          type: 'received',
+          text: head + 'x\n'.repeat(lines) + tail,
+        })),
+      fc.constantFrom<LogAction>(
+        { type: 'sent', text: 'sent' },
+        { type: 'error', text: 'failed' },
+      ),
+    )
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (actions) => {
+        const batch = logReducer(emptyLog, { type: 'batch', actions })
+        const slow = actions.reduce(logReducer, emptyLog)
+        expect(batch.entries.map((e) => [e.kind, e.text, e.count])).toEqual(
+          slow.entries.map((e) => [e.kind, e.text, e.count]),
+        )
+        expect(batch.dropped).toBe(slow.dropped)
+      }),
+      { numRuns: 40 },
     )
   })
 

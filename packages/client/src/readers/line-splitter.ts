@@ -1,4 +1,4 @@
-import { ClientError } from './errors.js'
+import { ClientError } from '../errors.js'
 
 /** Default longest line, in characters: 64 Ki. */
 export const DEFAULT_MAX_LINE_LENGTH = 64 * 1024
