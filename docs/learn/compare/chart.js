@@ -65,14 +65,27 @@ function panel(title, rows, label, top) {
   return parts.join('\n')
 }
 
+/** The note in lines that fit the chart's width (about 130 characters at 11 px). @param {string} note */
+function wrapNote(note) {
+  const lines = ['']
+  for (const word of note.split(' ')) {
+    const last = lines.length - 1
+    if (lines[last] === '') lines[last] = word
+    else if (`${lines[last]} ${word}`.length <= 130) lines[last] += ` ${word}`
+    else lines.push(word)
+  }
+  return lines
+}
+
 /**
  * The comparison as an SVG document: (a) by message count, (b) by payload
  * size; bars are medians, lines the range of the runs.
  * @param {readonly Row[]} byCount @param {readonly Row[]} byPayload @param {string} note
  */
 export function renderChart(byCount, byPayload, note) {
-  const height = PANEL_HEIGHT * 2 + 70
+  const noteLines = wrapNote(note)
   const legendY = PANEL_HEIGHT * 2 + 10
+  const height = legendY + 40 + 16 * noteLines.length
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
@@ -95,7 +108,10 @@ export function renderChart(byCount, byPayload, note) {
       ].join('\n'),
     ),
     `<text x="70" y="${legendY + 32}" font-size="11" fill="#555">Bars: the median of the runs; lines: fastest to slowest run; under each group: HTTP / WebSocket.</text>`,
-    `<text x="70" y="${legendY + 50}" font-size="11" fill="#555">${escapeXml(note)}</text>`,
+    ...noteLines.map(
+      (line, i) =>
+        `<text x="70" y="${legendY + 50 + 16 * i}" font-size="11" fill="#555">${escapeXml(line)}</text>`,
+    ),
     '</svg>',
     '',
   ].join('\n')

@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { renderChart } from './chart.js'
 import {
+  CHAPTER_FILE,
   CHAPTER_MARKERS,
   chapterBlock,
   chartNote,
@@ -17,7 +18,7 @@ import {
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url))
 const dir = process.argv[2] ?? here('results/')
-const CHAPTER = here('../09-why-not-http-polling.md')
+const CHAPTER = here(`../${CHAPTER_FILE}`)
 const CHART = here('../images/compare.svg')
 const PUBLISHED = here('published.json')
 
@@ -65,5 +66,5 @@ writeFileSync(
   renderChart(published.byCount, published.byPayload, chartNote(published)),
 )
 console.log(
-  `published ${dir}/compare.json into docs/learn/09-why-not-http-polling.md, docs/learn/images/compare.svg and docs/learn/compare/published.json`,
+  `published ${dir}/compare.json into docs/learn/${CHAPTER_FILE}, docs/learn/images/compare.svg and docs/learn/compare/published.json`,
 )

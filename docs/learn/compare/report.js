@@ -218,13 +218,16 @@ export function claimWarnings(
     return rows.length === 0
       ? []
       : [
-          `this run contradicts docs/learn/11-why-not-http-polling.md ("${says}"): ${rows.join('; ')}. ` +
+          `this run contradicts docs/learn/${CHAPTER_FILE} ("${says}"): ${rows.join('; ')}. ` +
             'On a busy machine, rerun when it is quiet; if a quiet run agrees, the chapter is wrong.',
         ]
   })
 }
 
-/** Where `pnpm learn:compare:publish` writes in chapter 11, between these two lines. */
+/** The chapter that shows the measurement, in docs/learn/. */
+export const CHAPTER_FILE = '11-why-not-http-polling.md'
+
+/** Where `pnpm learn:compare:publish` writes in the chapter, between these two lines. */
 export const CHAPTER_MARKERS = /** @type {const} */ ([
   '<!-- learn:compare:publish begin -->',
   '<!-- learn:compare:publish end -->',
@@ -233,6 +236,18 @@ export const CHAPTER_MARKERS = /** @type {const} */ ([
 /**
  * @typedef {{ repeat: number, payloadCount: number, quick: boolean, elapsedS: number, machine: Machine, byCount: Row[], byPayload: Row[] }} Published
  */
+
+/** Prose wrapped at 76 columns, as the chapters are. @param {string} text */
+function wrap(text) {
+  const lines = ['']
+  for (const word of text.split(' ')) {
+    const last = lines.length - 1
+    if (lines[last] === '') lines[last] = word
+    else if (`${lines[last]} ${word}`.length <= 76) lines[last] += ` ${word}`
+    else lines.push(word)
+  }
+  return lines.join('\n')
+}
 
 /** The chart's note: what ran, where, under which load. @param {Published} run */
 export function chartNote(run) {
@@ -281,12 +296,18 @@ export function chapterBlock(run) {
   const line = (/** @type {string[]} */ c) =>
     `| ${c.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join(' | ')} |`
   const rule = `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`
+  const busy =
+    loadWarnings(run.machine).length > 0
+      ? ' Other programs kept the machine busy meanwhile, so the spread is wide; a quiet run gives tighter figures.'
+      : ''
   return [
-    `Measured with \`pnpm learn:compare\` on ${machineLine(run.machine, run.repeat)};`,
-    `the run took ${Math.round(run.elapsedS)} s.`,
-    `Each cell is the median of the ${run.repeat} runs, ± half the spread between`,
-    'the fastest and the slowest; "x times" is the median of the runs\' own',
-    'HTTP/WebSocket ratios, the lowest and highest in brackets.',
+    wrap(
+      `Measured with \`pnpm learn:compare\` in ${Math.round(run.elapsedS)} s on ${machineLine(run.machine, run.repeat)}.${busy}`,
+    ),
+    '',
+    wrap(
+      `Each cell is the median of the ${run.repeat} runs, ± half the spread between the fastest and the slowest; "x times" is the median of the runs' own HTTP/WebSocket ratios, the lowest and highest in brackets.`,
+    ),
     '',
     '(a) 10-byte payload',
     '',
