@@ -8,6 +8,7 @@ import {
   isBackground,
   isJobControl,
   listenPortsOf,
+  logFileOf,
   matchesOutput,
   runElsewhere,
 } from './shell-runner.js'
@@ -80,6 +81,11 @@ describe('the shell runner', () => {
     expect(listenPortsOf('sleep 2 && echo --port 7000 > e.log &')).toEqual([
       7000,
     ])
+    expect(logFileOf('node relay.js 8081 127.0.0.1:7000 > relay.log &')).toBe(
+      'relay.log',
+    )
+    expect(logFileOf('examples/echo_server 7000 &')).toBeUndefined()
+    expect(logFileOf('node x.js 2>&1 &')).toBeUndefined()
   })
 
   it('puts real ports in commands and the documented ones back in output', () => {

@@ -1,7 +1,8 @@
 import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import net from 'node:net'
 import { setTimeout as delay } from 'node:timers/promises'
+import { REPO_ROOT } from './processes.js'
 import { ShellSession } from './shell-session.js'
 
 /**
@@ -241,6 +242,31 @@ export async function waitListening(
   )
 }
 
+/** The file a command's stdout goes to (`… > relay.log &`), if any. */
+export function logFileOf(command: string): string | undefined {
+  return /(?<![0-9&])>\s*([\w./-]+)\s*&?\s*(?:#.*)?$/.exec(command)?.[1]
+}
+
+/** Waits until `file` has a line matching `pattern`; fails when `pid` exits first. */
+async function waitForLine(
+  file: string,
+  pattern: RegExp,
+  pid: number,
+  timeoutMs = LISTEN_TIMEOUT_MS,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : ''
+    if (pattern.test(text)) return
+    if (!isAlive(pid)) throw new Error(`exited before its log said ${pattern}`)
+    // A file has no event to await here; 50 ms is the retry interval.
+    await delay(50)
+  }
+  throw new Error(
+    `its log had no line matching ${pattern} within ${timeoutMs} ms`,
+  )
+}
+
 /** What one `sh` block did. */
 export interface BlockRun {
   /** Commands it ran, with the real ports in place of the documented ones. */
@@ -316,6 +342,13 @@ export async function runBlockIn(
           fail(err.message),
         )
       }
+      // A reader looks at the log after the server said it listens; the
+      // port may accept a moment before that line is written.
+      const log = logFileOf(command)
+      if (log !== undefined)
+        await waitForLine(`${REPO_ROOT}${log}`, /listening/, pid).catch(
+          (err: Error) => fail(`"${command}": ${err.message}`),
+        )
       continue
     }
     const timeout =
