@@ -45,15 +45,19 @@ export async function startDevDemo(ports: PortMap): Promise<DevDemo> {
   let text = ''
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (text += d))
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (text += d))
-  const exited = once(child, 'exit')
+  const pid = child.pid
+  if (pid === undefined)
+    throw new Error('pnpm dev could not start: is pnpm on the PATH?')
+  // `once` rejects on 'error'; the process is gone either way.
+  const exited = once(child, 'exit').catch(() => undefined)
   const demo: DevDemo = {
     output: () => text,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return
-      process.kill(-(child.pid ?? 0), 'SIGINT')
+      process.kill(-pid, 'SIGINT')
       const timer = setTimeout(() => {
         try {
-          process.kill(-(child.pid ?? 0), 'SIGKILL')
+          process.kill(-pid, 'SIGKILL')
         } catch {
           // Already gone between the timer and now.
         }
@@ -64,12 +68,7 @@ export async function startDevDemo(ports: PortMap): Promise<DevDemo> {
   }
   try {
     for (const port of [echo, relay, consolePort])
-      await waitListening(
-        port,
-        child.pid ?? 0,
-        'pnpm dev',
-        DEV_START_TIMEOUT_MS,
-      )
+      await waitListening(port, pid, 'pnpm dev', DEV_START_TIMEOUT_MS)
     await echoThroughConsole(consolePort)
   } catch (err) {
     await demo.stop()

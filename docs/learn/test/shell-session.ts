@@ -61,6 +61,11 @@ export class ShellSession {
       this.exited = true
       this.wake()
     })
+    // No bash at all: every wait then fails with "the shell exited".
+    this.shell.once('error', () => {
+      this.exited = true
+      this.wake()
+    })
     // Job control, as in a terminal: each job in its own process group, so
     // `kill %1` reaches every process of it.
     this.shell.stdin.write('set -m\n')
