@@ -17,9 +17,10 @@ const sources = [
 ]
 
 /**
- * Two projects: unit tests are pure and fast and fail fast (2 s per test);
+ * Three projects: unit tests are pure and fast and fail fast (2 s per test);
  * integration tests (`*.integration.test.ts`) use real sockets, processes and
- * nginx, and may take longer.
+ * nginx, and may take longer; the walkthrough (`*.walkthrough.test.ts`) runs
+ * after both, alone.
  */
 export default defineConfig({
   resolve,
@@ -34,10 +35,15 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: sources.map((s) => `${s}/*.test.ts`),
-          exclude: ['**/*.integration.test.ts', '**/node_modules/**'],
+          exclude: [
+            '**/*.integration.test.ts',
+            '**/*.walkthrough.test.ts',
+            '**/node_modules/**',
+          ],
           environment: 'node',
           testTimeout: 2_000,
           hookTimeout: 2_000,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -49,6 +55,22 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 30_000,
           hookTimeout: 30_000,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        resolve,
+        ssr,
+        test: {
+          // The walkthrough typed in order, on the text's fixed ports: it
+          // builds, starts `pnpm dev` and measures, so it runs after the
+          // other projects, alone.
+          name: 'walkthrough',
+          include: ['docs/learn/test/*.walkthrough.test.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

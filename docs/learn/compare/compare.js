@@ -5,61 +5,107 @@
 // messages, one after another, over one WebSocket through wsrelay to the TCP
 // echo server. Each side waits for the answer before sending the next, so
 // both columns count round trips. A third column repeats HTTP with
-// keep-alive on, to show where the difference comes from.
+// keep-alive on, to show where the difference comes from. Every row runs
+// --repeat times; the tables show medians and their spread.
 //
-//   pnpm learn:compare            full run (about a minute), writes the SVG
-//   pnpm learn:compare --quick    small counts, for CI
-//   options: --out FILE.svg, --json
+//   pnpm learn:compare             full run, 5 runs per row (a few minutes)
+//   pnpm learn:compare --quick     small counts, for CI
+//   options: --repeat N, --out DIR (default docs/learn/compare/results), --json
+//
+// It writes DIR/compare.json, compare.md and compare.svg, never the chapter:
+// `pnpm learn:compare:publish` puts a run into chapter 11, on purpose.
 import { spawn } from 'node:child_process'
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { WebSocket } from 'ws'
 import { renderChart } from './chart.js'
+import {
+  claimWarnings,
+  loadWarnings,
+  machineLine,
+  markdownTable,
+  summarize,
+  textTable,
+} from './report.js'
 
 const ROOT = new URL('../../../', import.meta.url)
-const RELAY_CLI = new URL('packages/relay/dist/cli.js', ROOT)
-const ECHO_CLI = new URL('apps/echo-server/dist/cli.js', ROOT)
-const HTTP_ECHO = new URL('http-echo-server.js', import.meta.url)
-const DEFAULT_SVG = new URL('../images/compare.svg', import.meta.url)
+const RELAY_CLI = fileURLToPath(new URL('packages/relay/dist/cli.js', ROOT))
+const ECHO_CLI = fileURLToPath(new URL('apps/echo-server/dist/cli.js', ROOT))
+const HTTP_ECHO = fileURLToPath(new URL('http-echo-server.js', import.meta.url))
+/** Ignored by git: running the experiment never changes a tracked file. */
+const DEFAULT_OUT = fileURLToPath(new URL('results/', import.meta.url))
 const SUFFIX = ' from the server'
 const ROUND_TRIP_TIMEOUT_MS = 5_000
 const START_TIMEOUT_MS = 10_000
+const DEFAULT_REPEAT = 5
+const MAX_REPEAT = 50
 
 const FULL = {
   counts: [10, 100, 500, 1_000, 5_000, 10_000],
   payloadCount: 1_000,
   payloads: [10, 100, 500, 1_000, 5_000, 10_000],
-  budgetMs: 110_000,
+  budgetMs: 600_000,
 }
 const QUICK = {
   counts: [10, 100, 300],
   payloadCount: 100,
   payloads: [10, 1_000, 10_000],
-  budgetMs: 30_000,
+  budgetMs: 60_000,
 }
 
-const { values: flags } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    out: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-})
+const USAGE = `Usage: pnpm learn:compare [--quick] [--repeat N] [--out DIR] [--json]
+
+  --quick      small counts (what CI runs)
+  --repeat N   runs per row, 1 to ${MAX_REPEAT} (default ${DEFAULT_REPEAT}); the tables show medians
+  --out DIR    where compare.json, compare.md and compare.svg go
+               (default docs/learn/compare/results, ignored by git)
+  --json       also print the results as one JSON line
+
+pnpm learn:compare:publish puts a run into chapter 11.
+`
+
+let flags
+try {
+  ;({ values: flags } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      repeat: { type: 'string', default: String(DEFAULT_REPEAT) },
+      out: { type: 'string', default: DEFAULT_OUT },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }))
+} catch (err) {
+  process.stderr.write(`learn:compare: ${err.message}\n\n${USAGE}`)
+  process.exit(2)
+}
 if (flags.help) {
-  console.log('Usage: pnpm learn:compare [--quick] [--out FILE.svg] [--json]')
+  process.stdout.write(USAGE)
   process.exit(0)
+}
+const repeat = Number(flags.repeat)
+if (!Number.isInteger(repeat) || repeat < 1 || repeat > MAX_REPEAT) {
+  process.stderr.write(
+    `learn:compare: --repeat ${flags.repeat} is not a whole number from 1 to ${MAX_REPEAT}. Try --repeat ${DEFAULT_REPEAT}.\n`,
+  )
+  process.exit(2)
 }
 for (const file of [RELAY_CLI, ECHO_CLI]) {
   if (!existsSync(file)) {
-    console.error(`${file.pathname} is missing: run "pnpm build" first.`)
+    process.stderr.write(
+      `learn:compare: ${file} is missing: run "pnpm build" first.\n`,
+    )
     process.exit(2)
   }
 }
 const plan = flags.quick ? QUICK : FULL
 const started = Date.now()
 const children = []
+const loads = [os.loadavg()[0] ?? 0]
+const loadBefore = loads[0] ?? 0
 
 /** Starts a server process and resolves with the port it prints. */
 function startServer(args) {
@@ -184,45 +230,41 @@ async function measureWebSocket(socket, count, payload) {
   return performance.now() - t0
 }
 
+/**
+ * One row, `repeat` times. The three methods take turns leading, so a slow
+ * start (a cold cache, a burst of load) does not always fall on the same one.
+ */
 async function measureRow(ports, socket, count, payload) {
-  if (Date.now() - started > plan.budgetMs) return undefined
-  const httpMs = await measureHttp(ports.http, false, count, payload)
-  const wsMs = await measureWebSocket(socket, count, payload)
-  const keepAliveMs = await measureHttp(ports.http, true, count, payload)
-  return { count, payload, httpMs, wsMs, keepAliveMs, times: httpMs / wsMs }
-}
-
-function table(title, first, rows) {
-  const head = [
-    first,
-    'HTTP (ms)',
-    'WebSocket (ms)',
-    'x times',
-    'HTTP keep-alive (ms)',
-  ]
-  const lines = rows.map((r) => [
-    (first === 'Messages' ? r.count : r.payload).toLocaleString('en-US'),
-    Math.round(r.httpMs).toLocaleString('en-US'),
-    Math.round(r.wsMs).toLocaleString('en-US'),
-    `${r.times.toFixed(2)}x`,
-    Math.round(r.keepAliveMs).toLocaleString('en-US'),
-  ])
-  const widths = head.map((h, i) =>
-    Math.max(h.length, ...lines.map((l) => l[i].length)),
-  )
-  const fmt = (cells) => cells.map((c, i) => c.padStart(widths[i])).join('  ')
-  return [title, fmt(head), ...lines.map(fmt)].join('\n')
+  const runs = []
+  for (let r = 0; r < repeat; r++) {
+    if (Date.now() - started > plan.budgetMs) break
+    const methods = {
+      http: () => measureHttp(ports.http, false, count, payload),
+      ws: () => measureWebSocket(socket, count, payload),
+      keepAlive: () => measureHttp(ports.http, true, count, payload),
+    }
+    const order = Object.keys(methods)
+    const run = {}
+    for (let i = 0; i < order.length; i++) {
+      const key = order[(i + r) % order.length]
+      run[key] = await methods[key]()
+    }
+    runs.push(run)
+    loads.push(os.loadavg()[0] ?? 0)
+    process.stderr.write('.')
+  }
+  return runs.length === 0 ? undefined : { count, payload, runs }
 }
 
 async function main() {
   const [httpPort, echoPort] = await Promise.all([
-    startServer([HTTP_ECHO.pathname]),
-    startServer([ECHO_CLI.pathname, '--port', '0', '--suffix', SUFFIX]),
+    startServer([HTTP_ECHO]),
+    startServer([ECHO_CLI, '--port', '0', '--suffix', SUFFIX]),
   ])
   const relayPort = await startServer([
-    RELAY_CLI.pathname,
-    '--log-level',
-    'info',
+    RELAY_CLI,
+    '--log-format',
+    'json',
     '127.0.0.1:0',
     `127.0.0.1:${echoPort}`,
   ])
@@ -230,48 +272,106 @@ async function main() {
   const socket = await openWebSocket(relayPort)
   // Warm up both paths (JIT, first connection) so the first row is not all start-up.
   await measureHttp(httpPort, false, 50, 10)
+  await measureHttp(httpPort, true, 50, 10)
   await measureWebSocket(socket, 50, 10)
 
-  const byCount = []
+  process.stderr.write(
+    `learn:compare: ${repeat} runs per row, ${plan.counts.length + plan.payloads.length} rows `,
+  )
+  const rawByCount = []
   for (const count of plan.counts) {
     const row = await measureRow(ports, socket, count, 10)
-    if (row) byCount.push(row)
+    if (row) rawByCount.push(row)
   }
-  const byPayload = []
+  const rawByPayload = []
   for (const payload of plan.payloads) {
     const row = await measureRow(ports, socket, plan.payloadCount, payload)
-    if (row) byPayload.push(row)
+    if (row) rawByPayload.push(row)
   }
+  process.stderr.write('\n')
   socket.ws.close(1000)
 
+  const byCount = rawByCount.map(summarize)
+  const byPayload = rawByPayload.map(summarize)
+  const machine = {
+    cpus: os.availableParallelism(),
+    cpuModel: (os.cpus()[0]?.model ?? 'unknown CPU').replace(/\s+/g, ' '),
+    platform: `${os.type()} ${os.arch()}`,
+    node: process.versions.node,
+    loadBefore,
+    loadMax: Math.max(...loads),
+  }
+  const incomplete = [...rawByCount, ...rawByPayload].filter(
+    (r) => r.runs.length < repeat,
+  ).length
   const skipped =
     plan.counts.length +
     plan.payloads.length -
     byCount.length -
     byPayload.length
-  console.log(table('(a) 10-byte payload, N round trips', 'Messages', byCount))
-  console.log()
+  const elapsedS = (Date.now() - started) / 1000
+  const warnings = [
+    ...loadWarnings(machine),
+    ...claimWarnings({ byCount, byPayload }),
+    ...(skipped + incomplete > 0
+      ? [
+          `the ${plan.budgetMs / 1000} s time budget ran out: ${skipped} row(s) skipped, ${incomplete} with fewer than ${repeat} runs.`,
+        ]
+      : []),
+  ]
+  const result = {
+    quick: flags.quick,
+    repeat,
+    payloadCount: plan.payloadCount,
+    machine,
+    elapsedS,
+    byCount,
+    byPayload,
+    raw: { byCount: rawByCount, byPayload: rawByPayload },
+    warnings,
+  }
+
+  console.log(table(byCount, byPayload))
   console.log(
-    table(
+    `\n${machineLine(machine, repeat)}; ${elapsedS.toFixed(0)} s in all.`,
+  )
+  for (const warning of warnings) console.log(`\nWarning: ${warning}`)
+
+  mkdirSync(flags.out, { recursive: true })
+  const note = `pnpm learn:compare${flags.quick ? ' --quick' : ''}: ${machineLine(machine, repeat)}.`
+  writeFileSync(
+    `${flags.out}/compare.json`,
+    `${JSON.stringify(result, null, 2)}\n`,
+  )
+  writeFileSync(
+    `${flags.out}/compare.md`,
+    `${markdownTable('Messages', byCount)}\n\n${markdownTable('Payload (B)', byPayload)}\n`,
+  )
+  writeFileSync(
+    `${flags.out}/compare.svg`,
+    renderChart(byCount, byPayload, note),
+  )
+  console.log(
+    `\nwritten: ${flags.out.replace(/\/$/, '')}/compare.{json,md,svg}`,
+  )
+  if (!flags.quick)
+    console.log('to put this run into chapter 11: pnpm learn:compare:publish')
+  if (flags.json) console.log(JSON.stringify(result))
+}
+
+function table(byCount, byPayload) {
+  return [
+    textTable('(a) 10-byte payload, N round trips', 'Messages', byCount),
+    '',
+    textTable(
       `(b) ${plan.payloadCount.toLocaleString('en-US')} round trips by payload`,
       'Payload (B)',
       byPayload,
     ),
-  )
-  if (skipped > 0)
-    console.log(
-      `\n${skipped} row(s) skipped: the ${plan.budgetMs / 1000} s time budget ran out.`,
-    )
-  const elapsedS = ((Date.now() - started) / 1000).toFixed(1)
-  console.log(`\nnode ${process.version}, ${elapsedS} s in all`)
-
-  const out = flags.out ?? (flags.quick ? undefined : DEFAULT_SVG.pathname)
-  if (out) {
-    const note = `Measured with pnpm learn:compare${flags.quick ? ' --quick' : ''} on node ${process.version}, all on 127.0.0.1.`
-    writeFileSync(out, renderChart(byCount, byPayload, note))
-    console.log(`chart: ${out}`)
-  }
-  if (flags.json) console.log(JSON.stringify({ byCount, byPayload }))
+    '',
+    `Each cell: the median of ${repeat} runs, ± half the spread between the fastest and slowest;`,
+    "x times: the median of the runs' HTTP/WebSocket ratios (lowest-highest).",
+  ].join('\n')
 }
 
 const stopAll = () => {

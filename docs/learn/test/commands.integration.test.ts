@@ -1,45 +1,31 @@
-import { describe, expect, it, type TestContext } from 'vitest'
-import { chapterFiles, codeBlocks, type CodeBlock } from './markdown.js'
-import { REPO_ROOT, assertBuilt } from './processes.js'
-import { matchesOutput, runBlock } from './shell-runner.js'
-
-const shellBlocks = chapterFiles()
-  .flatMap(codeBlocks)
-  .filter((b) => b.lang === 'sh')
+import { describe, expect, it } from 'vitest'
+import { chapterFiles } from './markdown.js'
+import { assertBuilt } from './processes.js'
+import { PortMap } from './shell-runner.js'
+import { walkThrough } from './walkthrough.js'
 
 /**
- * Chapters 4 and 5 use the client of the newcomer issue (LineSplitter,
- * BinaryReader, reconnect). Until that branch is merged, the blocks that run
- * those snippets are skipped with a note naming what is missing; once the
- * built client exports them, they run like every other block.
+ * Each chapter alone, as a reader who starts there: its blocks in order in a
+ * fresh shell, on free ports (so it runs beside other tests), each block's
+ * output against the chapter's. A chapter starts from nothing and stops what
+ * it started. `in-order.walkthrough.test.ts` types the whole text in one
+ * shell on the text's own ports.
  */
-const NEW_CLIENT_EXPORTS = ['LineSplitter', 'BinaryReader', 'reconnectPolicy']
-const usesNewClient = (block: string): boolean =>
-  /examples\/ch4\/read-|examples\/ch5\/reconnect\.js/.test(block)
-const builtClient = (await import(
-  `${REPO_ROOT}packages/client/dist/index.js`
-).catch(() => ({}))) as Record<string, unknown>
-const missingExports = NEW_CLIENT_EXPORTS.filter((n) => !(n in builtClient))
-
-describe('every command of the walkthrough', () => {
-  it.for(shellBlocks.map((b) => [`${b.chapter}:${b.line}`, b] as const))(
-    '%s runs and shows what the chapter says',
-    { timeout: 60_000 },
-    async ([, block]: readonly [string, CodeBlock], { skip }: TestContext) => {
+describe('every chapter, alone in a fresh terminal', () => {
+  it.for(chapterFiles())(
+    '%s runs and shows what it says',
+    { timeout: 120_000 },
+    async (chapter) => {
       assertBuilt()
-      if (usesNewClient(block.content) && missingExports.length > 0) {
-        skip(
-          `@wsrelay/client does not export ${missingExports.join(', ')} yet (branch newcomer)`,
-        )
-      }
-      const run = await runBlock(block.content)
-      expect(run.ran.length + run.skipped.length).toBeGreaterThan(0)
-      if (block.output !== undefined) {
-        expect(
-          matchesOutput(block.output, run.stdout),
-          `expected:\n${block.output}\ngot:\n${run.stdout}`,
-        ).toBe(true)
-      }
+      const summary = await walkThrough({
+        ports: await PortMap.free(),
+        mode: 'chapter',
+        chapters: [chapter],
+      })
+      expect(
+        summary.leftRunning,
+        'jobs still running at the end of the chapter: it must stop every server it starts',
+      ).toBe('')
     },
   )
 })

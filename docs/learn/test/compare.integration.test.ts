@@ -2,53 +2,81 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import type { Published, RawRow } from '../compare/report.js'
 import { assertBuilt, run } from './processes.js'
-
-interface Row {
-  count: number
-  payload: number
-  httpMs: number
-  wsMs: number
-  keepAliveMs: number
-  times: number
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'learn-compare-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-describe('pnpm learn:compare --quick (chapter 9)', () => {
-  it('prints both tables in the classic layout and writes the chart', async () => {
+describe('pnpm learn:compare --quick (chapter 11)', () => {
+  it('repeats each row, prints medians with their spread, and writes its results where it is told', async () => {
     assertBuilt()
-    const svg = join(dir, 'compare.svg')
     const { code, stdout, stderr } = await run(
       process.execPath,
-      ['docs/learn/compare/compare.js', '--quick', '--json', '--out', svg],
-      { timeoutMs: 40_000 },
+      [
+        'docs/learn/compare/compare.js',
+        '--quick',
+        '--repeat',
+        '3',
+        '--out',
+        dir,
+      ],
+      { timeoutMs: 60_000 },
     )
     expect(code, stderr).toBe(0)
     expect(stdout).toContain('(a) 10-byte payload, N round trips')
     expect(stdout).toMatch(
-      /Messages {2}HTTP \(ms\) {2}WebSocket \(ms\) {2}x times {2}HTTP keep-alive \(ms\)/,
+      /Messages {2}HTTP \(ms\) {2}WebSocket \(ms\) {2}x times \(range\) {2}HTTP keep-alive \(ms\)/,
+    )
+    expect(stdout).toMatch(
+      /^ {6}10 +\d+ ±\d+% +\d+ ±\d+% +\d+\.\d\dx \(\d+\.\d-\d+\.\d\) +\d+ ±\d+%$/m,
     )
     expect(stdout).toContain('(b) 100 round trips by payload')
+    expect(stdout).toMatch(
+      /\d+ CPUs \(.*\), .*, Node \d+\.\d+\.\d+, 3 runs per row; 1-minute load average \d+\.\d\d before the run/,
+    )
+    // Any warning names what is wrong and what to do.
+    for (const line of stdout
+      .split('\n')
+      .filter((l) => l.startsWith('Warning: ')))
+      expect(line).toMatch(/rerun|time budget/)
 
-    const json = stdout.trim().split('\n').at(-1) ?? ''
-    const { byCount, byPayload } = JSON.parse(json) as {
-      byCount: Row[]
-      byPayload: Row[]
+    const result = JSON.parse(
+      readFileSync(join(dir, 'compare.json'), 'utf8'),
+    ) as Published & { raw: { byCount: RawRow[] }; warnings: string[] }
+    expect(result.repeat).toBe(3)
+    expect(result.byCount.map((r) => r.count)).toEqual([10, 100, 300])
+    expect(result.byPayload.map((r) => r.payload)).toEqual([10, 1000, 10000])
+    for (const raw of result.raw.byCount) expect(raw.runs).toHaveLength(3)
+    for (const row of [...result.byCount, ...result.byPayload]) {
+      for (const s of [row.http, row.ws, row.keepAlive, row.times]) {
+        expect(s.min).toBeGreaterThan(0)
+        expect(s.min).toBeLessThanOrEqual(s.median)
+        expect(s.median).toBeLessThanOrEqual(s.max)
+      }
     }
-    expect(byCount.map((r) => r.count)).toEqual([10, 100, 300])
-    expect(byPayload.map((r) => r.payload)).toEqual([10, 1000, 10000])
-    for (const row of [...byCount, ...byPayload]) {
-      expect(row.httpMs).toBeGreaterThan(0)
-      expect(row.wsMs).toBeGreaterThan(0)
-      expect(row.times).toBeCloseTo(row.httpMs / row.wsMs, 5)
-    }
+    expect(readFileSync(join(dir, 'compare.md'), 'utf8')).toContain(
+      '| Messages | HTTP (ms) |',
+    )
 
-    const chart = readFileSync(svg, 'utf8')
+    const chart = readFileSync(join(dir, 'compare.svg'), 'utf8')
     expect(chart).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/)
     expect(chart).toContain('(a) 10-byte messages')
     expect(chart).toContain('10000 B')
-    expect(chart.match(/<rect /g)?.length).toBe(1 + 2 * 6 + 2) // background, 2 bars per row, legend
-  }, 45_000)
+    expect(chart).toContain('HTTP keep-alive, one reused connection')
+    // Background, three bars per row (HTTP, WebSocket, keep-alive), three legend keys.
+    expect(chart.match(/<rect /g)?.length).toBe(1 + 3 * 6 + 3)
+  }, 70_000)
+
+  it('refuses a bad --repeat with the range and an example', async () => {
+    const { code, stderr } = await run(process.execPath, [
+      'docs/learn/compare/compare.js',
+      '--repeat',
+      'lots',
+    ])
+    expect(code).toBe(2)
+    expect(stderr).toBe(
+      'learn:compare: --repeat lots is not a whole number from 1 to 50. Try --repeat 5.\n',
+    )
+  })
 })

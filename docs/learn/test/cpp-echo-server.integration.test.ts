@@ -33,7 +33,7 @@ function receiveUntil(
   })
 }
 
-describe('the C++ echo server of chapter 6', () => {
+describe('the C++ echo server of chapter 8', () => {
   beforeAll(async () => {
     assertBuilt()
     const { code, stdout, stderr } = await run('make', ['-C', DIR])

@@ -15,10 +15,19 @@ const chapters = chapterFiles()
 const blocks = chapters.flatMap(codeBlocks)
 
 describe('the walkthrough quotes real files', () => {
-  it('has all nine chapters, in order', () => {
-    expect(
-      chapters.filter((c) => c !== 'README.md').map((c) => c.slice(0, 3)),
-    ).toEqual(['01-', '02-', '03-', '04-', '05-', '06-', '07-', '08-', '09-'])
+  it('has all eleven chapters, numbered in order, each listed in the README', () => {
+    const numbered = chapters.filter((c) => c !== 'README.md')
+    expect(numbered.map((c) => Number(c.slice(0, 2)))).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+    ])
+    const readme = readFileSync(`${REPO_ROOT}${LEARN_DIR}/README.md`, 'utf8')
+    for (const chapter of numbered) {
+      expect(readme).toContain(`](${chapter})`)
+      const title = readFileSync(`${REPO_ROOT}${LEARN_DIR}/${chapter}`, 'utf8')
+      expect(title.split('\n')[0]).toMatch(
+        new RegExp(`^# ${Number(chapter.slice(0, 2))}\\. `),
+      )
+    }
   })
 
   it.each(

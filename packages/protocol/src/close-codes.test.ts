@@ -24,6 +24,11 @@ describe('close codes', () => {
     }
   })
 
+  it('names an untrusted certificate in the 1006 hint: Chromium reports a refused wss:// certificate as 1006, never 1015', () => {
+    expect(closeCodeInfo(1006).hint).toContain('wss://')
+    expect(closeCodeInfo(1006).hint).toContain('untrusted certificate')
+  })
+
   it('describes codes the browser reports itself and unknown ones', () => {
     expect(closeCodeInfo(1006).name).toBe('ABNORMAL_CLOSURE')
     expect(closeCodeInfo(4999)).toMatchObject({ code: 4999, name: 'UNKNOWN' })

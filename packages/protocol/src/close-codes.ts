@@ -196,7 +196,7 @@ const LOCAL_CLOSE_CODES: readonly CloseCodeInfo[] = [
     name: 'ABNORMAL_CLOSURE',
     retry: true,
     meaning: 'The connection dropped or could not be opened (no close frame).',
-    hint: 'Is the relay running and reachable at that URL?',
+    hint: "Is the relay running and reachable at that URL? On wss://, an untrusted certificate fails the same way: open the relay's https:// address in the browser to see the certificate error.",
   },
   {
     code: 1015,

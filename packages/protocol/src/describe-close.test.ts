@@ -18,7 +18,8 @@ describe('describeClose', () => {
   it('falls back to the meaning when no reason was sent', () => {
     expect(describeClose(1006).message).toBe(
       'Closed 1006 ABNORMAL_CLOSURE: The connection dropped or could not be opened (no close frame). ' +
-        'Is the relay running and reachable at that URL?',
+        'Is the relay running and reachable at that URL? ' +
+        "On wss://, an untrusted certificate fails the same way: open the relay's https:// address in the browser to see the certificate error.",
     )
   })
 })

@@ -1,10 +1,10 @@
 // A WebSocket client with nothing but a TCP socket: the HTTP Upgrade, one
 // masked client frame, one server frame, then a close. Run it against a relay:
-//   node docs/learn/examples/ch2/raw-websocket.js 8080
+//   node docs/learn/examples/ch2/raw-websocket.js 8081
 import { createHash } from 'node:crypto'
 import net from 'node:net'
 
-const port = Number(process.argv[2] ?? 8080)
+const port = Number(process.argv[2] ?? 8081)
 const key = 'dGhlIHNhbXBsZSBub25jZQ==' // RFC 6455's example; browsers send 16 random bytes
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 const MASK = Buffer.from([0x37, 0xfa, 0x21, 0x3d]) // RFC 6455's example; browsers pick one per frame

@@ -1,10 +1,10 @@
 // Reconnecting by hand: retry only what can succeed, back off with jitter,
 // wait for the network. The rules @wsrelay/client follows for you.
-//   node docs/learn/examples/ch5/by-hand.js ws://127.0.0.1:8080/
+//   node docs/learn/examples/ch7/by-hand.js ws://127.0.0.1:8081/
 import { closeCodeInfo } from '@wsrelay/protocol'
 import { WebSocket } from 'ws'
 
-const url = process.argv[2] ?? 'ws://127.0.0.1:8080/'
+const url = process.argv[2] ?? 'ws://127.0.0.1:8081/'
 const INITIAL_DELAY_MS = 200
 const MAX_DELAY_MS = 2_000
 const MAX_ATTEMPTS = 3

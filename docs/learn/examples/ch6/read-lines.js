@@ -1,9 +1,9 @@
 // Lines out of a byte stream with @wsrelay/client's LineSplitter.
-//   node docs/learn/examples/ch4/read-lines.js 8080
+//   node docs/learn/examples/ch6/read-lines.js 8081
 import { LineSplitter, connectRelay } from '@wsrelay/client'
 import { WebSocket } from 'ws'
 
-const client = connectRelay(`ws://127.0.0.1:${process.argv[2] ?? 8080}/`, {
+const client = connectRelay(`ws://127.0.0.1:${process.argv[2] ?? 8081}/`, {
   WebSocket,
 })
 const lines = new LineSplitter({ maxLineLength: 4096 })

@@ -1,10 +1,10 @@
 // A binary greeting with @wsrelay/client's BinaryReader: each read waits for
 // its bytes, however the network split them.
-//   node docs/learn/examples/ch4/read-server-init.js 8080
+//   node docs/learn/examples/ch6/read-server-init.js 8081
 import { BinaryReader, connectRelay } from '@wsrelay/client'
 import { WebSocket } from 'ws'
 
-const client = connectRelay(`ws://127.0.0.1:${process.argv[2] ?? 8080}/`, {
+const client = connectRelay(`ws://127.0.0.1:${process.argv[2] ?? 8081}/`, {
   WebSocket,
 })
 const reader = new BinaryReader() // VNC is big-endian

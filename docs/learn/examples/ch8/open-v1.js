@@ -1,9 +1,9 @@
 // The wsrelay.v1 subprotocol with a bare WebSocket: ask for a target, wait
 // for "connected", then send bytes. Replaces the old "open host port" text.
-//   node docs/learn/examples/ch6/open-v1.js 8080 127.0.0.1 7000
+//   node docs/learn/examples/ch8/open-v1.js 8081 127.0.0.1 7000
 import { WebSocket } from 'ws'
 
-const [relayPort = '8080', host = '127.0.0.1', port = '7000'] =
+const [relayPort = '8081', host = '127.0.0.1', port = '7000'] =
   process.argv.slice(2)
 const ws = new WebSocket(`ws://127.0.0.1:${relayPort}/`, 'wsrelay.v1')
 ws.on('open', () =>

@@ -1,10 +1,10 @@
 // One line to whatever TCP server the relay fronts, through @wsrelay/client.
-//   node docs/learn/examples/ch6/send-line.js 8080 hello
-// Set WSRELAY_TOKEN when the relay wants a token (chapter 7).
+//   node docs/learn/examples/ch8/send-line.js 8081 hello
+// Set WSRELAY_TOKEN when the relay wants a token (chapter 9).
 import { connectRelay } from '@wsrelay/client'
 import { WebSocket } from 'ws' // Node 20 has no global WebSocket; browsers do
 
-const [port = '8080', line = 'hello'] = process.argv.slice(2)
+const [port = '8081', line = 'hello'] = process.argv.slice(2)
 const client = connectRelay(`ws://127.0.0.1:${port}/`, {
   WebSocket,
   token: process.env.WSRELAY_TOKEN,

@@ -1,5 +1,5 @@
 // A TCP server that sends its bytes in awkward pieces, the way a network may
-// deliver them: node chunky-server.js 7000 lines | vnc
+// deliver them: node chunky-server.js 7000 lines | vnc | vnc-split
 import net from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -32,10 +32,19 @@ const PIECES = {
     Buffer.from([0xa9, 0x0a]),
     'bye',
   ],
-  vnc: (() => {
+  // VNC's greeting in one piece, then cut in three: 3, 10 and 24 bytes.
+  vnc: [serverInit(800, 600, 'wsrelay démo')],
+  'vnc-split': (() => {
     const init = serverInit(800, 600, 'wsrelay démo')
     return [init.subarray(0, 3), init.subarray(3, 13), init.subarray(13)]
   })(),
+}
+
+if (!(mode in PIECES)) {
+  console.error(
+    `unknown mode "${mode}": expected ${Object.keys(PIECES).join(', ')}`,
+  )
+  process.exit(2)
 }
 
 const server = net.createServer(async (socket) => {
@@ -43,7 +52,7 @@ const server = net.createServer(async (socket) => {
   socket.setNoDelay(true) // send each piece at once instead of batching them
   for (const piece of PIECES[mode]) {
     socket.write(piece)
-    await sleep(20) // give each piece its own TCP segment
+    await sleep(50) // give each piece its own TCP segment and read
   }
   socket.end()
 })
