@@ -8,9 +8,9 @@ import {
   loadCliFiles,
   parseCliArgs,
   USAGE,
-} from './cli-args.js'
+} from './settings/cli-args.js'
 import { RelayError } from './errors.js'
-import { createRelay } from './relay.js'
+import { createRelay } from './server/relay.js'
 
 const read = (path: string): string => readFileSync(path, 'utf8')
 

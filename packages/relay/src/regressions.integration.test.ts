@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { CloseCode, SUBPROTOCOL_V1 } from '@wsrelay/protocol'
 import { describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
-import type { RelayOptions } from './options.js'
+import type { RelayOptions } from './settings/options.js'
 import { createHarness } from './test-support/harness.js'
 import {
   closePayload,

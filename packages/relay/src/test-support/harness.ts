@@ -1,6 +1,6 @@
 import { afterEach } from 'vitest'
-import type { RelayOptions } from '../options.js'
-import { createRelay } from '../relay.js'
+import type { RelayOptions } from '../settings/options.js'
+import { createRelay } from '../server/relay.js'
 
 /**
  * Per-test cleanup for real sockets and servers: whatever a test starts is

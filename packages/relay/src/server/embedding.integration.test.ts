@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net'
 import { CloseCode } from '@wsrelay/protocol'
 import { describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
-import { startExpressApp } from '../examples/embed-express.js'
-import { startApp } from '../examples/embed-http.js'
-import type { ConnectionCloseEvent } from './connection.js'
-import { createHarness } from './test-support/harness.js'
-import { readBytes, startEchoServer } from './test-support/sockets.js'
+import { startExpressApp } from '../../examples/embed-express.js'
+import { startApp } from '../../examples/embed-http.js'
+import type { ConnectionCloseEvent } from '../connection/connection.js'
+import { createHarness } from '../test-support/harness.js'
+import { readBytes, startEchoServer } from '../test-support/sockets.js'
 
 const { track, defer } = createHarness()
 

@@ -1,4 +1,4 @@
-import { RelayError } from './errors.js'
+import { RelayError } from '../errors.js'
 
 /** A TCP endpoint: host name or IP address, and port. */
 export interface HostPort {

@@ -1,5 +1,5 @@
 import { CloseCode, fitCloseReason } from '@wsrelay/protocol'
-import { RelayError, type RelayErrorCode } from './errors.js'
+import { RelayError, type RelayErrorCode } from '../errors.js'
 import { formatHostPort, type HostPort } from './target-address.js'
 
 /** How a failed TCP target is reported: an error for the log, a close for the browser. */

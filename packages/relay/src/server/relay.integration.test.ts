@@ -16,8 +16,8 @@ import {
   readToEnd,
   startEchoServer,
   startTcpServer,
-} from './test-support/sockets.js'
-import { createHarness } from './test-support/harness.js'
+} from '../test-support/sockets.js'
+import { createHarness } from '../test-support/harness.js'
 
 const { track, startRelay } = createHarness()
 

@@ -1,7 +1,7 @@
 import net from 'node:net'
 import os from 'node:os'
 import { judgedAddress } from './ip-address.js'
-import { RelayError } from './errors.js'
+import { RelayError } from '../errors.js'
 
 /** One `--allow` rule: which hosts (a name, `*`, or a CIDR) on which ports. */
 export interface AllowRule {

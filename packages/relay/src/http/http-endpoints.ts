@@ -1,11 +1,11 @@
 import type http from 'node:http'
-import type { RelayMetrics } from './metrics.js'
-import type { Logger } from './logger.js'
-import type { ResolvedRelayOptions } from './options.js'
-import type { HostAllowlist } from './host-allowlist.js'
-import type { RegistrySnapshot } from './registry.js'
+import type { RelayMetrics } from '../observability/metrics.js'
+import type { Logger } from '../observability/logger.js'
+import type { ResolvedRelayOptions } from '../settings/options.js'
+import type { HostAllowlist } from '../upgrade/host-allowlist.js'
+import type { RegistrySnapshot } from '../observability/registry.js'
 import type { StaticHandler } from './static-files.js'
-import { hostRefusal } from './upgrade-policy.js'
+import { hostRefusal } from '../upgrade/upgrade-policy.js'
 
 /** What the endpoints read. */
 export interface EndpointsContext {

@@ -18,8 +18,8 @@ import {
   startEchoServer,
   startTcpServer,
   type TestTcpServer,
-} from './test-support/sockets.js'
-import { createHarness } from './test-support/harness.js'
+} from '../test-support/sockets.js'
+import { createHarness } from '../test-support/harness.js'
 
 const { track, startRelay } = createHarness()
 

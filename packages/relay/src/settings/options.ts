@@ -7,13 +7,13 @@ import {
   parseAllowRule,
   type AllowRule,
   type SpecialRange,
-} from './allow-rules.js'
-import { parseTrustedProxies } from './client-address.js'
-import { RelayError } from './errors.js'
-import { resolveWebRoot } from './static-files.js'
-import type { Logger } from './logger.js'
-import { createSilentLogger } from './logger.js'
-import { parseHostPort, type HostPort } from './target-address.js'
+} from '../targets/allow-rules.js'
+import { parseTrustedProxies } from '../upgrade/client-address.js'
+import { RelayError } from '../errors.js'
+import { resolveWebRoot } from '../http/static-files.js'
+import type { Logger } from '../observability/logger.js'
+import { createSilentLogger } from '../observability/logger.js'
+import { parseHostPort, type HostPort } from '../targets/target-address.js'
 
 /** Resolves a host name to every address it has (tests inject their own). */
 export type ResolveHost = (

@@ -2,16 +2,16 @@ import type net from 'node:net'
 import { CloseCode } from '@wsrelay/protocol'
 import { describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
-import type { RelayOptions } from './options.js'
-import { startTcpServer } from './test-support/sockets.js'
+import type { RelayOptions } from '../settings/options.js'
+import { startTcpServer } from '../test-support/sockets.js'
 import {
   ChunkWriter,
   EDGE_CHUNK_SIZES,
   hashIncoming,
   hashUntilClose,
   sendChunks,
-} from './test-support/streams.js'
-import { createHarness } from './test-support/harness.js'
+} from '../test-support/streams.js'
+import { createHarness } from '../test-support/harness.js'
 
 const MiB = 1024 * 1024
 const { track, startRelay: startRelayWith } = createHarness()

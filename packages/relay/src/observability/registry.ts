@@ -1,4 +1,4 @@
-import type { Connection, ConnectionStats } from './connection.js'
+import type { Connection, ConnectionStats } from '../connection/connection.js'
 
 /** Totals of the counters every connection keeps. */
 export interface ConnectionTotals {

@@ -8,19 +8,19 @@ import {
   type RelayControlMessage,
 } from '@wsrelay/protocol'
 import { WebSocket, type RawData } from 'ws'
-import type { RelayErrorCode } from './errors.js'
-import type { Logger } from './logger.js'
-import type { RefusalReason } from './metrics.js'
-import type { ResolvedRelayOptions } from './options.js'
-import type { Lease } from './registry.js'
+import type { RelayErrorCode } from '../errors.js'
+import type { Logger } from '../observability/logger.js'
+import type { RefusalReason } from '../observability/metrics.js'
+import type { ResolvedRelayOptions } from '../settings/options.js'
+import type { Lease } from '../observability/registry.js'
 import { receiverHeldBytes } from './relay-websocket.js'
-import { formatHostPort } from './target-address.js'
+import { formatHostPort } from '../targets/target-address.js'
 import {
   classifyTargetError,
   connectTimeoutFailure,
   type TargetFailure,
-} from './target-failure.js'
-import type { ChosenTarget, TargetChoice } from './target-selection.js'
+} from '../targets/target-failure.js'
+import type { ChosenTarget, TargetChoice } from '../targets/target-selection.js'
 
 /**
  * Where a connection is in its life. `choosing`: a `wsrelay.v1` client has

@@ -3,7 +3,7 @@ import { realpath } from 'node:fs/promises'
 import type http from 'node:http'
 import path from 'node:path'
 import send from 'send'
-import { RelayError } from './errors.js'
+import { RelayError } from '../errors.js'
 
 /** Serves one request from the `--web` directory; calls `notFound` when there is no such file. */
 export type StaticHandler = (

@@ -3,8 +3,8 @@ import { CloseCode } from '@wsrelay/protocol'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { createRelay } from './relay.js'
-import { freePort, startTcpServer } from './test-support/sockets.js'
-import { createHarness } from './test-support/harness.js'
+import { freePort, startTcpServer } from '../test-support/sockets.js'
+import { createHarness } from '../test-support/harness.js'
 
 const { defer } = createHarness()
 

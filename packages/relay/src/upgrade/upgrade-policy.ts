@@ -6,11 +6,11 @@ import {
   isSupportedSubprotocol,
 } from '@wsrelay/protocol'
 import { clientAddressOf } from './client-address.js'
-import type { ConnectionRefusal } from './connection.js'
-import type { RelayErrorCode } from './errors.js'
+import type { ConnectionRefusal } from '../connection/connection.js'
+import type { RelayErrorCode } from '../errors.js'
 import type { HostAllowlist } from './host-allowlist.js'
-import type { RefusalReason } from './metrics.js'
-import type { ResolvedRelayOptions } from './options.js'
+import type { RefusalReason } from '../observability/metrics.js'
+import type { ResolvedRelayOptions } from '../settings/options.js'
 import { isOriginAllowed } from './origin-policy.js'
 import { offersToken, redactTokens } from './token.js'
 

@@ -7,17 +7,17 @@ import { join } from 'node:path'
 import { CloseCode, tokenSubprotocol } from '@wsrelay/protocol'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { loadCliFiles } from './cli-args.js'
-import type { RelayOptions } from './options.js'
-import { createRelay } from './relay.js'
+import { loadCliFiles } from '../settings/cli-args.js'
+import type { RelayOptions } from '../settings/options.js'
+import { createRelay } from '../server/relay.js'
 import {
   openWebSocket,
   readBytes,
   startEchoServer,
   startTcpServer,
-} from './test-support/sockets.js'
-import { captureLogs } from './test-support/streams.js'
-import { createHarness } from './test-support/harness.js'
+} from '../test-support/sockets.js'
+import { captureLogs } from '../test-support/streams.js'
+import { createHarness } from '../test-support/harness.js'
 
 const { defer } = createHarness()
 

@@ -1,4 +1,4 @@
-import { nginxConfigAround } from './test-support/nginx.js'
+import { nginxConfigAround } from './nginx.js'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
@@ -6,19 +6,19 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createRelay, type Relay } from './relay.js'
+import { createRelay, type Relay } from '../server/relay.js'
 import {
   freePort,
   openWebSocket,
   readBytes,
   startEchoServer,
   type TestTcpServer,
-} from './test-support/sockets.js'
-import { captureLogs } from './test-support/streams.js'
+} from '../test-support/sockets.js'
+import { captureLogs } from '../test-support/streams.js'
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p))
 const DEPLOY_CONF = fileURLToPath(
-  new URL('../../../deploy/nginx.conf', import.meta.url),
+  new URL('../../../../deploy/nginx.conf', import.meta.url),
 )
 
 /** deploy/nginx.conf as shipped, with only the two ports moved onto test ports. */

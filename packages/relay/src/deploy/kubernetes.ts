@@ -67,7 +67,7 @@ function schemaProblems(doc: ManifestDocument): string[] {
   const key = kindOf(doc.object)
   if (!(key in KINDS)) {
     return [
-      `${doc.name}: ${key} is not one of the checked kinds (${Object.keys(KINDS).join(', ')}); add it to test-support/kubernetes.ts`,
+      `${doc.name}: ${key} is not one of the checked kinds (${Object.keys(KINDS).join(', ')}); add it to src/deploy/kubernetes.ts`,
     ]
   }
   const { model } = KINDS[key as keyof typeof KINDS]

@@ -1,6 +1,6 @@
 import net from 'node:net'
 import type { IncomingMessage } from 'node:http'
-import { RelayError } from './errors.js'
+import { RelayError } from '../errors.js'
 
 /** `::ffff:127.0.0.1` is the IPv4 peer 127.0.0.1 on a dual-stack socket. */
 const unmap = (address: string): string =>

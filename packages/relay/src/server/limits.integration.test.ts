@@ -3,7 +3,7 @@ import net from 'node:net'
 import { CloseCode } from '@wsrelay/protocol'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import type { RelayOptions } from './options.js'
+import type { RelayOptions } from '../settings/options.js'
 import {
   closed,
   openWebSocket,
@@ -12,13 +12,13 @@ import {
   startEchoServer,
   startTcpServer,
   type TestTcpServer,
-} from './test-support/sockets.js'
+} from '../test-support/sockets.js'
 import {
   captureLogs,
   rawWebSocketPeer,
   startBlackholeListener,
-} from './test-support/streams.js'
-import { createHarness } from './test-support/harness.js'
+} from '../test-support/streams.js'
+import { createHarness } from '../test-support/harness.js'
 
 const { track, startRelay: startRelayWith } = createHarness()
 const startRelay = (port: number, options: Partial<RelayOptions> = {}) =>

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { isValidToken } from '@wsrelay/protocol'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
-import { RelayError } from './errors.js'
+import { RelayError } from '../errors.js'
 import type { RelayOptions } from './options.js'
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -17,7 +17,7 @@ import {
   DEFAULT_PONG_TIMEOUT_MS,
   DEFAULT_READY_PATH,
 } from './options.js'
-import { parseHostPort } from './target-address.js'
+import { parseHostPort } from '../targets/target-address.js'
 
 /** Log levels pino knows, quietest last. */
 export const LOG_LEVELS = [

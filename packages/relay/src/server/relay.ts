@@ -9,29 +9,29 @@ import {
   type ConnectionContext,
   type ConnectionOpenEvent,
   type ConnectionRefusal,
-} from './connection.js'
-import { RelayError } from './errors.js'
-import { connectionsWithinFdLimit, openFileLimit } from './fd-limit.js'
-import { createHostAllowlist } from './host-allowlist.js'
-import { createRequestHandler } from './http-endpoints.js'
-import { createRelayMetrics } from './metrics.js'
+} from '../connection/connection.js'
+import { RelayError } from '../errors.js'
+import { connectionsWithinFdLimit, openFileLimit } from '../settings/fd-limit.js'
+import { createHostAllowlist } from '../upgrade/host-allowlist.js'
+import { createRequestHandler } from '../http/http-endpoints.js'
+import { createRelayMetrics } from '../observability/metrics.js'
 import {
   BUDGET_SHED_AFTER_MS,
   DEFAULT_LISTEN_BACKLOG,
   resolveRelayOptions,
   type RelayOptions,
   type ResolvedRelayOptions,
-} from './options.js'
+} from '../settings/options.js'
 import {
   ConnectionRegistry,
   type Lease,
   type RegistrySnapshot,
-} from './registry.js'
-import { relayWebSocketClass } from './relay-websocket.js'
-import { createStaticHandler } from './static-files.js'
-import { formatHostPort } from './target-address.js'
-import { targetForOpen, targetForPath } from './target-selection.js'
-import { decideUpgrade } from './upgrade-policy.js'
+} from '../observability/registry.js'
+import { relayWebSocketClass } from '../connection/relay-websocket.js'
+import { createStaticHandler } from '../http/static-files.js'
+import { formatHostPort } from '../targets/target-address.js'
+import { targetForOpen, targetForPath } from '../targets/target-selection.js'
+import { decideUpgrade } from '../upgrade/upgrade-policy.js'
 
 /** Where a listening relay can be reached. */
 export interface RelayAddress {

@@ -1,7 +1,7 @@
 import { CloseCode, fitCloseReason, type OpenMessage } from '@wsrelay/protocol'
 import { pickAllowedAddress } from './allow-rules.js'
-import type { RelayErrorCode } from './errors.js'
-import type { ResolvedRelayOptions } from './options.js'
+import type { RelayErrorCode } from '../errors.js'
+import type { ResolvedRelayOptions } from '../settings/options.js'
 import { formatHostPort } from './target-address.js'
 import { classifyTargetError } from './target-failure.js'
 

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { WebSocket } from 'ws'
 import { Connection, type ConnectionContext } from './connection.js'
-import { createSilentLogger } from './logger.js'
+import { createSilentLogger } from '../observability/logger.js'
 
 /** Just enough of a ws WebSocket for the timers: no sockets, fake time. */
 class FakeWebSocket extends EventEmitter {

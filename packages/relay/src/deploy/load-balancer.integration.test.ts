@@ -1,4 +1,4 @@
-import { nginxConfigAround } from './test-support/nginx.js'
+import { nginxConfigAround } from './nginx.js'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { CloseCode } from '@wsrelay/protocol'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
-import { freePort, Inbox } from './test-support/sockets.js'
+import { freePort, Inbox } from '../test-support/sockets.js'
 
 /*
  * The production shape, with local processes: a real nginx running
@@ -24,7 +24,7 @@ import { freePort, Inbox } from './test-support/sockets.js'
  * echo server. Only ports and the upstream list are rewritten.
  */
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
 const RELAY_CLI = join(ROOT, 'packages/relay/dist/cli.js')
 const ECHO_CLI = join(ROOT, 'apps/echo-server/dist/cli.js')
 const DEPLOY_CONF = join(ROOT, 'deploy/nginx.conf')

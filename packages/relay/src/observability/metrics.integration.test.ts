@@ -7,8 +7,8 @@ import {
   openWebSocket,
   readBytes,
   startEchoServer,
-} from './test-support/sockets.js'
-import { createHarness } from './test-support/harness.js'
+} from '../test-support/sockets.js'
+import { createHarness } from '../test-support/harness.js'
 
 const { track, startRelay } = createHarness()
 

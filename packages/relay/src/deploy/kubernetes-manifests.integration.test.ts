@@ -4,17 +4,17 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { parseAllDocuments } from 'yaml'
-import { DEFAULT_PING_INTERVAL_MS } from './options.js'
+import { DEFAULT_PING_INTERVAL_MS } from '../settings/options.js'
 import {
   manifestProblems,
   SCHEMA_KUBERNETES_VERSION,
   type ManifestDocument,
-} from './test-support/kubernetes.js'
+} from './kubernetes.js'
 
 const DIR = fileURLToPath(
-  new URL('../../../deploy/kubernetes/', import.meta.url),
+  new URL('../../../../deploy/kubernetes/', import.meta.url),
 )
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
+const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
 const FILES = readdirSync(DIR)
   .filter((f) => f.endsWith('.yaml'))
   .sort()
