@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { CloseCode, SUBPROTOCOL_V1 } from '@wsrelay/protocol'
 import { describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
-import type { RelayOptions } from './settings/options.js'
+import type { RelayOptions } from './settings/relay-options.js'
 import { createHarness } from './test-support/harness.js'
 import {
   closePayload,
@@ -152,7 +152,7 @@ describe('malformed frames, before a wsrelay.v1 open is answered', () => {
   ])(
     '%s: closes that connection, and the relay lives',
     async (_name, frames, code) => {
-      const { port, url } = await echoRelay({ maxMessageBytes: 1024 })
+      const { port, url } = await echoRelay({ maxMessageSize: 1024 })
       const outcome = await rawExchange(port, upgradeRequest('/', V1), frames)
       expect(outcome.head).toMatch(/^HTTP\/1.1 101/)
       expect(outcome.closeCode).toBe(code)
@@ -162,7 +162,7 @@ describe('malformed frames, before a wsrelay.v1 open is answered', () => {
   )
 
   it('says the limit and the flag when a message is too big', async () => {
-    const { port } = await echoRelay({ maxMessageBytes: 1024 })
+    const { port } = await echoRelay({ maxMessageSize: 1024 })
     const outcome = await rawExchange(port, upgradeRequest('/'), [
       frame({ opcode: 2, payload: Buffer.alloc(1025) }),
     ])
@@ -293,7 +293,7 @@ describe('DNS rebinding: the Host allowlist', () => {
   })
 
   it('answers its own names, and names added with --allow-host', async () => {
-    const { port, url } = await echoRelay({ allowHosts: ['relay.test'] })
+    const { port, url } = await echoRelay({ allowHost: ['relay.test'] })
     for (const host of [
       `127.0.0.1:${port}`,
       `localhost:${port}`,
@@ -311,7 +311,7 @@ describe('DNS rebinding: the Host allowlist', () => {
 describe('memory stays bounded', () => {
   it('stops reading a wsrelay.v1 client that sends pings and never reads the pongs', async () => {
     const HWM = 64 * 1024
-    const { relay, port } = await echoRelay({ highWaterMarkBytes: HWM })
+    const { relay, port } = await echoRelay({ highWaterMark: HWM })
     const socket = net.connect(port, '127.0.0.1')
     socket.on('error', () => undefined)
     await once(socket, 'connect')
@@ -356,7 +356,7 @@ describe('memory stays bounded', () => {
     const echo = await track(startEchoServer())
     const { relay, url } = await startRelay({
       allow: [`127.0.0.1/32:${echo.port}`],
-      highWaterMarkBytes: HWM,
+      highWaterMark: HWM,
       resolveHost: () => new Promise((resolve) => (answer = resolve)),
     })
     const ws = new WebSocket(url, SUBPROTOCOL_V1)
@@ -386,8 +386,8 @@ describe('the relay-wide memory budget', () => {
   it('stops reading the senders that hold the most once all of them together pass the budget', async () => {
     const BUDGET = 1024 * 1024
     const { relay, port, url } = await echoRelay({
-      memoryBudgetBytes: BUDGET,
-      maxMessageBytes: 4 * 1024 * 1024,
+      memoryBudget: BUDGET,
+      maxMessageSize: 4 * 1024 * 1024,
     })
     // 16 clients each start a 4 MiB message, send 512 KiB of it, and stall.
     const stallers = await Promise.all(
@@ -420,7 +420,7 @@ describe('streams that used to stall', () => {
     const target = await track(startTcpServer())
     const { port } = await startRelay({
       target: `127.0.0.1:${target.port}`,
-      highWaterMarkBytes: 1024,
+      highWaterMark: 1024,
     })
     const socket = net.connect(port, '127.0.0.1')
     socket.on('error', () => undefined)
@@ -450,7 +450,7 @@ describe('streams that used to stall', () => {
     )
     const { relay, url } = await startRelay({
       target: `127.0.0.1:${target.port}`,
-      highWaterMarkBytes: 8192,
+      highWaterMark: 8192,
     })
     const ws = await openWebSocket(url)
     const TOTAL = 20_000_000
@@ -471,8 +471,8 @@ describe('drain', () => {
   it('answers new upgrades 503, readiness 503 and liveness 200 while draining; an open after the 1001 opens nothing', async () => {
     const target = await track(startTcpServer())
     const { relay, port, url } = await startRelay({
-      routes: { echo: `127.0.0.1:${target.port}` },
-      drainTimeoutMs: 3000,
+      route: { echo: `127.0.0.1:${target.port}` },
+      drainTimeout: 3000,
     })
     // A v1 client that has not sent open yet, and a session whose browser
     // never answers the close frame: the drain lasts until its deadline.
@@ -504,7 +504,7 @@ describe('drain', () => {
   it('a wsrelay.v1 open sent after the 1001 reaches no target', async () => {
     const target = await track(startTcpServer())
     const { relay, port } = await startRelay({
-      routes: { echo: `127.0.0.1:${target.port}` },
+      route: { echo: `127.0.0.1:${target.port}` },
     })
     const socket = net.connect(port, '127.0.0.1')
     socket.on('error', () => undefined)

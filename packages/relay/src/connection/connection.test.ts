@@ -34,13 +34,13 @@ class FakeWebSocket extends EventEmitter {
 }
 
 const settings = {
-  connectTimeoutMs: 1000,
-  highWaterMarkBytes: 1024,
-  drainTimeoutMs: 1000,
-  handshakeTimeoutMs: 5000,
-  idleTimeoutMs: 0,
-  pingIntervalMs: 1000,
-  pongTimeoutMs: 500,
+  connectTimeout: 1000,
+  highWaterMark: 1024,
+  drainTimeout: 1000,
+  handshakeTimeout: 5000,
+  idleTimeout: 0,
+  pingInterval: 1000,
+  pongTimeout: 500,
 }
 
 function start(overrides: Partial<typeof settings> = {}) {
@@ -76,7 +76,7 @@ describe('Connection timers (fake time)', () => {
   })
 
   it('pings every interval and keeps a browser that answers', () => {
-    const { ws, connection } = start({ handshakeTimeoutMs: 60_000 })
+    const { ws, connection } = start({ handshakeTimeout: 60_000 })
     vi.advanceTimersByTime(1000)
     expect(ws.pings).toBe(1)
     ws.emit('pong')
@@ -89,7 +89,7 @@ describe('Connection timers (fake time)', () => {
   })
 
   it('cuts a browser that misses the pong deadline, with 4101', () => {
-    const { ws, connection, closed } = start({ handshakeTimeoutMs: 60_000 })
+    const { ws, connection, closed } = start({ handshakeTimeout: 60_000 })
     vi.advanceTimersByTime(1000 + 499)
     expect(ws.isTerminated).toBe(false)
     vi.advanceTimersByTime(1)
@@ -99,7 +99,7 @@ describe('Connection timers (fake time)', () => {
   })
 
   it('does not count a missing pong while the relay itself has stopped reading the browser', () => {
-    const { ws, connection } = start({ handshakeTimeoutMs: 60_000 })
+    const { ws, connection } = start({ handshakeTimeout: 60_000 })
     connection.pauseForBudget(true)
     expect(ws.isPaused).toBe(true)
     vi.advanceTimersByTime(1000 + 500 * 4)
@@ -110,7 +110,7 @@ describe('Connection timers (fake time)', () => {
   })
 
   it('closes a wsrelay.v1 client that sends no open within the handshake timeout, 1008', () => {
-    const { ws } = start({ pingIntervalMs: 0 })
+    const { ws } = start({ pingInterval: 0 })
     vi.advanceTimersByTime(4999)
     expect(ws.closedWith).toBeUndefined()
     vi.advanceTimersByTime(1)

@@ -11,7 +11,7 @@ import { WebSocket, type RawData } from 'ws'
 import type { RelayErrorCode } from '../errors.js'
 import type { Logger } from '../observability/logger.js'
 import type { RefusalReason } from '../observability/metrics.js'
-import type { ResolvedRelayOptions } from '../settings/options.js'
+import type { ResolvedRelayOptions } from '../settings/relay-options.js'
 import type { Lease } from '../observability/registry.js'
 import { receiverHeldBytes } from './relay-websocket.js'
 import { formatHostPort } from '../targets/target-address.js'
@@ -69,13 +69,13 @@ export interface ConnectionCloseEvent extends ConnectionOpenEvent {
 /** The relay settings a connection uses. */
 export type ConnectionSettings = Pick<
   ResolvedRelayOptions,
-  | 'connectTimeoutMs'
-  | 'highWaterMarkBytes'
-  | 'drainTimeoutMs'
-  | 'handshakeTimeoutMs'
-  | 'idleTimeoutMs'
-  | 'pingIntervalMs'
-  | 'pongTimeoutMs'
+  | 'connectTimeout'
+  | 'highWaterMark'
+  | 'drainTimeout'
+  | 'handshakeTimeout'
+  | 'idleTimeout'
+  | 'pingInterval'
+  | 'pongTimeout'
 >
 
 /** What a connection needs from the relay around it. */
@@ -131,7 +131,7 @@ const REFUSED_CLOSE_GRACE_MS = 1000
  * One browser's WebSocket and its TCP connection, owned from accept to close.
  *
  * Every listener is attached the moment the socket exists, every queue is
- * bounded by `highWaterMarkBytes` (past it the relay stops reading the side
+ * bounded by `highWaterMark` (past it the relay stops reading the side
  * that fills it), and one function, {@link transition}, moves between
  * phases, starting and clearing their timers. Closing flushes: bytes the
  * target sent before its FIN reach the browser before the close frame (ws
@@ -188,15 +188,15 @@ export class Connection {
     private readonly identity: ConnectionIdentity,
     private readonly context: ConnectionContext,
   ) {
-    this.hwm = context.settings.highWaterMarkBytes
+    this.hwm = context.settings.highWaterMark
     // From this line on, nothing the browser does can emit an unhandled event.
     ws.on('error', this.onClientError)
     ws.on('message', this.onClientMessage)
     ws.on('close', this.onClientClose)
     ws.on('pong', this.onPong)
-    const { pingIntervalMs } = context.settings
-    if (pingIntervalMs > 0) {
-      this.heartbeatTimer = setInterval(this.onHeartbeat, pingIntervalMs)
+    const { pingInterval } = context.settings
+    if (pingInterval > 0) {
+      this.heartbeatTimer = setInterval(this.onHeartbeat, pingInterval)
       this.heartbeatTimer.unref()
     }
     this.enter('choosing')
@@ -276,19 +276,19 @@ export class Connection {
         if (this.identity.mode === 'v1') {
           this.phaseTimer = setTimeout(
             this.onOpenTimeout,
-            settings.handshakeTimeoutMs,
+            settings.handshakeTimeout,
           )
         }
         break
       case 'connecting':
         this.phaseTimer = setTimeout(
           this.onConnectTimeout,
-          settings.connectTimeoutMs,
+          settings.connectTimeout,
         )
         break
       case 'open':
-        if (settings.idleTimeoutMs > 0) {
-          this.idleTimer = setTimeout(this.onIdleCheck, settings.idleTimeoutMs)
+        if (settings.idleTimeout > 0) {
+          this.idleTimer = setTimeout(this.onIdleCheck, settings.idleTimeout)
           this.idleTimer.unref()
         }
         break
@@ -420,7 +420,7 @@ export class Connection {
     this.fail(
       connectTimeoutFailure(
         this.target,
-        this.context.settings.connectTimeoutMs,
+        this.context.settings.connectTimeout,
       ),
     )
     this.tcp?.destroy()
@@ -634,7 +634,7 @@ export class Connection {
   private readonly onOpenTimeout = (): void => {
     if (this.phaseValue !== 'choosing' || this.hasOpen) return
     this.violation(
-      `No open message within ${this.context.settings.handshakeTimeoutMs} ms.`,
+      `No open message within ${this.context.settings.handshakeTimeout} ms.`,
     )
   }
 
@@ -644,7 +644,7 @@ export class Connection {
     this.ws.ping()
     this.pongTimer = setTimeout(
       this.onPongTimeout,
-      this.context.settings.pongTimeoutMs,
+      this.context.settings.pongTimeout,
     )
     this.pongTimer.unref()
   }
@@ -655,15 +655,15 @@ export class Connection {
   }
 
   private readonly onPongTimeout = (): void => {
-    const { pongTimeoutMs } = this.context.settings
+    const { pongTimeout } = this.context.settings
     if (this.clientPaused !== 0) {
       // We stopped reading the browser ourselves, so its pong may sit
       // unread: that is not the browser's fault.
-      this.pongTimer = setTimeout(this.onPongTimeout, pongTimeoutMs)
+      this.pongTimer = setTimeout(this.onPongTimeout, pongTimeout)
       this.pongTimer.unref()
       return
     }
-    const reason = `No pong within ${pongTimeoutMs} ms.`
+    const reason = `No pong within ${pongTimeout} ms.`
     this.identity.log.warn(
       { closeCode: CloseCode.PEER_UNRESPONSIVE },
       `browser unresponsive: ${reason}`,
@@ -674,16 +674,16 @@ export class Connection {
   }
 
   private readonly onIdleCheck = (): void => {
-    const { idleTimeoutMs } = this.context.settings
+    const { idleTimeout } = this.context.settings
     if (this.sawTraffic) {
       this.sawTraffic = false
-      this.idleTimer = setTimeout(this.onIdleCheck, idleTimeoutMs)
+      this.idleTimer = setTimeout(this.onIdleCheck, idleTimeout)
       this.idleTimer.unref()
       return
     }
     this.beginClose(
       CloseCode.IDLE_TIMEOUT,
-      `No data either way for ${idleTimeoutMs} ms.`,
+      `No data either way for ${idleTimeout} ms.`,
     )
   }
 
@@ -698,7 +698,7 @@ export class Connection {
       tcp.resume() // discard whatever the target still sends
       this.lingerTimer = setTimeout(
         () => tcp.destroy(),
-        this.context.settings.drainTimeoutMs,
+        this.context.settings.drainTimeout,
       )
       this.lingerTimer.unref()
     }

@@ -24,7 +24,7 @@ const FRAME_ERROR_REASONS: Readonly<Record<string, string>> = {
  * (--max-message-size)." instead of a bare 1009. One class per relay, since
  * the limit is the relay's.
  */
-export function relayWebSocketClass(maxMessageBytes: number): typeof WebSocket {
+export function relayWebSocketClass(maxMessageSize: number): typeof WebSocket {
   return class RelayWebSocket extends WebSocket {
     private heldClose: number | undefined
 
@@ -54,7 +54,7 @@ export function relayWebSocketClass(maxMessageBytes: number): typeof WebSocket {
       if (code === undefined) return
       this.heldClose = undefined
       this.off('error', this.onHeldError)
-      super.close(code, fitCloseReason(reasonFor(code, err, maxMessageBytes)))
+      super.close(code, fitCloseReason(reasonFor(code, err, maxMessageSize)))
     }
   }
 }
@@ -62,12 +62,12 @@ export function relayWebSocketClass(maxMessageBytes: number): typeof WebSocket {
 function reasonFor(
   code: number,
   err: (Error & { code?: string }) | undefined,
-  maxMessageBytes: number,
+  maxMessageSize: number,
 ): string {
   if (code === 1009) {
     return err?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ||
       err === undefined
-      ? `Message over the relay's limit of ${maxMessageBytes} bytes (--max-message-size).`
+      ? `Message over the relay's limit of ${maxMessageSize} bytes (--max-message-size).`
       : 'Message too big.'
   }
   if (err?.code && FRAME_ERROR_REASONS[err.code])

@@ -2,7 +2,7 @@ import type net from 'node:net'
 import { CloseCode } from '@wsrelay/protocol'
 import { describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
-import type { RelayOptions } from '../settings/options.js'
+import type { RelayOptions } from '../settings/relay-options.js'
 import { startTcpServer } from '../test-support/sockets.js'
 import {
   ChunkWriter,
@@ -115,7 +115,7 @@ describe('relay streams', () => {
       })
     })
     const { relay, url } = await startRelay(target.port, {
-      highWaterMarkBytes: HIGH_WATER,
+      highWaterMark: HIGH_WATER,
     })
     const ws = await openPaused(url)
     const received = hashUntilClose(ws)
@@ -148,7 +148,7 @@ describe('relay streams', () => {
       socket.pause() // a target that does not read yet
     })
     const { relay, url } = await startRelay(target.port, {
-      highWaterMarkBytes: HIGH_WATER,
+      highWaterMark: HIGH_WATER,
     })
     const ws = new WebSocket(url)
     await new Promise((resolve) => ws.once('open', resolve))
@@ -181,7 +181,7 @@ describe('relay streams', () => {
       socket.pause()
     })
     const { relay, url } = await startRelay(target.port, {
-      highWaterMarkBytes: 256 * 1024,
+      highWaterMark: 256 * 1024,
     })
     const ws = new WebSocket(url)
     await new Promise((resolve) => ws.once('open', resolve))

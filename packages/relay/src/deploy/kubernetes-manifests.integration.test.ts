@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { parseAllDocuments } from 'yaml'
-import { DEFAULT_PING_INTERVAL_MS } from '../settings/options.js'
+import { SETTINGS } from '../settings/settings.js'
 import {
   manifestProblems,
   SCHEMA_KUBERNETES_VERSION,
@@ -263,7 +263,7 @@ describe(`deploy/kubernetes against the Kubernetes ${SCHEMA_KUBERNETES_VERSION} 
     for (const key of ['proxy-read-timeout', 'proxy-send-timeout']) {
       expect(
         Number(a[`nginx.ingress.kubernetes.io/${key}`]) * 1000,
-      ).toBeGreaterThan(2 * DEFAULT_PING_INTERVAL_MS)
+      ).toBeGreaterThan(2 * SETTINGS.pingInterval.default)
     }
     expect(a['nginx.ingress.kubernetes.io/proxy-next-upstream']).toContain(
       'http_503',

@@ -1,7 +1,7 @@
 import type http from 'node:http'
 import type { RelayMetrics } from '../observability/metrics.js'
 import type { Logger } from '../observability/logger.js'
-import type { ResolvedRelayOptions } from '../settings/options.js'
+import type { ResolvedRelayOptions } from '../settings/relay-options.js'
 import type { HostAllowlist } from '../upgrade/host-allowlist.js'
 import type { RegistrySnapshot } from '../observability/registry.js'
 import type { StaticHandler } from './static-files.js'
@@ -13,10 +13,10 @@ export interface EndpointsContext {
     ResolvedRelayOptions,
     | 'healthPath'
     | 'readyPath'
-    | 'routeList'
-    | 'routes'
+    | 'noRouteList'
+    | 'route'
     | 'target'
-    | 'allowRules'
+    | 'allow'
   >
   readonly hosts: HostAllowlist
   readonly metrics: RelayMetrics | undefined
@@ -83,11 +83,11 @@ export function createRequestHandler(
       )
       return
     }
-    if (path === '/routes' && config.routeList) {
+    if (path === '/routes' && !config.noRouteList) {
       json(res, 200, {
-        routes: [...config.routes.keys()],
+        routes: [...config.route.keys()],
         defaultTarget: config.target !== undefined,
-        clientChosenTargets: config.allowRules.length > 0,
+        clientChosenTargets: config.allow.length > 0,
       })
       return
     }

@@ -6,7 +6,7 @@ const registry = (budget = 1000, perIp = 0) =>
   new ConnectionRegistry({
     maxConnections: 3,
     maxConnectionsPerIp: perIp,
-    memoryBudgetBytes: budget,
+    memoryBudget: budget,
     budgetShedAfterMs: 10_000,
   })
 

@@ -41,11 +41,13 @@ export interface RegistrySettings {
   readonly maxConnections: number
   readonly maxConnectionsPerIp: number
   /** Bytes all connections together may hold before the biggest holders are paused. */
-  readonly memoryBudgetBytes: number
+  readonly memoryBudget: number
   /** How long a connection may stay paused by the budget before it is shed. */
   readonly budgetShedAfterMs: number
 }
 
+/** 10 s paused at the budget before the connection holding the most is shed (1013). */
+export const BUDGET_SHED_AFTER_MS = 10_000
 /** How often the budget is checked while connections are live: 100 ms. */
 export const BUDGET_CHECK_INTERVAL_MS = 100
 /** Paused connections resume once the relay holds less than this share of its budget. */
@@ -149,7 +151,7 @@ export class ConnectionRegistry {
    */
   readonly noteInbound = (chunk: Buffer): void => {
     this.inboundSinceCheck += chunk.length
-    if (this.inboundSinceCheck >= this.settings.memoryBudgetBytes / 8)
+    if (this.inboundSinceCheck >= this.settings.memoryBudget / 8)
       this.checkBudget()
   }
 
@@ -177,16 +179,16 @@ export class ConnectionRegistry {
     let total = 0
     for (const c of this.live) total += c.bufferedBytes
     if (total > this.peakBufferedBytes) this.peakBufferedBytes = total
-    const { memoryBudgetBytes, budgetShedAfterMs } = this.settings
-    if (total > memoryBudgetBytes) {
-      const fairShare = memoryBudgetBytes / Math.max(1, this.live.size)
+    const { memoryBudget, budgetShedAfterMs } = this.settings
+    if (total > memoryBudget) {
+      const fairShare = memoryBudget / Math.max(1, this.live.size)
       for (const c of this.live) {
         if (this.budgetPaused.has(c) || c.bufferedBytes <= fairShare) continue
         this.budgetPaused.set(c, now)
         this.budgetPauses++
         c.pauseForBudget(true)
       }
-    } else if (total < memoryBudgetBytes * BUDGET_RESUME_RATIO) {
+    } else if (total < memoryBudget * BUDGET_RESUME_RATIO) {
       for (const c of this.budgetPaused.keys()) c.pauseForBudget(false)
       this.budgetPaused.clear()
       return
@@ -195,7 +197,7 @@ export class ConnectionRegistry {
       if (now - since < budgetShedAfterMs) continue
       this.budgetPaused.delete(c)
       this.budgetSheds++
-      c.shedForBudget(memoryBudgetBytes)
+      c.shedForBudget(memoryBudget)
     }
   }
 

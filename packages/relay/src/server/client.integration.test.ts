@@ -58,7 +58,7 @@ describe('@wsrelay/client against the real relay', () => {
     const echo = await startTcpServer((socket) => socket.pipe(socket))
     defer(() => echo.close())
     const relay = createRelay({
-      routes: { echo: `127.0.0.1:${echo.port}` },
+      route: { echo: `127.0.0.1:${echo.port}` },
       allow: [`127.0.0.1/32:${echo.port}`],
       token: TOKEN,
     })

@@ -3,7 +3,7 @@ import net from 'node:net'
 import { CloseCode } from '@wsrelay/protocol'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import type { RelayOptions } from '../settings/options.js'
+import type { RelayOptions } from '../settings/relay-options.js'
 import {
   closed,
   openWebSocket,
@@ -51,8 +51,8 @@ describe('a browser that goes away', () => {
     const target = await track(startTcpServer())
     const { logger, lines } = captureLogs()
     const { port } = await startRelay(target.port, {
-      pingIntervalMs: 50,
-      pongTimeoutMs: 100,
+      pingInterval: 50,
+      pongTimeout: 100,
       logger,
     })
     const peer = await rawWebSocketPeer(port)
@@ -75,8 +75,8 @@ describe('a browser that goes away', () => {
   it('keeps a browser that answers pings', async () => {
     const echo = await track(startEchoServer())
     const { url } = await startRelay(echo.port, {
-      pingIntervalMs: 20,
-      pongTimeoutMs: 50,
+      pingInterval: 20,
+      pongTimeout: 50,
     })
     const ws = await openWebSocket(url)
     // Several ping rounds pass: wait for them as events, then the pipe still works.
@@ -90,7 +90,7 @@ describe('a browser that goes away', () => {
 describe('targets that fail', () => {
   it('closes with 4003 when the target never answers the SYN, and keeps serving', async () => {
     const blackhole = await track(startBlackholeListener())
-    const { url } = await startRelay(blackhole.port, { connectTimeoutMs: 300 })
+    const { url } = await startRelay(blackhole.port, { connectTimeout: 300 })
     for (let i = 0; i < 2; i++) {
       expect(await closed(new WebSocket(url))).toEqual({
         code: CloseCode.TARGET_TIMEOUT,
@@ -103,7 +103,7 @@ describe('targets that fail', () => {
 describe('timeouts', () => {
   it('closes with 4100 after the idle timeout and ends the TCP side', async () => {
     const target = await track(startTcpServer())
-    const { url } = await startRelay(target.port, { idleTimeoutMs: 150 })
+    const { url } = await startRelay(target.port, { idleTimeout: 150 })
     const ws = await openWebSocket(url)
     const upstream = await target.nextSocket()
     const ended = readToEnd(upstream)
@@ -115,7 +115,7 @@ describe('timeouts', () => {
   })
 
   it('answers 408 to an upgrade request that does not arrive in time', async () => {
-    const { port } = await startRelay(9, { handshakeTimeoutMs: 200 })
+    const { port } = await startRelay(9, { handshakeTimeout: 200 })
     const socket = net.connect(port, '127.0.0.1')
     socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n') // and never finishes
     const chunks: Buffer[] = []

@@ -145,7 +145,7 @@ describe('relay: closing', () => {
     const target = await track(startTcpServer())
     const { url } = await startRelay({
       target: `127.0.0.1:${target.port}`,
-      maxMessageBytes: 1024,
+      maxMessageSize: 1024,
     })
     const ws = await openWebSocket(url)
     const socket = await target.nextSocket()
@@ -219,7 +219,7 @@ describe('relay: HTTP side', () => {
 
   it('reports a port in use as RELAY_LISTEN_FAILED with a hint', async () => {
     const { port } = await startRelay({ target: '127.0.0.1:9' })
-    const second = createRelay({ target: '127.0.0.1:9', port })
+    const second = createRelay({ target: '127.0.0.1:9', listen: port })
     await expect(second.listen()).rejects.toMatchObject({
       code: 'RELAY_LISTEN_FAILED',
       message: `Cannot listen on 127.0.0.1:${port} (EADDRINUSE). Another process uses that port: stop it or pick another port.`,
@@ -231,9 +231,9 @@ describe('relay: HTTP side', () => {
       'Invalid target address "nohost": expected host:port, e.g. 127.0.0.1:5000.',
     )
     expect(() =>
-      createRelay({ target: '127.0.0.1:5000', maxMessageBytes: 0 }),
+      createRelay({ target: '127.0.0.1:5000', maxMessageSize: 0 }),
     ).toThrow(
-      'Invalid option maxMessageBytes: 0. Expected a positive whole number.',
+      'Invalid option maxMessageSize 0: expected a positive whole number.',
     )
   })
 })

@@ -16,13 +16,13 @@ import { createHostAllowlist } from '../upgrade/host-allowlist.js'
 import { createRequestHandler } from '../http/http-endpoints.js'
 import { createRelayMetrics } from '../observability/metrics.js'
 import {
-  BUDGET_SHED_AFTER_MS,
-  DEFAULT_LISTEN_BACKLOG,
   resolveRelayOptions,
+  type OwnServerSettingName,
   type RelayOptions,
   type ResolvedRelayOptions,
-} from '../settings/options.js'
+} from '../settings/relay-options.js'
 import {
+  BUDGET_SHED_AFTER_MS,
   ConnectionRegistry,
   type Lease,
   type RegistrySnapshot,
@@ -68,7 +68,7 @@ export interface Relay {
   /**
    * Drains: keeps listening (new upgrades get 503, readiness 503), flushes
    * every connection, closes browsers with 1001 and ends TCP sockets; cuts
-   * what is left after `drainTimeoutMs`; then stops listening.
+   * what is left after `drainTimeout`; then stops listening.
    */
   close(): Promise<void>
   /** The bound address, or undefined before `listen()`. */
@@ -76,6 +76,9 @@ export interface Relay {
   /** Live counters, for tests, metrics and health checks. */
   stats(): RelayStats
 }
+
+/** Pending TCP connections the kernel queues; 1,000 browsers may connect at once. */
+const LISTEN_BACKLOG = 2048
 
 // The browser's hint for 1001 adds "Reconnect in a few seconds."
 const SHUTDOWN_REASON = 'Relay shutting down.'
@@ -122,12 +125,12 @@ function createRelayCore(config: ResolvedRelayOptions) {
   const registry = new ConnectionRegistry({
     maxConnections: config.maxConnections,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
-    memoryBudgetBytes: config.memoryBudgetBytes,
+    memoryBudget: config.memoryBudget,
     budgetShedAfterMs: BUDGET_SHED_AFTER_MS,
   })
   const snapshot = () => registry.snapshot()
   const metrics = config.metrics ? createRelayMetrics(snapshot) : undefined
-  const hosts = createHostAllowlist(config.host, config.allowHosts)
+  const hosts = createHostAllowlist(config.listen.host, config.allowHost)
   let isDraining = false
   let nextId = 1
   const listeners: {
@@ -155,13 +158,13 @@ function createRelayCore(config: ResolvedRelayOptions) {
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
-    maxPayload: config.maxMessageBytes,
+    maxPayload: config.maxMessageSize,
     // Off: compression costs CPU per byte and opens the relay to zip bombs.
     perMessageDeflate: false,
     // ws 8.18+: a peer that does not answer our close frame is cut after
     // this (default 30 s); @types/ws does not list it yet.
-    ...({ closeTimeout: config.drainTimeoutMs } as object),
-    WebSocket: relayWebSocketClass(config.maxMessageBytes),
+    ...({ closeTimeout: config.drainTimeout } as object),
+    WebSocket: relayWebSocketClass(config.maxMessageSize),
     // The client's preference order; never the token entry.
     handleProtocols: (protocols) => {
       for (const p of protocols) if (isSupportedSubprotocol(p)) return p
@@ -281,7 +284,7 @@ function createRelayCore(config: ResolvedRelayOptions) {
     for (const connection of registry.live) connection.shutdown(SHUTDOWN_REASON)
     const deadline = setTimeout(() => {
       for (const connection of registry.live) connection.terminate()
-    }, config.drainTimeoutMs)
+    }, config.drainTimeout)
     await emptied
     clearTimeout(deadline)
     registry.stop()
@@ -314,7 +317,11 @@ const statsOf = (snapshot: RegistrySnapshot): RelayStats => {
  * // later: await relay.close()
  */
 export function createRelay(options: RelayOptions): Relay {
-  const resolved = resolveRelayOptions(options)
+  return createRelayFrom(resolveRelayOptions(options))
+}
+
+/** A relay from options already checked (the CLI checks its own, naming flags and variables). */
+export function createRelayFrom(resolved: ResolvedRelayOptions): Relay {
   const fdLimit = openFileLimit()
   const maxConnections = connectionsWithinFdLimit(
     resolved.maxConnections,
@@ -324,7 +331,7 @@ export function createRelay(options: RelayOptions): Relay {
     // A warning when the cut is large or the operator asked for more; a
     // note when the default is trimmed a little (20,000 fds hold 9,967).
     const level =
-      options.maxConnections === undefined &&
+      !resolved.given.has('maxConnections') &&
       maxConnections >= resolved.maxConnections * 0.9
         ? 'info'
         : 'warn'
@@ -342,9 +349,9 @@ export function createRelay(options: RelayOptions): Relay {
 
   const serverOptions: http.ServerOptions = {
     // Slow or half-open upgrade requests are answered 408 and dropped.
-    headersTimeout: config.handshakeTimeoutMs,
-    requestTimeout: config.handshakeTimeoutMs,
-    connectionsCheckingInterval: Math.min(1000, config.handshakeTimeoutMs),
+    headersTimeout: config.handshakeTimeout,
+    requestTimeout: config.handshakeTimeout,
+    connectionsCheckingInterval: Math.min(1000, config.handshakeTimeout),
   }
   const server = config.tls
     ? https.createServer(
@@ -353,7 +360,7 @@ export function createRelay(options: RelayOptions): Relay {
           cert: config.tls.cert,
           key: config.tls.key,
           // A TLS client that says nothing (or half a ClientHello) is cut here.
-          handshakeTimeout: config.handshakeTimeoutMs,
+          handshakeTimeout: config.handshakeTimeout,
         },
         core.handleRequest,
       )
@@ -387,7 +394,7 @@ export function createRelay(options: RelayOptions): Relay {
     listen() {
       return new Promise<RelayAddress>((resolve, reject) => {
         const onError = (err: NodeJS.ErrnoException): void => {
-          const where = formatHostPort({ host: config.host, port: config.port })
+          const where = formatHostPort(config.listen)
           reject(
             new RelayError(
               'RELAY_LISTEN_FAILED',
@@ -402,9 +409,9 @@ export function createRelay(options: RelayOptions): Relay {
         server.once('error', onError)
         server.listen(
           {
-            host: config.host,
-            port: config.port,
-            backlog: DEFAULT_LISTEN_BACKLOG,
+            host: config.listen.host,
+            port: config.listen.port,
+            backlog: LISTEN_BACKLOG,
           },
           () => {
             server.off('error', onError)
@@ -433,12 +440,12 @@ export function createRelay(options: RelayOptions): Relay {
                   ? formatHostPort(config.target)
                   : undefined,
                 routes:
-                  config.routes.size > 0
-                    ? [...config.routes.keys()]
+                  config.route.size > 0
+                    ? [...config.route.keys()]
                     : undefined,
                 allow:
-                  config.allowRules.length > 0
-                    ? config.allowRules.map((r) => r.text)
+                  config.allow.length > 0
+                    ? config.allow.map((r) => r.text)
                     : undefined,
                 web: config.web,
                 maxConnections: config.maxConnections,
@@ -476,10 +483,10 @@ export function createRelay(options: RelayOptions): Relay {
 }
 
 /** Options of {@link attachRelay}: the relay's options, less what the app's server owns. */
-export interface AttachOptions extends Omit<
+export type AttachOptions = Omit<
   RelayOptions,
-  'host' | 'port' | 'tls' | 'web' | 'healthPath' | 'readyPath'
-> {
+  OwnServerSettingName | 'tls'
+> & {
   /** Upgrades on this path (or below it) are the relay's; others are left to the app. Default `/`. */
   path?: string
 }
@@ -519,7 +526,7 @@ export function attachRelay(
   }
   // The app's server answers its own names: no Host allowlist unless asked for.
   const config = resolveRelayOptions({
-    allowHosts: ['*'],
+    allowHost: ['*'],
     ...rest,
     healthPath: false,
     readyPath: false,

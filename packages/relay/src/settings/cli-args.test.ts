@@ -5,21 +5,28 @@ describe('parseCliArgs', () => {
   it('takes websockify-style arguments; a bare port listens on loopback only', () => {
     expect(parseCliArgs(['8080', '127.0.0.1:5000'])).toMatchObject({
       kind: 'run',
-      options: {
-        host: '127.0.0.1',
-        port: 8080,
-        target: { host: '127.0.0.1', port: 5000 },
+      settings: {
+        values: {
+          listen: { host: '127.0.0.1', port: 8080 },
+          target: { host: '127.0.0.1', port: 5000 },
+        },
       },
     })
     expect(parseCliArgs(['0.0.0.0:8080', 'echo:5000'])).toMatchObject({
-      options: {
-        host: '0.0.0.0',
-        port: 8080,
-        target: { host: 'echo', port: 5000 },
+      settings: {
+        values: {
+          listen: { host: '0.0.0.0', port: 8080 },
+          target: { host: 'echo', port: 5000 },
+        },
       },
     })
     expect(parseCliArgs(['[::1]:8080', '[::1]:5000'])).toMatchObject({
-      options: { host: '::1', port: 8080, target: { host: '::1', port: 5000 } },
+      settings: {
+        values: {
+          listen: { host: '::1', port: 8080 },
+          target: { host: '::1', port: 5000 },
+        },
+      },
     })
   })
 
@@ -36,11 +43,13 @@ describe('parseCliArgs', () => {
     ])
     expect(command).toMatchObject({
       kind: 'run',
-      logLevel: 'info',
-      options: {
-        web: 'apps/console/dist',
-        connectTimeoutMs: 2500,
-        maxMessageBytes: 65536,
+      settings: {
+        values: {
+          logLevel: 'info',
+          web: 'apps/console/dist',
+          connectTimeout: 2500,
+          maxMessageSize: 65536,
+        },
       },
     })
   })
@@ -111,15 +120,26 @@ describe('parseCliArgs', () => {
       ]),
     ).toMatchObject({
       kind: 'run',
-      files: { tokenFile: '/run/secrets/wsrelay', cert: 'c.pem', key: 'k.pem' },
-      options: {
-        host: '0.0.0.0',
-        target: undefined,
-        routes: { vnc: '10.0.0.5:5900', redis: '127.0.0.1:6379' },
+      given: {
+        route: ['vnc=10.0.0.5:5900', 'redis=127.0.0.1:6379'],
         allow: ['*:443'],
-        allowOrigins: ['https://app.example'],
         trustProxy: ['127.0.0.1/32'],
-        routeList: false,
+      },
+      settings: {
+        values: {
+          tokenFile: '/run/secrets/wsrelay',
+          cert: 'c.pem',
+          key: 'k.pem',
+          listen: { host: '0.0.0.0' },
+          target: undefined,
+          route: new Map([
+            ['vnc', { host: '10.0.0.5', port: 5900 }],
+            ['redis', { host: '127.0.0.1', port: 6379 }],
+          ]),
+          allow: [expect.objectContaining({ text: '*:443' })],
+          allowOrigin: ['https://app.example'],
+          noRouteList: true,
+        },
       },
     })
   })

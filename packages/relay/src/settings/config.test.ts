@@ -21,15 +21,15 @@ describe('configuration: flags, WSRELAY_* and --config under one schema', () => 
       }),
     )
     if (command.kind !== 'run') throw new Error(command.kind)
-    expect(command.options).toMatchObject({
-      port: 8080,
+    expect(command.settings.values).toMatchObject({
+      listen: { host: '127.0.0.1', port: 8080 },
       target: { host: '127.0.0.1', port: 5000 },
       maxConnections: 7,
-      idleTimeoutMs: 500,
-      pingIntervalMs: 0,
-      drainTimeoutMs: 5000,
+      idleTimeout: 500,
+      pingInterval: 0,
+      drainTimeout: 5000,
     })
-    expect(command.settings.sources).toMatchObject({
+    expect(command.sources).toMatchObject({
       listen: 'flag',
       target: 'file',
       maxConnections: 'flag',
@@ -52,12 +52,13 @@ describe('configuration: flags, WSRELAY_* and --config under one schema', () => 
     )
     expect(command).toMatchObject({
       kind: 'run',
-      options: {
-        host: '0.0.0.0',
-        port: 9000,
-        routes: { echo: '127.0.0.1:5000' },
-        metrics: true,
-        allowOrigins: ['https://a.example', 'https://b.example'],
+      settings: {
+        values: {
+          listen: { host: '0.0.0.0', port: 9000 },
+          route: new Map([['echo', { host: '127.0.0.1', port: 5000 }]]),
+          metrics: true,
+          allowOrigin: ['https://a.example', 'https://b.example'],
+        },
       },
     })
   })
@@ -142,7 +143,7 @@ describe('configuration: flags, WSRELAY_* and --config under one schema', () => 
       WSRELAY_TOKEN: 'f3a9c1d2e4b5a6978812aabbccddeeff',
     })
     if (command.kind !== 'print-config') throw new Error(command.kind)
-    const text = formatSettings(command.settings)
+    const text = formatSettings(command)
     expect(text).toMatch(/^key\s+value\s+from\s+flag\s+env\n/)
     expect(text).toMatch(/\ntoken\s+<redacted>\s+env\s+-\s+WSRELAY_TOKEN\n/)
     expect(text).toMatch(

@@ -24,6 +24,31 @@ function parsePort(text: string, what: string, allowZero: boolean): number {
 }
 
 /**
+ * Checks an endpoint given as an object (`{ host, port }`), as the library
+ * takes it: a host without spaces, brackets or slashes, and a port in range.
+ */
+export function checkHostPort(
+  host: unknown,
+  port: unknown,
+  what: 'listen' | 'target',
+): HostPort {
+  if (typeof host !== 'string' || !/^[^\s[\]/]+$/.test(host)) {
+    throw new RelayError(
+      'RELAY_INVALID_OPTION',
+      `Invalid ${what} host ${JSON.stringify(host) ?? String(host)}: expected a host name or IP address, e.g. 127.0.0.1.`,
+    )
+  }
+  const min = what === 'listen' ? 0 : 1
+  if (!Number.isInteger(port) || (port as number) < min || (port as number) > 65535) {
+    throw new RelayError(
+      'RELAY_INVALID_OPTION',
+      `Invalid ${what} port "${String(port)}": expected a number from ${min} to 65535.`,
+    )
+  }
+  return { host, port: port as number }
+}
+
+/**
  * Parses `host:port`, `[v6]:port`, or (when `defaultHost` is given) a bare
  * `port`, as websockify's command line does.
  */

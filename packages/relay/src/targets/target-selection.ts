@@ -1,7 +1,7 @@
 import { CloseCode, fitCloseReason, type OpenMessage } from '@wsrelay/protocol'
 import { pickAllowedAddress } from './allow-rules.js'
 import type { RelayErrorCode } from '../errors.js'
-import type { ResolvedRelayOptions } from '../settings/options.js'
+import type { ResolvedRelayOptions } from '../settings/relay-options.js'
 import { formatHostPort } from './target-address.js'
 import { classifyTargetError } from './target-failure.js'
 
@@ -27,7 +27,7 @@ export type TargetChoice =
 
 type Config = Pick<
   ResolvedRelayOptions,
-  'target' | 'routes' | 'allowRules' | 'resolveHost' | 'hostRanges'
+  'target' | 'route' | 'allow' | 'resolveHost' | 'hostRanges'
 >
 
 const refuse = (
@@ -42,7 +42,7 @@ const refuse = (
 })
 
 function route(config: Config, name: string): TargetChoice | undefined {
-  const found = config.routes.get(name)
+  const found = config.route.get(name)
   return found
     ? {
         ok: true,
@@ -124,7 +124,7 @@ export async function targetForOpen(
   }
   if (!('host' in open)) return targetForPath(config, path)
   const where = formatHostPort(open)
-  if (config.allowRules.length === 0) {
+  if (config.allow.length === 0) {
     return refuse(
       CloseCode.TARGET_NOT_ALLOWED,
       'This relay does not allow client-chosen targets.',
@@ -138,7 +138,7 @@ export async function targetForOpen(
     return refuse(failure.closeCode, failure.closeReason, failure.error.code)
   }
   const picked = pickAllowedAddress(
-    config.allowRules,
+    config.allow,
     open.host,
     open.port,
     addresses,

@@ -56,7 +56,7 @@ describe('named routes', () => {
     const fixed = await track(startNamedServer('fixed'))
     const { url } = await startRelay({
       target: `127.0.0.1:${fixed.port}`,
-      routes: { alpha: `127.0.0.1:${a.port}`, beta: `127.0.0.1:${b.port}` },
+      route: { alpha: `127.0.0.1:${a.port}`, beta: `127.0.0.1:${b.port}` },
     })
     for (const [path, name] of [
       ['alpha', 'alpha'],
@@ -76,7 +76,7 @@ describe('named routes', () => {
   it('closes 4102 for a path that names no route when there is no fixed target', async () => {
     const a = await track(startNamedServer('alpha'))
     const { url } = await startRelay({
-      routes: { alpha: `127.0.0.1:${a.port}` },
+      route: { alpha: `127.0.0.1:${a.port}` },
     })
     expect(await closed(new WebSocket(`${url}nope`))).toEqual({
       code: CloseCode.TARGET_NOT_ALLOWED,
@@ -90,7 +90,7 @@ describe('named routes', () => {
 
   it('lists route names at GET /routes, never their addresses, unless turned off', async () => {
     const { port } = await startRelay({
-      routes: { vnc: '10.0.0.5:5900', redis: '127.0.0.1:6379' },
+      route: { vnc: '10.0.0.5:5900', redis: '127.0.0.1:6379' },
       allow: ['*:443'],
     })
     const res = await fetch(`http://127.0.0.1:${port}/routes`)
@@ -103,8 +103,8 @@ describe('named routes', () => {
     expect(body).not.toContain('10.0.0.5')
 
     const quiet = await startRelay({
-      routes: { vnc: '10.0.0.5:5900' },
-      routeList: false,
+      route: { vnc: '10.0.0.5:5900' },
+      noRouteList: true,
     })
     expect(
       (await fetch(`http://127.0.0.1:${quiet.port}/routes`)).status,
@@ -116,7 +116,7 @@ describe('wsrelay.v1', () => {
   it('opens a route, answers connected, relays binary data and pings', async () => {
     const echo = await track(startEchoServer())
     const { url } = await startRelay({
-      routes: { echo: `127.0.0.1:${echo.port}` },
+      route: { echo: `127.0.0.1:${echo.port}` },
     })
     const { ws, inbox } = await openV1(url, { route: 'echo' })
     expect(ws.protocol).toBe(SUBPROTOCOL_V1)
@@ -273,7 +273,7 @@ describe('wsrelay.v1', () => {
     const echo = await track(startEchoServer())
     const { url } = await startRelay({
       target: `127.0.0.1:${echo.port}`,
-      routes: { echo: `127.0.0.1:${echo.port}` },
+      route: { echo: `127.0.0.1:${echo.port}` },
     })
     for (const [what, frames, reason] of badInputs) {
       const ws = await openWebSocket(url, SUBPROTOCOL_V1)
@@ -297,7 +297,7 @@ describe('wsrelay.v1', () => {
     const echo = await track(startEchoServer())
     const { url } = await startRelay({
       target: `127.0.0.1:${echo.port}`,
-      handshakeTimeoutMs: 150,
+      handshakeTimeout: 150,
     })
     const silent = await openWebSocket(url, SUBPROTOCOL_V1)
     expect(await closed(silent)).toEqual({

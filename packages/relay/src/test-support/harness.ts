@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest'
-import type { RelayOptions } from '../settings/options.js'
+import type { RelayOptions } from '../settings/relay-options.js'
 import { createRelay } from '../server/relay.js'
 
 /**

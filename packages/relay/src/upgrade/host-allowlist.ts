@@ -30,16 +30,16 @@ export interface HostAllowlist {
  */
 export function createHostAllowlist(
   listenHost: string,
-  allowHosts: readonly string[],
+  allowHost: readonly string[],
 ): HostAllowlist {
-  if (allowHosts.includes('*'))
+  if (allowHost.includes('*'))
     return { names: undefined, isAllowed: () => true }
   const names = new Set<string>()
   if (isLoopback(listenHost)) for (const n of LOOPBACK_NAMES) names.add(n)
-  if (allowHosts.length === 0 && !isLoopback(listenHost))
+  if (allowHost.length === 0 && !isLoopback(listenHost))
     return { names: undefined, isAllowed: () => true }
   names.add(listenHost.toLowerCase())
-  for (const h of allowHosts) {
+  for (const h of allowHost) {
     const name = hostnameOf(h)
     if (name) names.add(name)
   }

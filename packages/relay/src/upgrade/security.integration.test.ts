@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import { CloseCode, tokenSubprotocol } from '@wsrelay/protocol'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { loadCliFiles } from '../settings/cli-args.js'
-import type { RelayOptions } from '../settings/options.js'
+import { loadCliFiles, parseCliArgs } from '../settings/cli-args.js'
+import type { RelayOptions } from '../settings/relay-options.js'
 import { createRelay } from '../server/relay.js'
 import {
   openWebSocket,
@@ -102,7 +102,7 @@ describe('origin policy', () => {
   })
 
   it('accepts origins named with --allow-origin, or all with *', async () => {
-    const listed = await echoRelay({ allowOrigins: ['https://app.example'] })
+    const listed = await echoRelay({ allowOrigin: ['https://app.example'] })
     expect(
       await upgradeStatus(listed.url, undefined, {
         origin: 'https://app.example',
@@ -113,7 +113,7 @@ describe('origin policy', () => {
         origin: 'https://other.example',
       }),
     ).toBe(CloseCode.ORIGIN_NOT_ALLOWED)
-    const all = await echoRelay({ allowOrigins: ['*'] })
+    const all = await echoRelay({ allowOrigin: ['*'] })
     expect(
       await upgradeStatus(all.url, undefined, {
         origin: 'https://other.example',
@@ -165,15 +165,32 @@ describe('token auth', () => {
 
   it('reads the token from --token-file or WSRELAY_TOKEN, not both', () => {
     const read = (path: string) => (path === 'token.txt' ? `${TOKEN}\n` : '')
-    expect(loadCliFiles({ tokenFile: 'token.txt' }, {}, read).token).toBe(TOKEN)
-    expect(loadCliFiles({}, { WSRELAY_TOKEN: TOKEN }, read).token).toBe(TOKEN)
+    const settingsOf = (argv: string[], env: Record<string, string>) => {
+      const command = parseCliArgs([...argv, '8080', '127.0.0.1:1'], env, read)
+      if (command.kind !== 'run') throw new Error(command.kind)
+      return command.settings
+    }
+    expect(
+      loadCliFiles(settingsOf(['--token-file', 'token.txt'], {}), read).token,
+    ).toBe(TOKEN)
+    expect(
+      loadCliFiles(settingsOf([], { WSRELAY_TOKEN: TOKEN }), read).token,
+    ).toBe(TOKEN)
     expect(() =>
-      loadCliFiles({ tokenFile: 'token.txt' }, { WSRELAY_TOKEN: TOKEN }, read),
+      settingsOf(['--token-file', 'token.txt'], { WSRELAY_TOKEN: TOKEN }),
     ).toThrow('Give the token once: --token-file or WSRELAY_TOKEN, not both.')
+    // One check, one message, whichever way the token came.
     expect(() =>
       createRelay({ target: '127.0.0.1:1', token: 'short' }),
     ).toThrow(
-      'Invalid token: use 16 to 256 of A-Z a-z 0-9 . _ ~ + - (e.g. openssl rand -hex 32).',
+      'Invalid option token <redacted>: expected 16-256 of A-Z a-z 0-9 . _ ~ + -.',
+    )
+    expect(() =>
+      loadCliFiles(settingsOf(['--token-file', 'short.txt'], {}), (p) =>
+        p === 'short.txt' ? 'short\n' : '',
+      ),
+    ).toThrow(
+      'Invalid --token-file short.txt <redacted>: expected 16-256 of A-Z a-z 0-9 . _ ~ + -.',
     )
   })
 })
@@ -215,7 +232,7 @@ describe('TLS', () => {
   it('cuts TLS clients that say nothing, or half a ClientHello, at the handshake timeout', async () => {
     const { port } = await echoRelay({
       tls: { cert: pem('a.crt'), key: pem('a.key') },
-      handshakeTimeoutMs: 300,
+      handshakeTimeout: 300,
     })
     const started = Date.now()
     const sockets = await Promise.all(
@@ -273,10 +290,13 @@ describe('TLS', () => {
       }),
     )
     const missing = join(dir, 'missing.pem')
+    const command = parseCliArgs(
+      ['--cert', missing, '--key', missing, '8080', '127.0.0.1:1'],
+      {},
+    )
+    if (command.kind !== 'run') throw new Error(command.kind)
     expect(() =>
-      loadCliFiles({ cert: missing, key: missing }, {}, (p) =>
-        readFileSync(p, 'utf8'),
-      ),
+      loadCliFiles(command.settings, (p) => readFileSync(p, 'utf8')),
     ).toThrow(
       `Cannot read --cert ${missing} (ENOENT). Check the path and that the relay's user may read it.`,
     )

@@ -10,7 +10,7 @@ import type { ConnectionRefusal } from '../connection/connection.js'
 import type { RelayErrorCode } from '../errors.js'
 import type { HostAllowlist } from './host-allowlist.js'
 import type { RefusalReason } from '../observability/metrics.js'
-import type { ResolvedRelayOptions } from '../settings/options.js'
+import type { ResolvedRelayOptions } from '../settings/relay-options.js'
 import { isOriginAllowed } from './origin-policy.js'
 import { offersToken, redactTokens } from './token.js'
 
@@ -41,7 +41,7 @@ export type UpgradeDecision =
 export interface UpgradePolicyContext {
   readonly config: Pick<
     ResolvedRelayOptions,
-    'allowOrigins' | 'token' | 'trustedProxies'
+    'allowOrigin' | 'token' | 'trustProxy'
   >
   readonly hosts: HostAllowlist
   readonly isDraining: () => boolean
@@ -64,7 +64,7 @@ export function decideUpgrade(
   req: http.IncomingMessage,
   { config, hosts, isDraining }: UpgradePolicyContext,
 ): UpgradeDecision {
-  const clientAddress = clientAddressOf(req, config.trustedProxies)
+  const clientAddress = clientAddressOf(req, config.trustProxy)
   const reject = (
     status: number,
     message: string,
@@ -106,7 +106,7 @@ export function decideUpgrade(
   // hybi-08 clients (Sec-WebSocket-Version: 8) send Sec-WebSocket-Origin.
   const originHeader = req.headers.origin ?? req.headers['sec-websocket-origin']
   const origin = Array.isArray(originHeader) ? originHeader[0] : originHeader
-  if (!isOriginAllowed(origin, host, config.allowOrigins)) {
+  if (!isOriginAllowed(origin, host, config.allowOrigin)) {
     return {
       kind: 'accept',
       clientAddress,
