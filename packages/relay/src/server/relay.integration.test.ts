@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -215,6 +216,19 @@ describe('relay: HTTP side', () => {
     expect(res.status).toBe(426)
     const health = await fetch(`http://127.0.0.1:${port}/healthz`)
     expect(await health.json()).toEqual({ status: 'ok', connections: 0 })
+  })
+
+  it('listens with the backlog --listen-backlog asks for (ss shows it as Send-Q)', async () => {
+    const backlogOf = (port: number): number => {
+      const out = spawnSync('ss', ['-Hltn', `sport = :${port}`], {
+        encoding: 'utf8',
+      }).stdout
+      return Number(out.trim().split(/\s+/)[2])
+    }
+    const chosen = await startRelay({ target: '127.0.0.1:9', listenBacklog: 7 })
+    expect(backlogOf(chosen.port)).toBe(7)
+    const usual = await startRelay({ target: '127.0.0.1:9' })
+    expect(backlogOf(usual.port)).toBe(2048)
   })
 
   it('reports a port in use as RELAY_LISTEN_FAILED with a hint', async () => {

@@ -77,9 +77,6 @@ export interface Relay {
   stats(): RelayStats
 }
 
-/** Pending TCP connections the kernel queues; 1,000 browsers may connect at once. */
-const LISTEN_BACKLOG = 2048
-
 // The browser's hint for 1001 adds "Reconnect in a few seconds."
 const SHUTDOWN_REASON = 'Relay shutting down.'
 
@@ -411,7 +408,7 @@ export function createRelayFrom(resolved: ResolvedRelayOptions): Relay {
           {
             host: config.listen.host,
             port: config.listen.port,
-            backlog: LISTEN_BACKLOG,
+            backlog: config.listenBacklog,
           },
           () => {
             server.off('error', onError)

@@ -196,6 +196,13 @@ export const SETTINGS = {
     zero: 'no limit',
     help: 'Most live connections from one client IP; more are closed with 1013.',
   }),
+  listenBacklog: integer({
+    group: 'limits',
+    arg: 'N',
+    ownServer: true,
+    default: 2048,
+    help: 'Connections the kernel queues before the relay accepts them; a burst larger than this is refused or retried by the kernel (capped by net.core.somaxconn).',
+  }),
   web: text({
     group: 'http',
     arg: 'DIR',
