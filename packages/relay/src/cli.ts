@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { pino } from 'pino'
 import pretty from 'pino-pretty'
 import { RelayError } from './errors.js'
-import { createRelayFrom } from './server/relay.js'
+import { createRelayFrom } from './server/create-relay.js'
 import {
   formatSettings,
   loadCliFiles,

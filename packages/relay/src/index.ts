@@ -1,17 +1,13 @@
-export { attachRelay, createRelay } from './server/relay.js'
-export type {
-  AttachOptions,
-  AttachedRelay,
-  Relay,
-  RelayAddress,
-  RelayEvents,
-  RelayOn,
-  RelayStats,
-} from './server/relay.js'
+export { createRelay } from './server/create-relay.js'
+export type { Relay, RelayAddress } from './server/create-relay.js'
+export { attachRelay } from './server/attach-relay.js'
+export type { AttachOptions, AttachedRelay } from './server/attach-relay.js'
+export type { RelayStats } from './server/relay-core.js'
+export type { RelayEvents, RelayOn } from './server/relay-events.js'
 export type {
   ConnectionCloseEvent,
   ConnectionOpenEvent,
-} from './connection/connection.js'
+} from './connection/close-record.js'
 export { SETTINGS } from './settings/settings.js'
 export type { RelayOptions, ResolveHost } from './settings/relay-options.js'
 export { RELAY_ERROR_CODES, RelayError } from './errors.js'

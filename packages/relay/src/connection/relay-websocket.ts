@@ -1,4 +1,4 @@
-import { fitCloseReason } from '@wsrelay/protocol'
+import { CloseCode, fitCloseReason } from '@wsrelay/protocol'
 import { WebSocket } from 'ws'
 
 /** ws's error codes for frames it refuses, and what the close reason says. */
@@ -64,7 +64,7 @@ function reasonFor(
   err: (Error & { code?: string }) | undefined,
   maxMessageSize: number,
 ): string {
-  if (code === 1009) {
+  if (code === CloseCode.MESSAGE_TOO_BIG) {
     return err?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ||
       err === undefined
       ? `Message over the relay's limit of ${maxMessageSize} bytes (--max-message-size).`
@@ -72,7 +72,7 @@ function reasonFor(
   }
   if (err?.code && FRAME_ERROR_REASONS[err.code])
     return FRAME_ERROR_REASONS[err.code] ?? ''
-  if (code === 1007) return 'Invalid UTF-8 in a text message or close reason.'
+  if (code === CloseCode.INVALID_PAYLOAD) return 'Invalid UTF-8 in a text message or close reason.'
   return 'Invalid WebSocket frame.'
 }
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createRelay, type Relay } from '../server/relay.js'
+import { createRelay, type Relay } from '../server/create-relay.js'
 import {
   freePort,
   openWebSocket,

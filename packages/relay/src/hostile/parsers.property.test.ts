@@ -2,7 +2,10 @@ import type { IncomingMessage } from 'node:http'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { parseAllowRule, pickAllowedAddress } from '../targets/allow-rules.js'
-import { clientAddressOf, parseTrustedProxies } from '../upgrade/client-address.js'
+import {
+  clientAddressOf,
+  parseTrustedProxies,
+} from '../upgrade/client-address.js'
 import { RelayError } from '../errors.js'
 import { isOriginAllowed, normalizeOrigin } from '../upgrade/origin-policy.js'
 import { parseHostPort } from '../targets/target-address.js'

@@ -1,3 +1,4 @@
+import { ROUTES_PATH, type RelayOffer } from '@wsrelay/protocol'
 import type http from 'node:http'
 import type { RelayMetrics } from '../observability/metrics.js'
 import type { Logger } from '../observability/logger.js'
@@ -11,12 +12,7 @@ import { hostRefusal } from '../upgrade/upgrade-policy.js'
 export interface EndpointsContext {
   readonly config: Pick<
     ResolvedRelayOptions,
-    | 'healthPath'
-    | 'readyPath'
-    | 'noRouteList'
-    | 'route'
-    | 'target'
-    | 'allow'
+    'healthPath' | 'readyPath' | 'noRouteList' | 'route' | 'target' | 'allow'
   >
   readonly hosts: HostAllowlist
   readonly metrics: RelayMetrics | undefined
@@ -83,12 +79,12 @@ export function createRequestHandler(
       )
       return
     }
-    if (path === '/routes' && !config.noRouteList) {
+    if (path === ROUTES_PATH && !config.noRouteList) {
       json(res, 200, {
         routes: [...config.route.keys()],
         defaultTarget: config.target !== undefined,
         clientChosenTargets: config.allow.length > 0,
-      })
+      } satisfies RelayOffer)
       return
     }
     const notFound = (): void => {

@@ -1,6 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import type { Connection } from '../connection/connection.js'
-import { ConnectionRegistry } from './registry.js'
+import { ConnectionRegistry, type TrackedConnection } from './registry.js'
 
 const registry = (budget = 1000, perIp = 0) =>
   new ConnectionRegistry({
@@ -27,7 +26,7 @@ const fake = (held: number) => {
     pauseForBudget: pause,
     shedForBudget: shed,
   }
-  return { conn: conn as unknown as Connection, raw: conn, pause, shed }
+  return { conn: conn as TrackedConnection, raw: conn, pause, shed }
 }
 
 describe('ConnectionRegistry', () => {

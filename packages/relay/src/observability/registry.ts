@@ -1,4 +1,27 @@
-import type { Connection, ConnectionStats } from '../connection/connection.js'
+/** Byte counters of one connection, readable while it runs. */
+export interface ConnectionStats {
+  bytesToTarget: number
+  bytesToClient: number
+  /** Most bytes held at once waiting for the browser to read. */
+  peakPendingToClient: number
+  /** Most bytes held at once waiting for the target to read. */
+  peakPendingToTarget: number
+  /** Times target reads were paused because the browser was slow. */
+  targetPauses: number
+  /** Times browser reads were paused because the target (or the browser's own reading) was slow. */
+  clientPauses: number
+}
+
+/** What the registry needs of a live connection: its counters and the budget's two levers. */
+export interface TrackedConnection {
+  readonly stats: ConnectionStats
+  /** Bytes the relay holds for it now, both directions. */
+  readonly bufferedBytes: number
+  /** Stop (or resume) reading both peers. */
+  pauseForBudget(isPaused: boolean): void
+  /** Close it (1013): it held the most while the relay sat at its budget. */
+  shedForBudget(budgetBytes: number): void
+}
 
 /** Totals of the counters every connection keeps. */
 export interface ConnectionTotals {
@@ -59,8 +82,10 @@ const BUDGET_RESUME_RATIO = 0.75
  * Nothing on the data path touches it; it reads the connections when asked
  * and on a slow timer.
  */
-export class ConnectionRegistry {
-  readonly live = new Set<Connection>()
+export class ConnectionRegistry<
+  C extends TrackedConnection = TrackedConnection,
+> {
+  readonly live = new Set<C>()
   private readonly perIp = new Map<string, number>()
   private readonly ended: ConnectionTotals = {
     bytesToTarget: 0,
@@ -76,7 +101,7 @@ export class ConnectionRegistry {
   private budgetSheds = 0
   private budgetTimer: NodeJS.Timeout | undefined
   /** Connections the budget paused, with when. */
-  private readonly budgetPaused = new Map<Connection, number>()
+  private readonly budgetPaused = new Map<C, number>()
 
   constructor(private readonly settings: RegistrySettings) {}
 
@@ -117,7 +142,7 @@ export class ConnectionRegistry {
   }
 
   /** Registers a connection admitted with {@link admit}, in the same tick. */
-  add(connection: Connection): void {
+  add(connection: C): void {
     this.live.add(connection)
     if (this.live.size > this.peakConnections)
       this.peakConnections = this.live.size
@@ -131,7 +156,7 @@ export class ConnectionRegistry {
   }
 
   /** Removes a finished connection and folds its counters into the totals. */
-  remove(connection: Connection): void {
+  remove(connection: C): void {
     if (!this.live.delete(connection)) return
     this.budgetPaused.delete(connection)
     this.foldPeaks(connection.stats)

@@ -2,7 +2,7 @@ import { connectRelay, type RelayCloseEvent } from '@wsrelay/client'
 import { CloseCode } from '@wsrelay/protocol'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { createRelay } from './relay.js'
+import { createRelay } from './create-relay.js'
 import { freePort, startTcpServer } from '../test-support/sockets.js'
 import { createHarness } from '../test-support/harness.js'
 

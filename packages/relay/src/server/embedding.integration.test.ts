@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import { startExpressApp } from '../../examples/embed-express.js'
 import { startApp } from '../../examples/embed-http.js'
-import type { ConnectionCloseEvent } from '../connection/connection.js'
+import type { ConnectionCloseEvent } from '../connection/close-record.js'
 import { createHarness } from '../test-support/harness.js'
 import { readBytes, startEchoServer } from '../test-support/sockets.js'
 

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { CloseCode } from '@wsrelay/protocol'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { createRelay } from './relay.js'
+import { createRelay } from './create-relay.js'
 import {
   closed,
   collectUntilClose,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import type { Logger } from '../observability/logger.js'
 
 /** File descriptors each connection uses: the browser's socket and the target's. */
 export const FDS_PER_CONNECTION = 2
@@ -35,4 +36,28 @@ export function connectionsWithinFdLimit(
   // The +1: a refused client still takes a socket until its 1013 is sent.
   const fits = Math.floor((fdLimit - FDS_RESERVED) / FDS_PER_CONNECTION) - 1
   return Math.max(1, Math.min(maxConnections, fits))
+}
+
+/**
+ * The connection limit to run with: `maxConnections`, lowered to what the
+ * open-file limit holds, with a warning when the cut is large or the
+ * operator asked for more (a note when the default is trimmed a little:
+ * 20,000 fds hold 9,967).
+ */
+export function clampToFdLimit(
+  maxConnections: number,
+  isGiven: boolean,
+  log: Pick<Logger, 'info' | 'warn'>,
+  fdLimit = openFileLimit(),
+): number {
+  const fits = connectionsWithinFdLimit(maxConnections, fdLimit)
+  if (fits < maxConnections) {
+    const level = !isGiven && fits >= maxConnections * 0.9 ? 'info' : 'warn'
+    log[level](
+      { maxConnections: fits, fdLimit },
+      `The open-file limit (${fdLimit}) holds only ${fits} connections, not ${maxConnections}: ` +
+        `using ${fits}. Raise it (ulimit -n ${maxConnections * 2 + 100}) or set --max-connections.`,
+    )
+  }
+  return fits
 }

@@ -51,12 +51,7 @@ describe('the settings table', () => {
   })
 
   it.each([
-    [
-      'maxConnections',
-      -1,
-      ['--max-connections=-1'],
-      'a positive whole number',
-    ],
+    ['maxConnections', -1, ['--max-connections=-1'], 'a positive whole number'],
     [
       'pongTimeout',
       3_000_000_000,

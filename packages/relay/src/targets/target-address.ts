@@ -39,7 +39,11 @@ export function checkHostPort(
     )
   }
   const min = what === 'listen' ? 0 : 1
-  if (!Number.isInteger(port) || (port as number) < min || (port as number) > 65535) {
+  if (
+    !Number.isInteger(port) ||
+    (port as number) < min ||
+    (port as number) > 65535
+  ) {
     throw new RelayError(
       'RELAY_INVALID_OPTION',
       `Invalid ${what} port "${String(port)}": expected a number from ${min} to 65535.`,

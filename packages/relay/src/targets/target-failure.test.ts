@@ -1,6 +1,10 @@
-import { CloseCode, MAX_CLOSE_REASON_BYTES } from '@wsrelay/protocol'
+import {
+  CloseCode,
+  closeCodeInfo,
+  MAX_CLOSE_REASON_BYTES,
+} from '@wsrelay/protocol'
 import { describe, expect, it } from 'vitest'
-import { classifyTargetError } from './target-failure.js'
+import { classifyTargetError, connectTimeoutFailure } from './target-failure.js'
 
 const target = { host: 'game.example', port: 7000 }
 const errno = (code: string) => Object.assign(new Error(code), { code })
@@ -63,5 +67,31 @@ describe('classifyTargetError', () => {
     expect(Buffer.byteLength(closeReason)).toBeLessThanOrEqual(
       MAX_CLOSE_REASON_BYTES,
     )
+  })
+
+  it('logs the reason the browser reads plus the hint the browser shows: one set of words', () => {
+    const failure = classifyTargetError(
+      errno('ECONNREFUSED'),
+      target,
+      'connect',
+    )
+    expect(failure.closeReason).toBe(
+      'Cannot reach TCP target game.example:7000 (ECONNREFUSED).',
+    )
+    expect(failure.error.message).toBe(
+      `${failure.closeReason} ${closeCodeInfo(CloseCode.TARGET_REFUSED).hint}`,
+    )
+    const slow = connectTimeoutFailure(target, 2500)
+    expect(slow.error.message).toBe(
+      'TCP target game.example:7000 did not answer within 2500 ms. ' +
+        closeCodeInfo(CloseCode.TARGET_TIMEOUT).hint,
+    )
+    expect(slow.error.code).toBe('RELAY_TARGET_TIMEOUT')
+  })
+
+  it('calls a refused connection mid-stream an error, not a refusal', () => {
+    expect(
+      classifyTargetError(errno('ECONNREFUSED'), target, 'stream').closeCode,
+    ).toBe(CloseCode.TARGET_ERROR)
   })
 })

@@ -1,9 +1,8 @@
-import { CloseCode, fitCloseReason, type OpenMessage } from '@wsrelay/protocol'
+import { fitCloseReason, type OpenMessage } from '@wsrelay/protocol'
 import { pickAllowedAddress } from './allow-rules.js'
-import type { RelayErrorCode } from '../errors.js'
 import type { ResolvedRelayOptions } from '../settings/relay-options.js'
 import { formatHostPort } from './target-address.js'
-import { classifyTargetError } from './target-failure.js'
+import { classifyTargetError, type TargetFailure } from './target-failure.js'
 
 /** Where one connection goes. */
 export interface ChosenTarget {
@@ -15,15 +14,15 @@ export interface ChosenTarget {
   readonly isClientChosen: boolean
 }
 
-/** A target, or the close that says why there is none. */
+/** A target; or the refusal (its kind in the catalogue, and the reason), or the failure, that says why there is none. */
 export type TargetChoice =
   | { readonly ok: true; readonly target: ChosenTarget }
   | {
       readonly ok: false
-      readonly code: number
+      readonly refusal: 'pathInvalid' | 'targetNotAllowed'
       readonly reason: string
-      readonly errorCode: RelayErrorCode
     }
+  | { readonly ok: false; readonly failure: TargetFailure }
 
 type Config = Pick<
   ResolvedRelayOptions,
@@ -31,15 +30,9 @@ type Config = Pick<
 >
 
 const refuse = (
-  code: number,
   reason: string,
-  errorCode: RelayErrorCode = 'RELAY_TARGET_NOT_ALLOWED',
-): TargetChoice => ({
-  ok: false,
-  code,
-  reason: fitCloseReason(reason),
-  errorCode,
-})
+  refusal: 'pathInvalid' | 'targetNotAllowed' = 'targetNotAllowed',
+): TargetChoice => ({ ok: false, refusal, reason: fitCloseReason(reason) })
 
 function route(config: Config, name: string): TargetChoice | undefined {
   const found = config.route.get(name)
@@ -77,11 +70,7 @@ export function targetForPath(
 ): TargetChoice {
   const name = routeNameOf(path)
   if (name === undefined) {
-    return refuse(
-      CloseCode.POLICY_VIOLATION,
-      'The URL path has a malformed percent escape.',
-      'RELAY_PATH_INVALID',
-    )
+    return refuse('The URL path has a malformed percent escape.', 'pathInvalid')
   }
   const byRoute = name ? route(config, name) : undefined
   if (byRoute) return byRoute
@@ -96,7 +85,6 @@ export function targetForPath(
     }
   }
   return refuse(
-    CloseCode.TARGET_NOT_ALLOWED,
     name
       ? `No route named "${name}" on this relay.`
       : 'No target for this path: name a route, e.g. ws://relay/NAME.',
@@ -116,26 +104,19 @@ export async function targetForOpen(
   if ('route' in open) {
     return (
       route(config, open.route) ??
-      refuse(
-        CloseCode.TARGET_NOT_ALLOWED,
-        `No route named "${open.route}" on this relay.`,
-      )
+      refuse(`No route named "${open.route}" on this relay.`)
     )
   }
   if (!('host' in open)) return targetForPath(config, path)
   const where = formatHostPort(open)
   if (config.allow.length === 0) {
-    return refuse(
-      CloseCode.TARGET_NOT_ALLOWED,
-      'This relay does not allow client-chosen targets.',
-    )
+    return refuse('This relay does not allow client-chosen targets.')
   }
   let addresses
   try {
     addresses = await config.resolveHost(open.host)
   } catch (err) {
-    const failure = classifyTargetError(err, open, 'connect')
-    return refuse(failure.closeCode, failure.closeReason, failure.error.code)
+    return { ok: false, failure: classifyTargetError(err, open, 'connect') }
   }
   const picked = pickAllowedAddress(
     config.allow,
@@ -144,11 +125,7 @@ export async function targetForOpen(
     addresses,
     config.hostRanges,
   )
-  if (!picked)
-    return refuse(
-      CloseCode.TARGET_NOT_ALLOWED,
-      `Target ${where} is not allowed by this relay.`,
-    )
+  if (!picked) return refuse(`Target ${where} is not allowed by this relay.`)
   return {
     ok: true,
     target: {

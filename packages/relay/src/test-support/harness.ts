@@ -1,6 +1,6 @@
 import { afterEach } from 'vitest'
 import type { RelayOptions } from '../settings/relay-options.js'
-import { createRelay } from '../server/relay.js'
+import { createRelay } from '../server/create-relay.js'
 
 /**
  * Per-test cleanup for real sockets and servers: whatever a test starts is

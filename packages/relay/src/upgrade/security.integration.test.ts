@@ -4,12 +4,12 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import net from 'node:net'
 import { join } from 'node:path'
-import { CloseCode, tokenSubprotocol } from '@wsrelay/protocol'
+import { CloseCode, describeClose, tokenSubprotocol } from '@wsrelay/protocol'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { loadCliFiles, parseCliArgs } from '../settings/cli-args.js'
 import type { RelayOptions } from '../settings/relay-options.js'
-import { createRelay } from '../server/relay.js'
+import { createRelay } from '../server/create-relay.js'
 import {
   openWebSocket,
   readBytes,

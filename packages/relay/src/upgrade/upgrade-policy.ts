@@ -1,28 +1,30 @@
 import type http from 'node:http'
 import {
-  CloseCode,
   SUBPROTOCOL_V1,
   TOKEN_SUBPROTOCOL_PREFIX,
   isSupportedSubprotocol,
 } from '@wsrelay/protocol'
 import { clientAddressOf } from './client-address.js'
-import type { ConnectionRefusal } from '../connection/connection.js'
-import type { RelayErrorCode } from '../errors.js'
+import { hintOf, REFUSALS, type ConnectionRefusalKind } from '../refusals.js'
 import type { HostAllowlist } from './host-allowlist.js'
-import type { RefusalReason } from '../observability/metrics.js'
 import type { ResolvedRelayOptions } from '../settings/relay-options.js'
 import { isOriginAllowed } from './origin-policy.js'
 import { offersToken, redactTokens } from './token.js'
 
+/** A refusal answered after the handshake: the kind (its close code, error code, metric) and the reason the page reads. */
+export interface ConnectionRefusal {
+  readonly kind: ConnectionRefusalKind
+  readonly reason: string
+}
+
 /** What to do with an upgrade request, decided before the handshake. */
 export type UpgradeDecision =
   | {
-      /** Answer with an HTTP status and drop the socket: no WebSocket at all. */
+      /** Answer with the refusal's HTTP status and drop the socket: no WebSocket at all. */
       readonly kind: 'reject'
-      readonly status: number
+      readonly refusal: HttpRefusalKind
+      /** The response body: what happened, then the hint. */
       readonly message: string
-      readonly why: RefusalReason
-      readonly errorCode: RelayErrorCode
       readonly clientAddress: string
     }
   | {
@@ -36,6 +38,10 @@ export type UpgradeDecision =
       readonly mode: 'raw' | 'v1'
       readonly refusal?: ConnectionRefusal
     }
+
+/** Refusals answered with an HTTP status, before any WebSocket exists. */
+export type HttpRefusalKind =
+  'shuttingDown' | 'hostRejected' | 'subprotocolUnsupported'
 
 /** The parts of the relay the policy reads. */
 export interface UpgradePolicyContext {
@@ -65,40 +71,30 @@ export function decideUpgrade(
   { config, hosts, isDraining }: UpgradePolicyContext,
 ): UpgradeDecision {
   const clientAddress = clientAddressOf(req, config.trustProxy)
-  const reject = (
-    status: number,
-    message: string,
-    why: RefusalReason,
-    errorCode: RelayErrorCode,
-  ): UpgradeDecision => ({
+  const reject = (refusal: HttpRefusalKind, what: string): UpgradeDecision => ({
     kind: 'reject',
-    status,
-    message,
-    why,
-    errorCode,
+    refusal,
+    message: `${what} ${hintOf(REFUSALS[refusal].answer)}`,
     clientAddress,
   })
-  if (isDraining()) {
-    return reject(
-      503,
-      'The relay is shutting down. Try again shortly.',
-      'shutting-down',
-      'RELAY_SHUTTING_DOWN',
-    )
-  }
+  if (isDraining()) return reject('shuttingDown', 'The relay is shutting down.')
   const host = req.headers.host
-  if (!hosts.isAllowed(host))
-    return reject(403, hostRefusal(host), 'host', 'RELAY_HOST_REJECTED')
+  if (!hosts.isAllowed(host)) {
+    return {
+      kind: 'reject',
+      refusal: 'hostRejected',
+      message: hostRefusal(host),
+      clientAddress,
+    }
+  }
   const offered = offeredProtocols(req.headers['sec-websocket-protocol'])
   const protocols = offered.filter(
     (p) => !p.startsWith(TOKEN_SUBPROTOCOL_PREFIX),
   )
   if (protocols.length > 0 && !protocols.some(isSupportedSubprotocol)) {
     return reject(
-      400,
-      `Unsupported WebSocket subprotocol(s) ${redactTokens(protocols).join(', ')}. Offer "${SUBPROTOCOL_V1}", "binary" or none.`,
-      'subprotocol',
-      'RELAY_SUBPROTOCOL_UNSUPPORTED',
+      'subprotocolUnsupported',
+      `Unsupported WebSocket subprotocol(s) ${redactTokens(protocols).join(', ')}.`,
     )
   }
   const mode =
@@ -107,15 +103,15 @@ export function decideUpgrade(
   const originHeader = req.headers.origin ?? req.headers['sec-websocket-origin']
   const origin = Array.isArray(originHeader) ? originHeader[0] : originHeader
   if (!isOriginAllowed(origin, host, config.allowOrigin)) {
+    // The reason names the origin in the flag that admits it: the walkthrough's
+    // page shows only the reason, and the operator can paste the flag.
     return {
       kind: 'accept',
       clientAddress,
       mode,
       refusal: {
-        code: CloseCode.ORIGIN_NOT_ALLOWED,
+        kind: 'originRejected',
         reason: `Origin ${origin ?? ''} is not allowed. The relay operator can allow it with --allow-origin ${origin ?? ''}`,
-        why: 'origin',
-        errorCode: 'RELAY_ORIGIN_REJECTED',
       },
     }
   }
@@ -126,23 +122,22 @@ export function decideUpgrade(
       clientAddress,
       mode,
       refusal: {
-        code: CloseCode.UNAUTHORIZED,
+        kind: 'unauthorized',
         reason: hasToken
           ? 'Wrong token. Offer the subprotocol wsrelay.token.<token> with the right one.'
           : 'A token is required: offer it as the subprotocol wsrelay.token.<token>.',
-        why: 'token',
-        errorCode: 'RELAY_UNAUTHORIZED',
       },
     }
   }
   return { kind: 'accept', clientAddress, mode }
 }
 
-/** The 403 text for a Host that is not the relay's: names the flag that admits it. */
+/** The 403 text for a Host that is not the relay's: the hint, with the name that admits it. */
 export function hostRefusal(host: string | undefined): string {
   const shown = (host ?? '').replace(/[^\x20-\x7e]/g, '?').slice(0, 100)
+  const name = shown.replace(/:\d+$/, '') || 'NAME'
   return (
     `Host "${shown}" is not one of this relay's names (a guard against DNS rebinding). ` +
-    `If this name is yours, start the relay with --allow-host ${shown.replace(/:\d+$/, '') || 'NAME'}`
+    hintOf(REFUSALS.hostRejected.answer).replace('NAME', name)
   )
 }
