@@ -156,9 +156,13 @@ describe('token auth', () => {
     expect(target.sockets).toHaveLength(0)
     expect(lines.map((l) => l.msg)).toEqual(
       expect.arrayContaining([
-        'connection refused: Wrong token. Offer the subprotocol wsrelay.token.<token> with the right one.',
-        'connection refused: A token is required: offer it as the subprotocol wsrelay.token.<token>.',
+        'connection refused: Wrong token.',
+        'connection refused: No token was offered.',
       ]),
+    )
+    // The reason says what happened; the hint says once what to offer.
+    expect(describeClose(CloseCode.UNAUTHORIZED, 'Wrong token.').message).toBe(
+      'Closed 4104 UNAUTHORIZED: Wrong token. Offer the token as the subprotocol wsrelay.token.<token> (the client option token).',
     )
     expect(JSON.stringify(lines)).not.toContain(TOKEN)
   })

@@ -123,9 +123,7 @@ export function decideUpgrade(
       mode,
       refusal: {
         kind: 'unauthorized',
-        reason: hasToken
-          ? 'Wrong token. Offer the subprotocol wsrelay.token.<token> with the right one.'
-          : 'A token is required: offer it as the subprotocol wsrelay.token.<token>.',
+        reason: hasToken ? 'Wrong token.' : 'No token was offered.',
       },
     }
   }
