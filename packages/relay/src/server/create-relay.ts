@@ -4,7 +4,6 @@ import type { Duplex } from 'node:stream'
 import { RelayError } from '../errors.js'
 import { answerClientError } from '../http/http-answers.js'
 import { logFieldsOf } from '../observability/log-fields.js'
-import { clampToFdLimit } from '../settings/fd-limit.js'
 import {
   resolveRelayOptions,
   type RelayOptions,
@@ -56,16 +55,9 @@ export function createRelay(options: RelayOptions): Relay {
 
 /** A relay from options already checked (the CLI checks its own, naming flags and variables). */
 export function createRelayFrom(resolved: ResolvedRelayOptions): Relay {
-  const config = {
-    ...resolved,
-    maxConnections: clampToFdLimit(
-      resolved.maxConnections,
-      resolved.given.has('maxConnections'),
-      resolved.logger,
-    ),
-  }
+  const core = createRelayCore(resolved)
+  const { config } = core
   const log = config.logger
-  const core = createRelayCore(config)
   let closing: Promise<void> | undefined
   let bound: RelayAddress | undefined
 

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process'
 import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
 import type { AddressInfo } from 'node:net'
 import { CloseCode } from '@wsrelay/protocol'
 import { describe, expect, it, vi } from 'vitest'
@@ -10,6 +12,7 @@ import { createHarness } from '../test-support/harness.js'
 import { readBytes, startEchoServer } from '../test-support/sockets.js'
 
 const { track, defer } = createHarness()
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 describe('embedding the relay in an app’s own server', () => {
   it('plain http: the app keeps its routes, /relay relays, events carry the stats', async () => {
@@ -60,5 +63,38 @@ describe('embedding the relay in an app’s own server', () => {
     )[0] as [number]
     expect(code).toBe(CloseCode.RELAY_SHUTTING_DOWN)
     expect(relay.isReady()).toBe(false)
+  })
+
+  it('lowers maxConnections to what the open-file limit holds, as createRelay does', () => {
+    const script = [
+      "import http from 'node:http'",
+      "import { pino } from 'pino'",
+      "import { attachRelay } from '@wsrelay/relay'",
+      "const relay = attachRelay(http.createServer(), { target: '127.0.0.1:9', maxConnections: 500, logger: pino() })",
+      'await relay.close()',
+    ].join('\n')
+    const run = spawnSync(
+      'prlimit',
+      [
+        '--nofile=256:256',
+        '--',
+        process.execPath,
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      { cwd: PACKAGE_ROOT, encoding: 'utf8' },
+    )
+    expect(run.status, run.stderr).toBe(0)
+    const warning = run.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line.level === 40)
+    expect(warning).toMatchObject({
+      maxConnections: 95,
+      fdLimit: 256,
+      msg: 'The open-file limit (256) holds only 95 connections, not 500: using 95. Raise it (ulimit -n 1100) or set --max-connections.',
+    })
   })
 })

@@ -16,6 +16,7 @@ import {
   type RegistrySnapshot,
 } from '../observability/registry.js'
 import { REFUSALS } from '../refusals.js'
+import { clampToFdLimit } from '../settings/fd-limit.js'
 import type { ResolvedRelayOptions } from '../settings/relay-options.js'
 import { targetForOpen, targetForPath } from '../targets/target-selection.js'
 import { createHostAllowlist } from '../upgrade/host-allowlist.js'
@@ -49,7 +50,17 @@ const NO_LEASE = (clientAddress: string): Lease => ({
  * request, the registry, the events and the drain. `createRelay` gives it a
  * server of its own; `attachRelay` hands it an app's upgrades.
  */
-export function createRelayCore(config: ResolvedRelayOptions) {
+export function createRelayCore(resolved: ResolvedRelayOptions) {
+  // Past the open-file limit, accept() fails with EMFILE and clients get a
+  // reset instead of the 1013 the limit promises: whoever owns the server.
+  const config = {
+    ...resolved,
+    maxConnections: clampToFdLimit(
+      resolved.maxConnections,
+      resolved.given.has('maxConnections'),
+      resolved.logger,
+    ),
+  }
   const log = config.logger
   const registry = new ConnectionRegistry<Connection>({
     maxConnections: config.maxConnections,
