@@ -1,7 +1,35 @@
 import { once } from 'node:events'
+import { CloseCode } from '@wsrelay/protocol'
+import { encodeFrame, Opcode, RawConnection } from '@wsrelay/test-kit'
 import { describe, expect, it } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'
+import { createHarness } from '../test-support/harness.js'
 import { receiverHeldBytes } from './relay-websocket.js'
+
+const { echoServer, startRelay } = createHarness()
+
+describe('close reasons for frames ws refuses', () => {
+  it('says the limit and the flag when a message is too big, where ws says nothing', async () => {
+    const echo = await echoServer()
+    const { port } = await startRelay({
+      target: `127.0.0.1:${echo.port}`,
+      maxMessageSize: 1024,
+    })
+    const conn = await RawConnection.open(port, {
+      trailing: encodeFrame({
+        opcode: Opcode.BINARY,
+        payload: Buffer.alloc(1025),
+      }),
+    })
+    expect(await conn.waitForEnd(3000)).toEqual({
+      kind: 'close',
+      code: CloseCode.MESSAGE_TOO_BIG,
+      reason:
+        "Message over the relay's limit of 1024 bytes (--max-message-size).",
+    })
+    conn.destroy()
+  })
+})
 
 describe('receiverHeldBytes (reads ws internals; this test fails if ws changes them)', () => {
   it('counts the bytes of a message that has not finished arriving', async () => {

@@ -72,7 +72,8 @@ function reasonFor(
   }
   if (err?.code && FRAME_ERROR_REASONS[err.code])
     return FRAME_ERROR_REASONS[err.code] ?? ''
-  if (code === CloseCode.INVALID_PAYLOAD) return 'Invalid UTF-8 in a text message or close reason.'
+  if (code === CloseCode.INVALID_PAYLOAD)
+    return 'Invalid UTF-8 in a text message or close reason.'
   return 'Invalid WebSocket frame.'
 }
 

@@ -1,9 +1,15 @@
+import { once } from 'node:events'
 import type net from 'node:net'
-import { CloseCode } from '@wsrelay/protocol'
+import { CloseCode, SUBPROTOCOL_V1 } from '@wsrelay/protocol'
+import {
+  encodeFrame,
+  Opcode,
+  RawConnection,
+  startTcpServer,
+} from '@wsrelay/test-kit'
 import { describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import type { RelayOptions } from '../settings/relay-options.js'
-import { startTcpServer } from '../test-support/sockets.js'
 import {
   ChunkWriter,
   EDGE_CHUNK_SIZES,
@@ -14,7 +20,7 @@ import {
 import { createHarness } from '../test-support/harness.js'
 
 const MiB = 1024 * 1024
-const { track, startRelay: startRelayWith } = createHarness()
+const { echoServer, track, startRelay: startRelayWith } = createHarness()
 const startRelay = (port: number, options: Partial<RelayOptions> = {}) =>
   startRelayWith({ target: `127.0.0.1:${port}`, ...options })
 const startTarget = (onSocket: Parameters<typeof startTcpServer>[0]) =>
@@ -198,4 +204,72 @@ describe('relay streams', () => {
     expect(await arrived).toEqual({ sha256: await sent, length: SIZE })
     await closing
   }, 60_000)
+})
+
+describe('what a wsrelay.v1 client can make the relay hold', () => {
+  it('stops reading a client that sends pings and never reads the pongs', async () => {
+    const HWM = 64 * 1024
+    const echo = await echoServer()
+    const { relay, port } = await startRelay(echo.port, { highWaterMark: HWM })
+    const conn = await RawConnection.open(port, { protocols: [SUBPROTOCOL_V1] })
+    conn.sendText('{"type":"open"}')
+    conn.socket.pause() // never reads
+    const ping = encodeFrame({
+      opcode: Opcode.TEXT,
+      payload: '{"type":"ping","id":1,"ts":1}',
+    })
+    const burst = Buffer.concat(new Array<Buffer>(2000).fill(ping))
+    // Pings until the relay stops reading us (kernel buffers absorb the first
+    // few MB of pongs); bounded at 64 MB.
+    let sent = 0
+    while (relay.stats().clientPauses === 0 && sent < 64 * MiB) {
+      if (!conn.write(burst)) {
+        // Either the relay reads on, or it has paused us: both end the wait.
+        await Promise.race([
+          once(conn.socket, 'drain'),
+          vi.waitFor(
+            () => expect(relay.stats().clientPauses).toBeGreaterThan(0),
+            { timeout: 30_000 },
+          ),
+        ])
+      }
+      sent += burst.length
+    }
+    await vi.waitFor(() =>
+      expect(relay.stats().clientPauses).toBeGreaterThan(0),
+    )
+    // Pongs held: the mark plus what one read produced, not the flood.
+    expect(relay.stats().bufferedBytes).toBeLessThan(4 * HWM + 256 * 1024)
+    conn.destroy()
+  })
+
+  it('holds data pushed while the target is resolved to the mark, then delivers all of it', async () => {
+    const HWM = 64 * 1024
+    let answer: (a: { address: string; family: number }[]) => void = () =>
+      undefined
+    const echo = await echoServer()
+    const { relay, url } = await startRelayWith({
+      allow: [`127.0.0.1/32:${echo.port}`],
+      highWaterMark: HWM,
+      resolveHost: () => new Promise((resolve) => (answer = resolve)),
+    })
+    const ws = new WebSocket(url, SUBPROTOCOL_V1)
+    await once(ws, 'open')
+    ws.send(
+      JSON.stringify({ type: 'open', host: 'slow.example', port: echo.port }),
+    )
+    const chunk = Buffer.alloc(16 * 1024, 1)
+    for (let i = 0; i < 1024; i++) ws.send(chunk) // 16 MiB queued at the client
+    await vi.waitFor(() =>
+      expect(relay.stats().clientPauses).toBeGreaterThan(0),
+    )
+    expect(relay.stats().bufferedBytes).toBeLessThan(HWM + 256 * 1024)
+    answer([{ address: '127.0.0.1', family: 4 }])
+    let got = 0
+    ws.on('message', (data: Buffer, isBinary) => {
+      if (isBinary) got += data.length
+    })
+    await vi.waitFor(() => expect(got).toBe(16 * MiB), { timeout: 20_000 })
+    ws.close()
+  }, 30_000)
 })

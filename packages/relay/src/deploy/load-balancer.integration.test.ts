@@ -11,12 +11,17 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { CloseCode } from '@wsrelay/protocol'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import {
+  freePort,
+  RELAY_CLI,
+  startProcess,
+  startRelayProcess,
+} from '@wsrelay/test-kit'
 import { WebSocket } from 'ws'
-import { freePort, Inbox } from '../test-support/sockets.js'
+import { Inbox } from '../test-support/sockets.js'
 
 /*
  * The production shape, with local processes: a real nginx running
@@ -25,7 +30,6 @@ import { freePort, Inbox } from '../test-support/sockets.js'
  */
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
-const RELAY_CLI = join(ROOT, 'packages/relay/dist/cli.js')
 const ECHO_CLI = join(ROOT, 'apps/echo-server/dist/cli.js')
 const DEPLOY_CONF = join(ROOT, 'deploy/nginx.conf')
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p))
@@ -58,50 +62,23 @@ interface Session {
 
 const children: ChildProcess[] = []
 
-/** Starts a Node CLI; resolves once `ready` matches a stdout line. */
-async function startProcess<T>(
-  args: string[],
-  ready: (line: string) => T | undefined,
-  onLine: (line: string) => void = () => undefined,
-): Promise<{ child: ChildProcess; value: T; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  children.push(child)
-  const exited = once(child, 'exit').then(([code]) => code as number | null)
-  const lines = createInterface({
-    input: child.stdout as NodeJS.ReadableStream,
-  })
-  const value = await new Promise<T>((resolve, reject) => {
-    lines.on('line', (line) => {
-      onLine(line)
-      const found = ready(line)
-      if (found !== undefined) resolve(found)
-    })
-    void exited.then((code) =>
-      reject(new Error(`${args.join(' ')} exited with ${code} before ready`)),
-    )
-  })
-  return { child, value, exited }
-}
-
 async function startEcho(): Promise<number> {
-  const { value } = await startProcess(
-    [ECHO_CLI, '--host', '127.0.0.1', '--port', '0'],
-    (line) => /listening on 127\.0\.0\.1:(\d+)/.exec(line)?.[1],
-  )
-  return Number(value)
+  const echo = await startProcess({
+    command: process.execPath,
+    args: [ECHO_CLI, '--host', '127.0.0.1', '--port', '0'],
+    cwd: ROOT,
+    ready: (line) => /listening on 127\.0\.0\.1:(\d+)/.exec(line)?.[1],
+  })
+  children.push(echo.child)
+  return Number(echo.ready)
 }
 
 async function startRelay(
   name: string,
   echoPort: number,
 ): Promise<RelayProcess> {
-  const logs: LogLine[] = []
-  const { child, value, exited } = await startProcess(
+  const relay = await startRelayProcess(
     [
-      RELAY_CLI,
       '--metrics',
       '--trust-proxy',
       '127.0.0.1',
@@ -110,13 +87,16 @@ async function startRelay(
       '127.0.0.1:0',
       `127.0.0.1:${echoPort}`,
     ],
-    (line) => {
-      const entry = JSON.parse(line) as LogLine
-      return entry.msg === 'relay listening' ? String(entry.url) : undefined
-    },
-    (line) => logs.push(JSON.parse(line) as LogLine),
+    { cwd: ROOT },
   )
-  return { name, port: Number(new URL(value).port), child, logs, exited }
+  children.push(relay.child)
+  return {
+    name,
+    port: relay.port,
+    child: relay.child,
+    logs: relay.logs,
+    exited: relay.exited.then(({ code }) => code),
+  }
 }
 
 /** deploy/nginx.conf as shipped, with the listen port and the upstream servers moved onto the test's. */

@@ -6,14 +6,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createRelay, type Relay } from '../server/create-relay.js'
 import {
   freePort,
-  openWebSocket,
-  readBytes,
   startEchoServer,
   type TestTcpServer,
-} from '../test-support/sockets.js'
+} from '@wsrelay/test-kit'
+import { createRelay, type Relay } from '../server/create-relay.js'
+import { openWebSocket, readBytes } from '../test-support/sockets.js'
 import { captureLogs } from '../test-support/streams.js'
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p))

@@ -1,23 +1,28 @@
-import { createProcessHarness } from './process-harness.js'
 import { SUBPROTOCOL_BINARY, SUBPROTOCOL_V1 } from '@wsrelay/protocol'
 import { describe, expect, it } from 'vitest'
-import { pump, startStuckTarget } from '../../fuzz/load.js'
-import { encodeFrame, Opcode, RawConnection } from '../../fuzz/raw-ws.js'
-import { MiB } from '../../fuzz/relay-process.js'
-import { echoProblem, startTarget } from '../../fuzz/targets.js'
+import {
+  echoProblem,
+  encodeFrame,
+  MiB,
+  Opcode,
+  pump,
+  RawConnection,
+  startStuckTarget,
+} from '@wsrelay/test-kit'
+import { createHarness } from '@wsrelay/test-kit/harness'
 
 // Issue 7, "Memory without bound" and the whole-relay budget (integration:
 // each test pushes tens to hundreds of MiB through a real relay process).
 
-const { relayWith, track } = createProcessHarness()
+const { echoServer, relayProcess, track } = createHarness()
 
 /** RSS may grow this much over its baseline under a flood, and no more. */
 const MAX_GROWTH_BYTES = 64 * MiB
 
 describe('a relay under a flood from one client', () => {
   it('keeps RSS bounded when a wsrelay.v1 client sends 100 MiB of pings and never reads', async () => {
-    const echo = track(await startTarget())
-    const relay = await relayWith(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
+    const echo = await echoServer()
+    const relay = await relayProcess(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
     const conn = await RawConnection.open(relay.port, {
       protocols: [SUBPROTOCOL_V1],
     })
@@ -57,8 +62,8 @@ describe('a relay under a flood from one client', () => {
   ] as const)(
     'keeps RSS bounded when %s pushes data while its target is still connecting',
     async (_who, mode) => {
-      const stuck = track(await startStuckTarget())
-      const relay = await relayWith([
+      const stuck = await track(startStuckTarget())
+      const relay = await relayProcess([
         '--connect-timeout',
         '30000',
         ...(mode === 'v1-host'
@@ -109,8 +114,8 @@ describe('the whole-relay memory budget', () => {
   // socket read retains a whole 64 KiB allocation. Skipped until the relay
   // reads into a pooled buffer or sheds sooner.
   it.skip('keeps RSS bounded when 500 clients each stall a 1 MiB message (--memory-budget 32 MiB)', async () => {
-    const echo = track(await startTarget())
-    const relay = await relayWith([
+    const echo = await echoServer()
+    const relay = await relayProcess([
       '--memory-budget',
       String(32 * MiB),
       '--max-message-size',

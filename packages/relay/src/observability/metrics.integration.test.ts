@@ -1,13 +1,9 @@
 import { CloseCode } from '@wsrelay/protocol'
 import { once } from 'node:events'
 import { describe, expect, it } from 'vitest'
+import { startEchoServer } from '@wsrelay/test-kit'
 import { WebSocket } from 'ws'
-import {
-  closed,
-  openWebSocket,
-  readBytes,
-  startEchoServer,
-} from '../test-support/sockets.js'
+import { closed, openWebSocket, readBytes } from '../test-support/sockets.js'
 import { createHarness } from '../test-support/harness.js'
 
 const { track, startRelay } = createHarness()

@@ -1,9 +1,9 @@
 import { connectRelay, type RelayCloseEvent } from '@wsrelay/client'
 import { CloseCode } from '@wsrelay/protocol'
 import { describe, expect, it } from 'vitest'
+import { freePort, startTcpServer } from '@wsrelay/test-kit'
 import { WebSocket } from 'ws'
 import { createRelay } from './create-relay.js'
-import { freePort, startTcpServer } from '../test-support/sockets.js'
 import { createHarness } from '../test-support/harness.js'
 
 const { defer } = createHarness()

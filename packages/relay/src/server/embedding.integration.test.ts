@@ -4,12 +4,13 @@ import { fileURLToPath } from 'node:url'
 import type { AddressInfo } from 'node:net'
 import { CloseCode } from '@wsrelay/protocol'
 import { describe, expect, it, vi } from 'vitest'
+import { startEchoServer } from '@wsrelay/test-kit'
 import { WebSocket } from 'ws'
 import { startExpressApp } from '../../examples/embed-express.js'
 import { startApp } from '../../examples/embed-http.js'
 import type { ConnectionCloseEvent } from '../connection/close-record.js'
 import { createHarness } from '../test-support/harness.js'
-import { readBytes, startEchoServer } from '../test-support/sockets.js'
+import { readBytes } from '../test-support/sockets.js'
 
 const { track, defer } = createHarness()
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url))

@@ -2,6 +2,12 @@ import { once } from 'node:events'
 import net from 'node:net'
 import { CloseCode } from '@wsrelay/protocol'
 import { describe, expect, it } from 'vitest'
+import {
+  RawConnection,
+  startEchoServer,
+  startTcpServer,
+  type TestTcpServer,
+} from '@wsrelay/test-kit'
 import { WebSocket } from 'ws'
 import type { RelayOptions } from '../settings/relay-options.js'
 import {
@@ -9,15 +15,8 @@ import {
   openWebSocket,
   readBytes,
   readToEnd,
-  startEchoServer,
-  startTcpServer,
-  type TestTcpServer,
 } from '../test-support/sockets.js'
-import {
-  captureLogs,
-  rawWebSocketPeer,
-  startBlackholeListener,
-} from '../test-support/streams.js'
+import { captureLogs, startBlackholeListener } from '../test-support/streams.js'
 import { createHarness } from '../test-support/harness.js'
 
 const { track, startRelay: startRelayWith } = createHarness()
@@ -39,7 +38,8 @@ describe('a browser that goes away', () => {
   it('frees the TCP connection at once when its socket is destroyed without a close frame', async () => {
     const target: TestTcpServer = await track(startTcpServer())
     const { port } = await startRelay(target.port)
-    const peer = await rawWebSocketPeer(port)
+    const peer = await RawConnection.open(port)
+    expect(peer.head?.status).toBe(101)
     const upstream = await target.nextSocket()
     const ended = readToEnd(upstream)
 
@@ -55,8 +55,9 @@ describe('a browser that goes away', () => {
       pongTimeout: 100,
       logger,
     })
-    const peer = await rawWebSocketPeer(port)
-    peer.pause() // never reads the ping, never answers: a pulled cable
+    const peer = await RawConnection.open(port)
+    expect(peer.head?.status).toBe(101)
+    peer.socket.pause() // never reads the ping, never answers: a pulled cable
     const upstream = await target.nextSocket()
     const started = Date.now()
 

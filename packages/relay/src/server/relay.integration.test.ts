@@ -5,18 +5,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CloseCode } from '@wsrelay/protocol'
 import { describe, expect, it } from 'vitest'
+import {
+  freePort,
+  RawConnection,
+  startEchoServer,
+  startTcpServer,
+} from '@wsrelay/test-kit'
 import { WebSocket } from 'ws'
 import { createRelay } from './create-relay.js'
 import {
   closed,
   collectUntilClose,
-  freePort,
   openWebSocket,
-  rawUpgrade,
   readBytes,
   readToEnd,
-  startEchoServer,
-  startTcpServer,
 } from '../test-support/sockets.js'
 import { createHarness } from '../test-support/harness.js'
 
@@ -184,13 +186,14 @@ describe('relay: closing', () => {
 describe('relay: HTTP side', () => {
   it('refuses a handshake that offers only unknown subprotocols with 400', async () => {
     const { port } = await startRelay({ target: '127.0.0.1:9' })
-    const response = await rawUpgrade(port, {
-      'Sec-WebSocket-Protocol': 'chat, mqtt',
+    const conn = await RawConnection.open(port, {
+      protocols: ['chat', 'mqtt'],
     })
-    expect(response).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/)
-    expect(response).toContain(
-      'Unsupported WebSocket subprotocol(s) chat, mqtt. Offer "wsrelay.v1", "binary" or none.',
-    )
+    await conn.waitForEnd(2000)
+    expect(conn.head).toMatchObject({
+      status: 400,
+      body: 'Unsupported WebSocket subprotocol(s) chat, mqtt. Offer "wsrelay.v1", "binary" or none.\n',
+    })
   })
 
   it('serves the --web directory to plain GETs on the same port', async () => {

@@ -7,17 +7,19 @@ import {
   type RelayControlMessage,
 } from '@wsrelay/protocol'
 import { describe, expect, it } from 'vitest'
+import {
+  freePort,
+  startEchoServer,
+  startTcpServer,
+  type TestTcpServer,
+} from '@wsrelay/test-kit'
 import { WebSocket } from 'ws'
 import {
   Inbox,
   closed,
-  freePort,
   openWebSocket,
   readBytes,
   readToEnd,
-  startEchoServer,
-  startTcpServer,
-  type TestTcpServer,
 } from '../test-support/sockets.js'
 import { createHarness } from '../test-support/harness.js'
 

@@ -6,16 +6,12 @@ import net from 'node:net'
 import { join } from 'node:path'
 import { CloseCode, describeClose, tokenSubprotocol } from '@wsrelay/protocol'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { startEchoServer, startTcpServer } from '@wsrelay/test-kit'
 import { WebSocket } from 'ws'
 import { loadCliFiles, parseCliArgs } from '../settings/cli-args.js'
 import type { RelayOptions } from '../settings/relay-options.js'
 import { createRelay } from '../server/create-relay.js'
-import {
-  openWebSocket,
-  readBytes,
-  startEchoServer,
-  startTcpServer,
-} from '../test-support/sockets.js'
+import { openWebSocket, readBytes } from '../test-support/sockets.js'
 import { captureLogs } from '../test-support/streams.js'
 import { createHarness } from '../test-support/harness.js'
 

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest'
-import { formatFailure, runFuzz } from '../../fuzz/fuzzer.js'
+import { formatFailure, runFuzz } from './fuzzer.js'
 
-// CI mode of the raw-socket fuzzer (issue 7): about a minute against the real
+// CI mode of the raw-socket fuzzer: about a minute against the real
 // CLI. WSRELAY_FUZZ_SECONDS and WSRELAY_FUZZ_SEED change the budget and seed;
 // `pnpm fuzz` runs it for longer.
 

@@ -1,6 +1,10 @@
 import net from 'node:net'
-import { startRelayProcess, type RelayProcess } from './relay-process.js'
-import { echoProblem, startTarget, type TcpTarget } from './targets.js'
+import { startRelayProcess, type RelayProcess } from './relay-cli.js'
+import {
+  echoProblem,
+  startEchoServer,
+  type TestTcpServer,
+} from './tcp-server.js'
 
 /**
  * One relay process in front of one echo target, restarted when a hostile
@@ -8,7 +12,7 @@ import { echoProblem, startTarget, type TcpTarget } from './targets.js'
  */
 export class RelayFixture {
   relay: RelayProcess | undefined
-  echo: TcpTarget | undefined
+  echo: TestTcpServer | undefined
   /** How many times the relay had to be restarted (it died). */
   restarts = 0
 
@@ -19,7 +23,7 @@ export class RelayFixture {
 
   /** The running relay, started (or restarted) as needed. */
   async ready(): Promise<RelayProcess> {
-    this.echo ??= await startTarget()
+    this.echo ??= await startEchoServer()
     if (this.relay?.isAlive() && (await acceptsConnections(this.relay.port)))
       return this.relay
     // A crash can land after the last check; wait for the exit to be seen.
