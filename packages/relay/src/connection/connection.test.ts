@@ -63,6 +63,7 @@ function start(
     chooseTarget,
     onOpened: () => undefined,
     onClosed: closed,
+    onRefused: () => undefined,
   }
   const connection = new Connection(
     ws as unknown as WebSocket,

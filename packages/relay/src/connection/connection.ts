@@ -71,6 +71,8 @@ export interface ConnectionContext {
     close: CloseRecord,
     event: ConnectionCloseEvent | undefined,
   ): void
+  /** Called once, when the connection is refused before reaching a target: at the decision, so a scrape after the page saw its close counts it. */
+  onRefused(close: CloseRecord): void
 }
 
 /** Who the connection is, for logs. */
@@ -575,6 +577,7 @@ export class Connection {
       }),
       `connection refused: ${record.reason}`,
     )
+    this.context.onRefused(record)
     this.closeWith({ ...record, isRejection: true })
   }
 

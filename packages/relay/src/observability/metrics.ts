@@ -1,19 +1,90 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { REFUSAL_METRICS, type RefusalMetric } from '../refusals.js'
 import type { RegistrySnapshot } from './registry.js'
 
 /** What the metrics read when Prometheus scrapes: the registry, nothing counted per chunk. */
 export type MetricsSource = () => RegistrySnapshot
 
-/** Why a connection was refused before reaching a target. */
-export type RefusalReason =
-  | 'shutting-down'
-  | 'origin'
-  | 'token'
-  | 'subprotocol'
-  | 'limit'
-  | 'protocol'
-  | 'target'
-  | 'host'
+/** One metric the relay serves: the docs' metrics table is generated from these. */
+export interface MetricSpec {
+  readonly name: string
+  readonly type: 'gauge' | 'counter'
+  readonly help: string
+  /** Its one label: the values it takes, or what they are. */
+  readonly label?: {
+    readonly name: string
+    readonly values: readonly string[] | string
+  }
+  /** Read from the registry at scrape time: one number, or one per label value. Absent: counted as it happens. */
+  readonly read?: (s: RegistrySnapshot) => number | Record<string, number>
+}
+
+/** Every metric of the relay, besides prom-client's process and runtime ones (`wsrelay_process_*`, `wsrelay_nodejs_*`). */
+export const RELAY_METRICS = [
+  {
+    name: 'wsrelay_connections',
+    type: 'gauge',
+    help: 'Live WebSocket connections, including ones still choosing a target.',
+    read: (s) => s.connections,
+  },
+  {
+    name: 'wsrelay_buffered_bytes',
+    type: 'gauge',
+    help: 'Bytes held by the relay now, all connections, both directions (bounded by the high-water mark).',
+    read: (s) => s.bufferedBytes,
+  },
+  {
+    name: 'wsrelay_connections_peak',
+    type: 'gauge',
+    help: 'Most live connections at once since the relay started.',
+    read: (s) => s.peakConnections,
+  },
+  {
+    name: 'wsrelay_buffered_bytes_peak',
+    type: 'gauge',
+    help: 'Most bytes held at once across the relay since start (as seen by the budget check).',
+    read: (s) => s.peakBufferedBytes,
+  },
+  {
+    name: 'wsrelay_bytes_total',
+    type: 'counter',
+    help: 'Bytes relayed, by direction.',
+    label: { name: 'direction', values: ['to_target', 'to_client'] },
+    read: ({ totals }) => ({
+      to_target: totals.bytesToTarget,
+      to_client: totals.bytesToClient,
+    }),
+  },
+  {
+    name: 'wsrelay_backpressure_pauses_total',
+    type: 'counter',
+    help: 'Times the relay stopped reading one side because the other was slow (budget: because the relay sat at its memory budget).',
+    label: { name: 'paused', values: ['target', 'client', 'budget'] },
+    read: ({ totals, budgetPauses }) => ({
+      target: totals.targetPauses,
+      client: totals.clientPauses,
+      budget: budgetPauses,
+    }),
+  },
+  {
+    name: 'wsrelay_budget_shed_total',
+    type: 'counter',
+    help: 'Connections closed (1013) because they held the most while the relay sat at its memory budget.',
+    read: (s) => s.budgetSheds,
+  },
+  {
+    name: 'wsrelay_connections_closed_total',
+    type: 'counter',
+    help: 'Connections that ended, by WebSocket close code (1001 counts drains; 4xxx are the relay’s own).',
+    label: { name: 'code', values: 'the WebSocket close code' },
+  },
+  {
+    name: 'wsrelay_connections_refused_total',
+    type: 'counter',
+    help: 'Connections refused before reaching a target, by reason (shutting-down counts 503s in a drain).',
+    label: { name: 'reason', values: REFUSAL_METRICS },
+  },
+] as const satisfies readonly MetricSpec[]
 
 /** The relay's Prometheus registry (its own, so several relays in one process do not clash). */
 export interface RelayMetrics {
@@ -21,110 +92,54 @@ export interface RelayMetrics {
   /** A connection ended with this close code (one per connection). */
   closed(code: number): void
   /** An upgrade or open was refused before a target was connected. */
-  refused(reason: RefusalReason): void
+  refused(reason: RefusalMetric): void
 }
 
 /** Creates the relay's metrics; `source` is read at scrape time. */
 export function createRelayMetrics(source: MetricsSource): RelayMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'wsrelay_' })
-
-  new Gauge({
-    name: 'wsrelay_connections',
-    help: 'Live WebSocket connections, including ones still choosing a target.',
-    registers: [registry],
-    collect() {
-      this.set(source().connections)
-    },
-  })
-  new Gauge({
-    name: 'wsrelay_buffered_bytes',
-    help: 'Bytes held by the relay now, all connections, both directions (bounded by the high-water mark).',
-    registers: [registry],
-    collect() {
-      this.set(source().bufferedBytes)
-    },
-  })
-  /** A counter whose values are read from `source.totals()` at scrape time. */
-  const totalsCounter = <L extends string>(
-    name: string,
-    help: string,
-    label: L,
-    values: (s: RegistrySnapshot) => Record<string, number>,
-  ): void => {
-    const counter: Counter<L> = new Counter({
+  const counters = new Map<string, Counter>()
+  for (const spec of RELAY_METRICS as readonly MetricSpec[]) {
+    const { name, help, label, read } = spec
+    const labelNames = label ? [label.name] : []
+    if (spec.type === 'gauge') {
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          const value = read?.(source())
+          if (typeof value === 'number') this.set(value)
+        },
+      })
+      continue
+    }
+    const counter: Counter = new Counter({
       name,
       help,
-      labelNames: [label],
+      labelNames,
       registers: [registry],
-      collect() {
-        counter.reset()
-        for (const [value, count] of Object.entries(values(source()))) {
-          counter.inc({ [label]: value } as Partial<Record<L, string>>, count)
-        }
-      },
+      ...(read
+        ? {
+            collect() {
+              const value = read(source())
+              counter.reset()
+              if (typeof value === 'number') counter.inc(value)
+              else
+                for (const [labelValue, count] of Object.entries(value))
+                  counter.inc({ [label?.name ?? '']: labelValue }, count)
+            },
+          }
+        : {}),
     })
+    counters.set(name, counter)
   }
-  totalsCounter(
-    'wsrelay_bytes_total',
-    'Bytes relayed, by direction.',
-    'direction',
-    ({ totals }) => ({
-      to_target: totals.bytesToTarget,
-      to_client: totals.bytesToClient,
-    }),
-  )
-  totalsCounter(
-    'wsrelay_backpressure_pauses_total',
-    'Times the relay stopped reading one side because the other was slow.',
-    'paused',
-    ({ totals, budgetPauses }) => ({
-      target: totals.targetPauses,
-      client: totals.clientPauses,
-      budget: budgetPauses,
-    }),
-  )
-  new Gauge({
-    name: 'wsrelay_connections_peak',
-    help: 'Most live connections at once since the relay started.',
-    registers: [registry],
-    collect() {
-      this.set(source().peakConnections)
-    },
-  })
-  new Gauge({
-    name: 'wsrelay_buffered_bytes_peak',
-    help: 'Most bytes held at once across the relay since start (as seen by the budget check).',
-    registers: [registry],
-    collect() {
-      this.set(source().peakBufferedBytes)
-    },
-  })
-  const shed = new Counter({
-    name: 'wsrelay_budget_shed_total',
-    help: 'Connections closed (1013) because they held the most while the relay sat at its memory budget.',
-    registers: [registry],
-    collect() {
-      shed.reset()
-      shed.inc(source().budgetSheds)
-    },
-  })
-  const closed = new Counter({
-    name: 'wsrelay_connections_closed_total',
-    help: 'Connections that ended, by WebSocket close code.',
-    labelNames: ['code'] as const,
-    registers: [registry],
-  })
-  const refused = new Counter({
-    name: 'wsrelay_connections_refused_total',
-    help: 'Connections refused before reaching a target, by reason.',
-    labelNames: ['reason'] as const,
-    registers: [registry],
-  })
-
+  const closed = counters.get('wsrelay_connections_closed_total')
+  const refused = counters.get('wsrelay_connections_refused_total')
   return {
     registry,
-    closed: (code) => closed.inc({ code: String(code) }),
-    refused: (reason) => refused.inc({ reason }),
+    closed: (code) => closed?.inc({ code: String(code) }),
+    refused: (reason) => refused?.inc({ reason }),
   }
 }

@@ -104,8 +104,10 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
       registry.remove(connection)
       if (event) events.emit('connection-close', event)
       metrics?.closed(close.code)
-      if (close.refused !== undefined) metrics?.refused(close.refused)
       if (registry.live.size === 0) onEmpty?.()
+    },
+    onRefused: (close) => {
+      if (close.refused !== undefined) metrics?.refused(close.refused)
     },
   })
 
