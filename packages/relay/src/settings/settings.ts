@@ -41,6 +41,7 @@ export const SETTINGS = {
     cli: { position: 1, shape: '[listen_host:]listen_port' },
     ownServer: true,
     default: { host: '127.0.0.1', port: 0 },
+    defaultText: '127.0.0.1:0 (library; the CLI needs it)',
     help: 'Where to accept WebSockets. A bare port listens on 127.0.0.1 only (0.0.0.0:PORT accepts from the network); port 0 picks a free port.',
   }),
   target: address({

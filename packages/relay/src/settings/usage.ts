@@ -12,10 +12,10 @@ export const GROUP_TITLES: Readonly<Record<SettingGroup, string>> = {
 }
 
 /** The command line's own flags, which are not settings. */
-const OWN_FLAGS: readonly (readonly [string, string])[] = [
+export const OWN_FLAGS: readonly (readonly [string, string])[] = [
   [
     '--config FILE',
-    'Read settings from a JSON or YAML file (keys are the settings names: maxConnections: 500).',
+    "Read settings from a JSON or YAML file (keys are the settings' names: maxConnections: 500).",
   ],
   [
     '--print-config',
