@@ -1,5 +1,5 @@
-import { nginxConfigAround } from './nginx.js'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { NGINX, nginxConfigAround, startNginx } from './nginx.js'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import {
@@ -32,7 +32,6 @@ import { Inbox } from '../test-support/sockets.js'
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
 const ECHO_CLI = join(ROOT, 'apps/echo-server/dist/cli.js')
 const DEPLOY_CONF = join(ROOT, 'deploy/nginx.conf')
-const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p))
 
 const RELAYS = 3
 const SESSIONS = 300
@@ -212,24 +211,7 @@ describe.skipIf(!NGINX)(
           relays.map((r) => r.port),
         ),
       )
-      const check = spawnSync(
-        NGINX ?? 'nginx',
-        ['-t', '-p', prefix, '-c', conf],
-        {
-          encoding: 'utf8',
-        },
-      )
-      expect(check.status, check.stderr).toBe(0)
-      nginx = spawn(NGINX ?? 'nginx', ['-p', prefix, '-c', conf], {
-        stdio: 'inherit',
-      })
-      await vi.waitFor(
-        async () =>
-          expect(
-            (await fetch(`http://127.0.0.1:${nginxPort}/healthz`)).status,
-          ).toBe(200),
-        WAIT,
-      )
+      nginx = await startNginx(prefix, nginxPort, WAIT.timeout)
     }, 30_000)
 
     afterAll(async () => {

@@ -1,11 +1,11 @@
-import { nginxConfigAround } from './nginx.js'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { NGINX, nginxConfigAround, startNginx } from './nginx.js'
+import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   freePort,
   startEchoServer,
@@ -15,7 +15,6 @@ import { createRelay, type Relay } from '../server/create-relay.js'
 import { openWebSocket, readBytes } from '../test-support/sockets.js'
 import { captureLogs } from '../test-support/streams.js'
 
-const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p))
 const DEPLOY_CONF = fileURLToPath(
   new URL('../../../../deploy/nginx.conf', import.meta.url),
 )
@@ -60,25 +59,7 @@ describe.skipIf(!NGINX)('behind a real nginx (deploy/nginx.conf)', () => {
     const prefix = mkdtempSync(join(tmpdir(), 'wsrelay-nginx-'))
     const conf = join(prefix, 'nginx.conf')
     writeFileSync(conf, renderConfig(prefix, nginxPort, relayPort))
-    const check = spawnSync(
-      NGINX ?? 'nginx',
-      ['-t', '-p', prefix, '-c', conf],
-      { encoding: 'utf8' },
-    )
-    expect(check.status, check.stderr).toBe(0)
-    nginx = spawn(NGINX ?? 'nginx', ['-p', prefix, '-c', conf], {
-      stdio: 'inherit',
-    })
-    await vi.waitFor(
-      async () =>
-        expect(
-          (await fetch(`http://127.0.0.1:${nginxPort}/healthz`)).status,
-        ).toBe(200),
-      {
-        timeout: 10_000,
-        interval: 50,
-      },
-    )
+    nginx = await startNginx(prefix, nginxPort)
   })
 
   afterAll(async () => {
