@@ -8,6 +8,7 @@ import {
   pump,
   RawConnection,
   startStuckTarget,
+  type RelayProcess,
 } from '@wsrelay/test-kit'
 import { createHarness } from '@wsrelay/test-kit/harness'
 
@@ -18,6 +19,33 @@ const { echoServer, relayProcess, track } = createHarness()
 
 /** RSS may grow this much over its baseline under a flood, and no more. */
 const MAX_GROWTH_BYTES = 64 * MiB
+
+/**
+ * Pumps `chunk` through `conn` until `totalBytes` or `deadlineMs`, watching
+ * the relay's RSS, then drops the connection: how much RSS grew, and a line
+ * saying so for a failed assertion.
+ */
+async function rssGrowthUnder(
+  relay: RelayProcess,
+  conn: RawConnection,
+  chunk: Buffer,
+  totalBytes: number,
+  deadlineMs: number,
+  what: string,
+) {
+  const baseline = relay.rssBytes()
+  let peak = baseline
+  const result = await pump(conn, chunk, totalBytes, deadlineMs, () => {
+    peak = Math.max(peak, relay.rssBytes())
+  })
+  peak = Math.max(peak, relay.rssBytes())
+  conn.destroy()
+  return {
+    growth: peak - baseline,
+    sentBytes: result.sentBytes,
+    said: `RSS ${(baseline / MiB) | 0} -> ${(peak / MiB) | 0} MiB after ${(result.sentBytes / MiB) | 0} MiB of ${what}`,
+  }
+}
 
 describe('a relay under a flood from one client', () => {
   it('keeps RSS bounded when a wsrelay.v1 client sends 100 MiB of pings and never reads', async () => {
@@ -39,19 +67,17 @@ describe('a relay under a flood from one client', () => {
       payload: '{"type":"ping","id":1,"ts":0}',
     })
     const batch = Buffer.concat(Array.from({ length: 2000 }, () => ping))
-    const baseline = relay.rssBytes()
-    let peak = baseline
-    const result = await pump(conn, batch, 100 * MiB, 20_000, () => {
-      peak = Math.max(peak, relay.rssBytes())
-    })
-    peak = Math.max(peak, relay.rssBytes())
-    conn.destroy()
+    const flood = await rssGrowthUnder(
+      relay,
+      conn,
+      batch,
+      100 * MiB,
+      20_000,
+      'pings',
+    )
 
     expect(relay.isAlive(), relay.stderr()).toBe(true)
-    expect(
-      peak - baseline,
-      `RSS ${(baseline / MiB) | 0} -> ${(peak / MiB) | 0} MiB after ${(result.sentBytes / MiB) | 0} MiB of pings`,
-    ).toBeLessThan(MAX_GROWTH_BYTES)
+    expect(flood.growth, flood.said).toBeLessThan(MAX_GROWTH_BYTES)
     expect(await echoProblem(relay.port)).toBeUndefined()
   }, 40_000)
 
@@ -85,21 +111,19 @@ describe('a relay under a flood from one client', () => {
         opcode: Opcode.BINARY,
         payload: Buffer.alloc(60_000, 0x61),
       })
-      const baseline = relay.rssBytes()
-      let peak = baseline
-      const result = await pump(conn, data, 200 * MiB, 6_000, () => {
-        peak = Math.max(peak, relay.rssBytes())
-      })
-      peak = Math.max(peak, relay.rssBytes())
-      conn.destroy()
+      const flood = await rssGrowthUnder(
+        relay,
+        conn,
+        data,
+        200 * MiB,
+        6_000,
+        'early data',
+      )
 
       expect(relay.isAlive(), relay.stderr()).toBe(true)
+      expect(flood.growth, flood.said).toBeLessThan(MAX_GROWTH_BYTES)
       expect(
-        peak - baseline,
-        `RSS ${(baseline / MiB) | 0} -> ${(peak / MiB) | 0} MiB after ${(result.sentBytes / MiB) | 0} MiB of early data`,
-      ).toBeLessThan(MAX_GROWTH_BYTES)
-      expect(
-        result.sentBytes,
+        flood.sentBytes,
         'the relay stopped reading, or closed with a code',
       ).toBeGreaterThan(0)
     },
