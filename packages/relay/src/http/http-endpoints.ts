@@ -2,7 +2,6 @@ import { ROUTES_PATH, type RelayOffer } from '@wsrelay/protocol'
 import type http from 'node:http'
 import type { RelayMetrics } from '../observability/metrics.js'
 import type { Logger } from '../observability/logger.js'
-import type { ResolvedRelayOptions } from '../settings/relay-options.js'
 import type { HostAllowlist } from '../upgrade/host-allowlist.js'
 import type { RegistrySnapshot } from '../observability/registry.js'
 import type { StaticHandler } from './static-files.js'
@@ -10,10 +9,16 @@ import { hostRefusal } from '../upgrade/upgrade-policy.js'
 
 /** What the endpoints read. */
 export interface EndpointsContext {
-  readonly config: Pick<
-    ResolvedRelayOptions,
-    'healthPath' | 'readyPath' | 'noRouteList' | 'route' | 'target' | 'allow'
-  >
+  readonly config: {
+    /** Liveness and readiness paths; undefined: off. */
+    readonly healthPath: string | undefined
+    readonly readyPath: string | undefined
+    readonly noRouteList: boolean
+    /** Only the names are listed, never the addresses. */
+    readonly route: ReadonlyMap<string, unknown>
+    readonly target: unknown
+    readonly allow: readonly unknown[]
+  }
   readonly hosts: HostAllowlist
   readonly metrics: RelayMetrics | undefined
   readonly serveStatic: StaticHandler | undefined

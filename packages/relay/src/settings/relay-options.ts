@@ -1,10 +1,12 @@
-import { lookup } from 'node:dns/promises'
 import tls from 'node:tls'
 import { RelayError } from '../errors.js'
 import { resolveWebRoot } from '../http/static-files.js'
 import { createSilentLogger, type Logger } from '../observability/logger.js'
 import { hostAddressRanges, type SpecialRange } from '../targets/allow-rules.js'
+import { resolveWithDns, type ResolveHost } from '../targets/resolver.js'
 import type { Setting } from './setting-kinds.js'
+
+export type { ResolveHost }
 import { SETTING_NAMES, SETTINGS, type SettingName } from './settings.js'
 
 type Rows = typeof SETTINGS
@@ -23,14 +25,6 @@ export type OwnServerSettingName = {
 
 /** Every setting's value after the one check. */
 export type SettingValues = { readonly [K in SettingName]: ValueOf<Rows[K]> }
-
-/** Resolves a host name to every address it has (tests inject their own). */
-export type ResolveHost = (
-  host: string,
-) => Promise<{ address: string; family: number }[]>
-
-const resolveWithDns: ResolveHost = (host) =>
-  lookup(host, { all: true, verbatim: true })
 
 /** What the library takes besides the settings: objects and functions. */
 export interface RelayHooks {

@@ -1,7 +1,11 @@
 import { fitCloseReason, type OpenMessage } from '@wsrelay/protocol'
-import { pickAllowedAddress } from './allow-rules.js'
-import type { ResolvedRelayOptions } from '../settings/relay-options.js'
-import { formatHostPort } from './target-address.js'
+import {
+  pickAllowedAddress,
+  type AllowRule,
+  type SpecialRange,
+} from './allow-rules.js'
+import type { ResolveHost } from './resolver.js'
+import { formatHostPort, type HostPort } from './target-address.js'
 import { classifyTargetError, type TargetFailure } from './target-failure.js'
 
 /** Where one connection goes. */
@@ -24,10 +28,19 @@ export type TargetChoice =
     }
   | { readonly ok: false; readonly failure: TargetFailure }
 
-type Config = Pick<
-  ResolvedRelayOptions,
-  'target' | 'route' | 'allow' | 'resolveHost' | 'hostRanges'
->
+/** What target selection reads of the relay's settings. */
+export interface TargetConfig {
+  /** The fixed target, for paths no route names. */
+  readonly target: HostPort | undefined
+  readonly route: ReadonlyMap<string, HostPort>
+  /** `--allow` rules for client-chosen targets. */
+  readonly allow: readonly AllowRule[]
+  readonly resolveHost: ResolveHost
+  /** The relay host's own addresses, special for the allow rules. */
+  readonly hostRanges: readonly SpecialRange[]
+}
+
+type Config = TargetConfig
 
 const refuse = (
   reason: string,

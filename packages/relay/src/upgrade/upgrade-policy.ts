@@ -1,4 +1,5 @@
 import type http from 'node:http'
+import type { BlockList } from 'node:net'
 import {
   SUBPROTOCOL_V1,
   TOKEN_SUBPROTOCOL_PREFIX,
@@ -7,7 +8,6 @@ import {
 import { clientAddressOf } from './client-address.js'
 import { hintOf, REFUSALS, type ConnectionRefusalKind } from '../refusals.js'
 import type { HostAllowlist } from './host-allowlist.js'
-import type { ResolvedRelayOptions } from '../settings/relay-options.js'
 import { isOriginAllowed } from './origin-policy.js'
 import { offersToken, redactTokens } from './token.js'
 
@@ -45,10 +45,13 @@ export type HttpRefusalKind =
 
 /** The parts of the relay the policy reads. */
 export interface UpgradePolicyContext {
-  readonly config: Pick<
-    ResolvedRelayOptions,
-    'allowOrigin' | 'token' | 'trustProxy'
-  >
+  readonly config: {
+    /** Page origins allowed besides the relay's own. */
+    readonly allowOrigin: readonly string[]
+    readonly token: string | undefined
+    /** Proxies whose X-Forwarded-For names the client. */
+    readonly trustProxy: BlockList | undefined
+  }
   readonly hosts: HostAllowlist
   readonly isDraining: () => boolean
 }
