@@ -34,7 +34,14 @@ describe('wsrelay CLI', () => {
       socket.write(down)
     })
     defer(() => target.close())
-    const cli = await startCli(['127.0.0.1:0', `127.0.0.1:${target.port}`])
+    // The drain is what is tested: long enough that a loaded machine never
+    // reaches the cut (which would reset the target instead of its FIN).
+    const cli = await startCli([
+      '--drain-timeout',
+      '30000',
+      '127.0.0.1:0',
+      `127.0.0.1:${target.port}`,
+    ])
 
     const ws = new WebSocket(cli.url)
     const chunks: Buffer[] = []

@@ -121,6 +121,10 @@ export function hashIncoming(
         : got < length &&
           reject(new Error(`end after ${got} of ${length} bytes`)),
     )
+    // A reset instead of a FIN: fail with what came, never wait forever.
+    socket.once('close', () =>
+      reject(new Error(`closed without FIN after ${got} bytes`)),
+    )
   })
 }
 
