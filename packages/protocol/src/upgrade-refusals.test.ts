@@ -8,7 +8,7 @@ describe('upgrade refusals', () => {
     for (const row of UPGRADE_REFUSALS) {
       expect(row.status).toBeGreaterThanOrEqual(400)
       expect(row.meaning).toMatch(/\.$/)
-      expect(row.hint).toMatch(/\.$/)
+      expect(row.hint.length).toBeGreaterThan(10)
     }
     expect(upgradeRefusalInfo(403).name).toBe('HOST_NOT_ALLOWED')
   })

@@ -27,7 +27,8 @@ export const UPGRADE_REFUSALS: readonly UpgradeRefusalInfo[] = [
     name: 'HOST_NOT_ALLOWED',
     meaning:
       "The Host header is not one of the relay's names (a guard against DNS rebinding).",
-    hint: 'If this name is yours, start the relay with --allow-host NAME.',
+    // No period: the relay puts the name in, and the line ends with a flag to paste.
+    hint: 'If this name is yours, start the relay with --allow-host NAME',
   },
   {
     status: 503,

@@ -43,7 +43,7 @@ describe('DNS rebinding', () => {
     conn.destroy()
     const refusal =
       `Host "${name}" is not one of this relay's names (a guard against DNS rebinding). ` +
-      'If this name is yours, start the relay with --allow-host rebind.attacker.example.'
+      'If this name is yours, start the relay with --allow-host rebind.attacker.example'
     expect(conn.head).toMatchObject({ status: 403, body: `${refusal}\n` })
     expect(echo.accepted()).toBe(0)
     // Plain HTTP too: a rebinding page cannot read /routes (or anything else).
