@@ -12,6 +12,7 @@ const sources = [
   'packages/*/src/**',
   'packages/*/bench',
   'apps/*/src/**',
+  'packages/*/fuzz',
   'docs/learn/test',
   'scripts',
 ]

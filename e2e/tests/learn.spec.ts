@@ -5,13 +5,17 @@
  * on the C++ server. Each test starts its own echo server and relays on free
  * ports (port 0), apart from the fixed-port stack the other specs share.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { expect, test, type Page } from '@playwright/test'
+import {
+  startProcess,
+  startRelayProcess,
+  type WatchedProcess,
+} from '@wsrelay/test-kit'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const RELAY_CLI = `${ROOT}packages/relay/dist/cli.js`
 const ECHO_CLI = `${ROOT}apps/echo-server/dist/cli.js`
 const PAGE_DIR = `${ROOT}docs/learn/examples/ch4`
 const API_PAGE_DIR = `${ROOT}docs/learn/examples/ch5`
@@ -28,46 +32,33 @@ test.afterEach(async () => {
   await Promise.all(started.splice(0).map((s) => s.stop()))
 })
 
+const track = (watched: WatchedProcess<unknown>, port: number): Server => {
+  const server = { port, stop: () => watched.stop('SIGTERM') }
+  started.push(server)
+  return server
+}
+
 /** Starts a program and resolves once it prints the 127.0.0.1:PORT it listens on. */
 async function start(
   args: string[],
   command: string = process.execPath,
 ): Promise<Server> {
-  const child: ChildProcess = spawn(command, args, {
+  const watched = await startProcess({
+    command,
+    args,
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    ready: (line) => /127\.0\.0\.1:(\d+)/.exec(line)?.[1],
   })
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => resolve()),
-  )
-  let output = ''
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (output += d))
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-      output += d
-      const match = /127\.0\.0\.1:(\d+)/.exec(output)
-      if (match?.[1] !== undefined) resolve(Number(match[1]))
-    })
-    child.once('exit', (code) =>
-      reject(new Error(`${args.join(' ')} exited with ${code}:\n${output}`)),
-    )
-  })
-  const server: Server = {
-    port,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null)
-        child.kill('SIGTERM')
-      await exited
-    },
-  }
-  started.push(server)
-  return server
+  return track(watched, Number(watched.ready))
 }
 
 const startEcho = () =>
   start([ECHO_CLI, '--port', '0', '--suffix', ' from the server'])
-const startRelay = (args: string[]) =>
-  start([RELAY_CLI, '--web', PAGE_DIR, ...args])
+/** The relay CLI serving `web` (the chapter's page by default), started the one way every test starts it. */
+const startRelay = async (args: string[], web = PAGE_DIR) => {
+  const relay = await startRelayProcess(['--web', web, ...args], { cwd: ROOT })
+  return track(relay, relay.port)
+}
 
 const log = (page: Page) => page.getByRole('log', { name: 'Log' })
 
@@ -217,13 +208,10 @@ test("chapter 5: the page API's rules, as Chromium applies them", async ({
   page,
 }) => {
   const echo = await startEcho()
-  const relay = await start([
-    RELAY_CLI,
-    '--web',
+  const relay = await startRelay(
+    ['127.0.0.1:0', `127.0.0.1:${echo.port}`],
     API_PAGE_DIR,
-    '127.0.0.1:0',
-    `127.0.0.1:${echo.port}`,
-  ])
+  )
   await page.goto(`http://127.0.0.1:${relay.port}/`)
   // The chapter shows this log; `…` there stands for the milliseconds.
   const shown = chapterLog('05-the-page-api.md')
@@ -242,13 +230,10 @@ test('chapter 8: the console talks to the C++ server through the relay', async (
   const dir = `${ROOT}examples/cpp-echo-server`
   execFileSync('make', ['-C', dir], { stdio: 'pipe' })
   const cpp = await start(['0'], `${dir}/echo_server`)
-  const relay = await start([
-    RELAY_CLI,
-    '--web',
+  const relay = await startRelay(
+    ['127.0.0.1:0', `127.0.0.1:${cpp.port}`],
     `${ROOT}apps/console/dist`,
-    '127.0.0.1:0',
-    `127.0.0.1:${cpp.port}`,
-  ])
+  )
   await page.goto(`http://127.0.0.1:${relay.port}/`)
   await expect(
     page.getByRole('status', { name: 'Connection status' }),

@@ -55,13 +55,13 @@ export const RUN_ELSEWHERE: readonly {
   {
     prefix: 'sudo cp deploy/nginx.conf',
     where:
-      'packages/relay/src/nginx.integration.test.ts runs deploy/nginx.conf with a real nginx; CI does not reconfigure its own',
+      'packages/relay/src/deploy/nginx.integration.test.ts runs deploy/nginx.conf with a real nginx; CI does not reconfigure its own',
     inOrder: 'skip',
   },
   {
     prefix: 'sudo nginx',
     where:
-      'packages/relay/src/nginx.integration.test.ts starts nginx with deploy/nginx.conf',
+      'packages/relay/src/deploy/nginx.integration.test.ts starts nginx with deploy/nginx.conf',
     inOrder: 'skip',
   },
   {

@@ -33,3 +33,7 @@ export {
   isValidToken,
   tokenSubprotocol,
 } from './subprotocols.js'
+export { ROUTES_PATH } from './relay-offer.js'
+export type { RelayOffer } from './relay-offer.js'
+export { UPGRADE_REFUSALS, upgradeRefusalInfo } from './upgrade-refusals.js'
+export type { UpgradeRefusalInfo } from './upgrade-refusals.js'

@@ -25,6 +25,7 @@ import path from 'node:path'
 import { createInterface, type Interface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { startRelayProcess, type RelayProcess } from '@wsrelay/test-kit'
 import {
   median,
   parseProcStat,
@@ -122,17 +123,24 @@ interface Child {
   stop(): Promise<void>
 }
 
+/**
+ * The argv every bench process runs under: the soft open-file limit raised to
+ * the hard one (10,000 relayed connections take 20,000 descriptors in the
+ * relay), and `taskset -c 0` when pinned. Both exec, so the pid is the program's.
+ */
+const wrapperOf = (pinned: boolean): string[] => [
+  'bash',
+  '-c',
+  'ulimit -n "$(ulimit -Hn)" && exec "$@"',
+  'bash',
+  ...(pinned ? ['taskset', '-c', '0'] : []),
+]
+
 function start(command: string, args: string[], pinned: boolean): Child {
-  // Soft open-file limit up to the hard one: 10,000 relayed connections take
-  // 20,000 descriptors in the relay.
-  const argv = [...(pinned ? ['taskset', '-c', '0'] : []), command, ...args]
-  const proc = spawn(
-    'bash',
-    ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$@"', 'bash', ...argv],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  )
+  const [shell = 'bash', ...wrapper] = wrapperOf(pinned)
+  const proc = spawn(shell, [...wrapper, command, ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
   proc.on('error', (err) => say(`could not start ${command}: ${err.message}`))
   const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream })
   return {
@@ -205,7 +213,7 @@ async function startTarget(
 interface Peer {
   id: PeerId
   /** The process under test, if there is one besides the C target. */
-  child?: Child
+  child?: RelayProcess
   port: number
   ws: boolean
   stop(): Promise<void>
@@ -226,40 +234,34 @@ async function startPeer(id: PeerId, options: PeerOptions = {}): Promise<Peer> {
   if (id === 'tcp') {
     return { id, port: target.port, ws: false, stop: () => target.child.stop() }
   }
-  const script: Record<Exclude<PeerId, 'tcp'>, string[]> = {
-    'ws-echo': [path.join(HERE, 'ws-echo-server.js')],
-    backpressure: [path.join(HERE, 'backpressure-relay.js'), targetAddress],
-    naive: [path.join(HERE, 'naive-relay.js'), targetAddress],
+  // Every peer (wsrelay at its default info level, and the baselines) logs
+  // {"msg":"relay listening","url":...}: the test kit's one relay starter.
+  const peers: Record<Exclude<PeerId, 'tcp'>, [string, string[]]> = {
+    'ws-echo': [path.join(HERE, 'ws-echo-server.js'), []],
+    backpressure: [path.join(HERE, 'backpressure-relay.js'), [targetAddress]],
+    naive: [path.join(HERE, 'naive-relay.js'), [targetAddress]],
     wsrelay: [
       WSRELAY_CLI,
-      ...(options.relayFlags ?? []),
-      '127.0.0.1:0',
-      targetAddress,
+      [...(options.relayFlags ?? []), '127.0.0.1:0', targetAddress],
     ],
   }
-  const child = start(
-    process.execPath,
-    [...(options.nodeFlags ?? []), ...script[id]],
-    pinned,
-  )
-  // Every peer (wsrelay at its default info level) prints a JSON line
-  // {"msg":"relay listening","url":...}; later log lines are read and dropped.
-  let url: string
+  const [program, args] = peers[id]
+  let child: RelayProcess
   try {
-    url = await firstLine(child, id, (e) =>
-      e.msg === 'relay listening' && typeof e.url === 'string'
-        ? e.url
-        : undefined,
-    )
+    child = await startRelayProcess(args, {
+      program,
+      nodeFlags: options.nodeFlags,
+      wrapper: wrapperOf(pinned),
+      startTimeoutMs: 15_000,
+    })
   } catch (err) {
     await target.child.stop()
     throw err
   }
-  child.lines.on('line', () => undefined)
   return {
     id,
     child,
-    port: Number(new URL(url).port),
+    port: child.port,
     ws: true,
     async stop() {
       await child.stop()

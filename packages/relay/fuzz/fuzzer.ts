@@ -1,7 +1,6 @@
 import net from 'node:net'
 import { generateInput, type FuzzInput } from './generators.js'
-import { eventOrClose, RelayFixture, settle } from './relay-fixture.js'
-import { MiB } from './relay-process.js'
+import { eventOrClose, MiB, RelayFixture, settle } from '@wsrelay/test-kit'
 
 /**
  * A seeded raw-socket fuzzer against the real `wsrelay` process. It sends

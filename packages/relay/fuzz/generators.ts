@@ -1,10 +1,11 @@
-import { BAD_PATHS, FRAME_CASES } from './frame-cases.js'
 import {
+  BAD_PATHS,
   closePayload,
   encodeFrame,
+  FRAME_CASES,
   handshakeRequest,
   Opcode,
-} from './raw-ws.js'
+} from '@wsrelay/test-kit'
 
 /** A deterministic PRNG (mulberry32): the same seed gives the same inputs. */
 export class Rng {

@@ -1,13 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import { existsSync } from 'node:fs'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { CloseCode } from '@wsrelay/protocol'
-import { beforeAll, describe, expect, it, vi } from 'vitest'
+import { runRelayCli, startTcpServer } from '@wsrelay/test-kit'
+import { describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
-import { startTcpServer } from './test-support/sockets.js'
 import {
   ChunkWriter,
   hashIncoming,
@@ -15,49 +11,17 @@ import {
 } from './test-support/streams.js'
 import { createHarness } from './test-support/harness.js'
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
 const MiB = 1024 * 1024
 
-const { defer } = createHarness()
+const { defer, relayProcess } = createHarness()
 
-beforeAll(() => {
-  if (!existsSync(CLI))
-    throw new Error(
-      `${CLI} is missing: run "pnpm build" first (pnpm test does).`,
-    )
-})
-
-interface RunningCli {
-  child: ChildProcess
-  url: string
-  logs: Record<string, unknown>[]
-  exited: Promise<number | null>
-}
-
-/** Starts the real `wsrelay` process and waits for its "relay listening" line. */
-async function startCli(args: string[]): Promise<RunningCli> {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const exited = once(child, 'exit').then(([code]) => code as number | null)
-  defer(() => {
-    if (child.exitCode === null) child.kill('SIGKILL')
-  })
-  const logs: Record<string, unknown>[] = []
-  const lines = createInterface({
-    input: child.stdout as NodeJS.ReadableStream,
-  })
-  const url = await new Promise<string>((resolve, reject) => {
-    lines.on('line', (line) => {
-      const entry = JSON.parse(line) as Record<string, unknown>
-      logs.push(entry)
-      if (entry.msg === 'relay listening') resolve(entry.url as string)
-    })
-    void exited.then((code) =>
-      reject(new Error(`wsrelay exited with ${code} before listening`)),
-    )
-  })
-  return { child, url, logs, exited }
+/** The real `wsrelay` process, its exit code as a promise. */
+async function startCli(args: string[]) {
+  const relay = await relayProcess(args)
+  return {
+    ...relay,
+    exited: relay.exited.then(({ code }) => code),
+  }
 }
 
 describe('wsrelay CLI', () => {
@@ -70,7 +34,14 @@ describe('wsrelay CLI', () => {
       socket.write(down)
     })
     defer(() => target.close())
-    const cli = await startCli(['127.0.0.1:0', `127.0.0.1:${target.port}`])
+    // The drain is what is tested: long enough that a loaded machine never
+    // reaches the cut (which would reset the target instead of its FIN).
+    const cli = await startCli([
+      '--drain-timeout',
+      '30000',
+      '127.0.0.1:0',
+      `127.0.0.1:${target.port}`,
+    ])
 
     const ws = new WebSocket(cli.url)
     const chunks: Buffer[] = []
@@ -108,20 +79,6 @@ describe('wsrelay CLI', () => {
     expect(received.equals(down.subarray(0, received.length))).toBe(true)
   }, 60_000)
 
-  it('drains on SIGHUP like SIGTERM: 1001, then exit 0', async () => {
-    const target = await startTcpServer()
-    defer(() => target.close())
-    const cli = await startCli(['127.0.0.1:0', `127.0.0.1:${target.port}`])
-    const ws = new WebSocket(cli.url)
-    const closedWith = once(ws, 'close')
-    await once(ws, 'open')
-    await target.nextSocket()
-    cli.child.kill('SIGHUP')
-    const [code] = (await closedWith) as [number]
-    expect(code).toBe(CloseCode.RELAY_SHUTTING_DOWN)
-    expect(await cli.exited).toBe(0)
-  })
-
   it('closes hard after --drain-timeout when a browser never reads, and still exits 0', async () => {
     let writer: ChunkWriter | undefined
     const target = await startTcpServer((socket) => {
@@ -154,12 +111,7 @@ describe('wsrelay CLI', () => {
   }, 30_000)
 
   it('exits 2 with a one-line hint on bad arguments', async () => {
-    const child = spawn(process.execPath, [CLI, '8080'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stderr = ''
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    const [code] = (await once(child, 'exit')) as [number | null]
+    const { code, stderr } = await runRelayCli(['8080'])
     expect(code).toBe(2)
     expect(stderr).toBe(
       'wsrelay: Expected a listen address and a target, got 1 argument(s). Example: wsrelay 8080 127.0.0.1:5000\n',

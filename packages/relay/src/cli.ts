@@ -3,14 +3,15 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { pino } from 'pino'
 import pretty from 'pino-pretty'
+import { RelayError } from './errors.js'
+import { createRelayFrom } from './server/create-relay.js'
 import {
   formatSettings,
   loadCliFiles,
   parseCliArgs,
-  USAGE,
-} from './cli-args.js'
-import { RelayError } from './errors.js'
-import { createRelay } from './relay.js'
+} from './settings/cli-args.js'
+import { prepareRelayOptions } from './settings/relay-options.js'
+import { USAGE } from './settings/usage.js'
 
 const read = (path: string): string => readFileSync(path, 'utf8')
 
@@ -28,29 +29,36 @@ async function main(): Promise<number> {
     return 0
   }
   if (command.kind === 'print-config') {
-    process.stdout.write(formatSettings(command.settings))
+    process.stdout.write(formatSettings(command))
     return 0
   }
-  const secrets = loadCliFiles(command.files, process.env, read, command.token)
+  const { logLevel, logFormat } = command.settings.values
+  const { token, tls } = loadCliFiles(command.settings, read)
   // People read a terminal; machines read JSON lines.
   const isPretty =
-    command.logFormat === 'pretty' ||
-    (command.logFormat === 'auto' && process.stdout.isTTY === true)
+    logFormat === 'pretty' ||
+    (logFormat === 'auto' && process.stdout.isTTY === true)
   const logger = pino(
-    { level: command.logLevel, base: { name: 'wsrelay' } },
+    { level: logLevel, base: { name: 'wsrelay' } },
     isPretty
       ? pretty({ colorize: true, ignore: 'pid,hostname,name', sync: true })
       : undefined,
   )
   for (const warning of command.warnings) logger.warn(warning)
-  const relay = createRelay({ ...command.options, ...secrets, logger })
+  const checked = command.settings
+  const relay = createRelayFrom(
+    prepareRelayOptions(
+      { values: { ...checked.values, token }, given: checked.given },
+      { tls, logger },
+    ),
+  )
   try {
     await relay.listen()
   } catch (err) {
     if (
       err instanceof RelayError &&
       err.code === 'RELAY_LISTEN_FAILED' &&
-      command.options.target !== undefined &&
+      command.settings.values.target !== undefined &&
       /EADDRINUSE/.test(err.message)
     ) {
       const [listen, target] = process.argv

@@ -1,31 +1,15 @@
-export { attachRelay, createRelay } from './relay.js'
+export { createRelay } from './server/create-relay.js'
+export type { Relay, RelayAddress } from './server/create-relay.js'
+export { attachRelay } from './server/attach-relay.js'
+export type { AttachOptions, AttachedRelay } from './server/attach-relay.js'
+export type { RelayStats } from './server/relay-core.js'
+export type { RelayEvents, RelayOn } from './server/relay-events.js'
 export type {
-  AttachOptions,
-  AttachedRelay,
-  Relay,
-  RelayAddress,
-  RelayEvents,
-  RelayOn,
-  RelayStats,
-} from './relay.js'
-export type { ConnectionCloseEvent, ConnectionOpenEvent } from './connection.js'
-export {
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  DEFAULT_DRAIN_TIMEOUT_MS,
-  DEFAULT_HIGH_WATER_MARK_BYTES,
-  DEFAULT_MAX_MESSAGE_BYTES,
-} from './options.js'
-export {
-  DEFAULT_HANDSHAKE_TIMEOUT_MS,
-  DEFAULT_MAX_CONNECTIONS,
-  DEFAULT_MEMORY_BUDGET_BYTES,
-  DEFAULT_PING_INTERVAL_MS,
-  DEFAULT_PONG_TIMEOUT_MS,
-} from './options.js'
-export type { RelayOptions } from './options.js'
+  ConnectionCloseEvent,
+  ConnectionOpenEvent,
+} from './connection/close-record.js'
+export { SETTINGS } from './settings/settings.js'
+export type { RelayOptions, ResolveHost } from './settings/relay-options.js'
 export { RELAY_ERROR_CODES, RelayError } from './errors.js'
 export type { RelayErrorCode } from './errors.js'
-export { formatHostPort, parseHostPort } from './target-address.js'
-export type { HostPort } from './target-address.js'
-export { formatSettings, parseCliArgs, SETTINGS, USAGE } from './cli-args.js'
-export type { CliCommand } from './cli-args.js'
+export type { HostPort } from './targets/target-address.js'

@@ -1,11 +1,8 @@
 import type { OpenTarget } from '@wsrelay/client'
+import type { RelayOffer } from '@wsrelay/protocol'
 
-/** What GET /routes says the relay offers. */
-export interface RelayOffer {
-  readonly routes: readonly string[]
-  readonly defaultTarget: boolean
-  readonly clientChosenTargets: boolean
-}
+/** What GET /routes says the relay offers (the type lives with the protocol). */
+export type { RelayOffer }
 
 /** What a relay without a route listing is assumed to offer: its default target. */
 export const DEFAULT_OFFER: RelayOffer = {

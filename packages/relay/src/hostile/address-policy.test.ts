@@ -1,6 +1,6 @@
 import { networkInterfaces } from 'node:os'
 import { describe, expect, it } from 'vitest'
-import { parseAllowRule, pickAllowedAddress } from '../allow-rules.js'
+import { parseAllowRule, pickAllowedAddress } from '../targets/allow-rules.js'
 
 // Issue 7, "Security": IPv6 forms that embed or stand for special addresses,
 // rules over IPv4-embedding ranges, IPv4 documentation ranges and the host's

@@ -2,11 +2,15 @@ import { SUBPROTOCOL_BINARY, SUBPROTOCOL_V1 } from '@wsrelay/protocol'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   BAD_PATHS,
+  echoProblem,
   CASE_MAX_MESSAGE_BYTES,
+  encodeFrame,
   FRAME_CASES,
-} from '../../fuzz/frame-cases.js'
-import { encodeFrame, Opcode, RawConnection } from '../../fuzz/raw-ws.js'
-import { RelayFixture } from '../../fuzz/relay-fixture.js'
+  Opcode,
+  RawConnection,
+  RelayFixture,
+} from '@wsrelay/test-kit'
+import { createHarness } from '@wsrelay/test-kit/harness'
 
 // Issue 7, "The process dies": each malformed frame, sent by a client whose
 // `open` is not yet answered (and by raw clients), against the real CLI.
@@ -17,6 +21,7 @@ const fixture = new RelayFixture([
   '127.0.0.1:0',
   '127.0.0.1:{ECHO}',
 ])
+const { echoServer, relayProcess } = createHarness()
 beforeEach(() => fixture.ready().then(() => undefined))
 afterAll(() => fixture.close())
 
@@ -44,7 +49,7 @@ const MODES = {
 
 describe.each(Object.entries(MODES))('%s', (_mode, { protocols, prefix }) => {
   it.each(FRAME_CASES.map((c) => [c.name, c] as const))(
-    'survives %s: closes that connection with the right code or drops it',
+    'survives %s: closes that connection with the right code and a reason',
     async (_name, frameCase) => {
       const relay = await fixture.ready()
       const conn = await RawConnection.open(relay.port, { protocols })
@@ -55,12 +60,40 @@ describe.each(Object.entries(MODES))('%s', (_mode, { protocols, prefix }) => {
 
       const health = await fixture.problem()
       expect(health, 'relay alive and echoing afterwards').toBeUndefined()
-      if (ending.kind === 'close')
-        expect(frameCase.codes).toContain(ending.code)
-      else if (ending.kind === 'timeout')
-        expect(frameCase.mayStayOpen, 'connection left hanging').toBe(true)
+      if (ending.kind === 'timeout' && frameCase.mayStayOpen) return
+      expect(ending.kind, 'a close frame, not a drop').toBe('close')
+      if (ending.kind !== 'close') return
+      expect(frameCase.codes).toContain(ending.code)
+      expect(
+        ending.reason.length,
+        'a reason naming what was wrong',
+      ).toBeGreaterThan(0)
     },
   )
+})
+
+it('closes a wsrelay.v1 client that sends 20,000 one-byte fragments before open with 1008 (too many parts), and lives', async () => {
+  // The default --max-message-size: the parts, not the bytes, are too many.
+  const echo = await echoServer()
+  const relay = await relayProcess(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
+  const fragments = [
+    encodeFrame({ opcode: Opcode.BINARY, fin: false, payload: 'a' }),
+  ]
+  for (let i = 0; i < 20_000; i++)
+    fragments.push(
+      encodeFrame({ opcode: Opcode.CONTINUATION, fin: false, payload: 'a' }),
+    )
+  const conn = await RawConnection.open(relay.port, {
+    protocols: [SUBPROTOCOL_V1],
+    trailing: Buffer.concat(fragments),
+  })
+  const ending = await conn.waitForEnd(5000)
+  conn.destroy()
+  expect(ending).toMatchObject({ kind: 'close', code: 1008 })
+  expect(ending.kind === 'close' && ending.reason).toBe(
+    'Too many fragments in one message.',
+  )
+  expect(await echoProblem(relay.port)).toBeUndefined()
 })
 
 describe('malformed percent escapes in the upgrade path', () => {
@@ -69,25 +102,22 @@ describe('malformed percent escapes in the upgrade path', () => {
     [path, 'wsrelay.v1', [SUBPROTOCOL_V1]] as const,
   ])
   it.each(cases)(
-    'answers %s (%s) with close 1008 and a reason, or HTTP 400, and lives',
+    'answers %s (%s) with close 1008 saying the escape is malformed, and lives',
     async (path, _mode, protocols) => {
       const relay = await fixture.ready()
       const conn = await RawConnection.open(relay.port, { path, protocols })
-      if (conn.head?.status === 101) conn.write(openMessage())
+      expect(conn.head?.status).toBe(101)
+      conn.write(openMessage())
       const ending = await conn.waitForEnd(3000)
       conn.destroy()
 
       const health = await fixture.problem()
       expect(health, 'relay alive and echoing afterwards').toBeUndefined()
-      if (conn.head?.status === 101) {
-        expect(ending.kind).toBe('close')
-        if (ending.kind === 'close') {
-          expect(ending.code).toBe(1008)
-          expect(ending.reason.length).toBeGreaterThan(0)
-        }
-      } else {
-        expect(conn.head?.status).toBe(400)
-      }
+      expect(ending).toEqual({
+        kind: 'close',
+        code: 1008,
+        reason: 'The URL path has a malformed percent escape.',
+      })
     },
   )
 })

@@ -1,17 +1,13 @@
 import { SUBPROTOCOL_BINARY } from '@wsrelay/protocol'
-import { afterEach, describe, expect, it } from 'vitest'
-import { RawConnection } from '../../fuzz/raw-ws.js'
-import { startRelayProcess } from '../../fuzz/relay-process.js'
-import { startTarget } from '../../fuzz/targets.js'
+import { describe, expect, it } from 'vitest'
+import { RawConnection } from '@wsrelay/test-kit'
+import { createHarness } from '@wsrelay/test-kit/harness'
 
 // Issue 7, "Limits that give the wrong answer": with too few file descriptors
 // for --max-connections, clients past the fd limit got a bare reset or
 // `4005 ... (EMFILE)`, never the 1013 the limit promises.
 
-const running: { close(): Promise<void> | void }[] = []
-afterEach(async () => {
-  for (const r of running.splice(0).reverse()) await r.close()
-})
+const { defer, echoServer, relayProcess } = createHarness()
 
 describe('the connection limit and the open-file limit', () => {
   // Known gap, left open (see the issue 7 note): clients that never answer
@@ -21,13 +17,11 @@ describe('the connection limit and the open-file limit', () => {
   it.each([['that answer the close as a browser does', true]])(
     'warns at start and answers 200 clients %s with an echo or 1013 under 256 fds, never a reset or EMFILE',
     async (_who, replyToClose) => {
-      const echo = await startTarget()
-      running.push(echo)
-      const relay = await startRelayProcess(
+      const echo = await echoServer()
+      const relay = await relayProcess(
         ['127.0.0.1:0', `127.0.0.1:${echo.port}`],
         { nofile: 256 },
       )
-      running.push({ close: () => relay.kill() })
 
       const warning = relay.logs.find(
         (l) =>
@@ -50,7 +44,7 @@ describe('the connection limit and the open-file limit', () => {
           { replyToClose },
         ).catch(() => undefined)
         if (conn) {
-          running.push({ close: () => conn.destroy() })
+          defer(() => conn.destroy())
           conns.push(conn)
           if (conn.head?.status === 101) conn.sendBinary(Buffer.from('ping!'))
         }

@@ -1,30 +1,27 @@
 import { SUBPROTOCOL_BINARY } from '@wsrelay/protocol'
-import { afterEach, expect, it } from 'vitest'
-import { closePayload, Opcode, RawConnection } from '../../fuzz/raw-ws.js'
-import { startRelayProcess } from '../../fuzz/relay-process.js'
-import { startTarget } from '../../fuzz/targets.js'
+import { expect, it } from 'vitest'
+import {
+  closePayload,
+  Opcode,
+  RawConnection,
+  startEchoServer,
+} from '@wsrelay/test-kit'
+import { createHarness } from '@wsrelay/test-kit/harness'
 
 // Issue 7, "Logs": `closeCode` (number) and `errorCode` (string) are separate
 // fields of the "connection closed" line, never one field with two types.
 
-const running: { close(): Promise<void> | void }[] = []
-afterEach(async () => {
-  for (const r of running.splice(0).reverse()) await r.close()
-})
+const { defer, relayProcess } = createHarness()
 
 it('logs a refused target with closeCode 4000 and errorCode RELAY_TARGET_REFUSED', async () => {
   // A port that was free a moment ago: connecting to it is refused.
-  const gone = await startTarget()
+  const gone = await startEchoServer()
   await gone.close()
-  const relay = await startRelayProcess([
-    '127.0.0.1:0',
-    `127.0.0.1:${gone.port}`,
-  ])
-  running.push({ close: () => relay.kill() })
+  const relay = await relayProcess(['127.0.0.1:0', `127.0.0.1:${gone.port}`])
   const conn = await RawConnection.open(relay.port, {
     protocols: [SUBPROTOCOL_BINARY],
   })
-  running.push({ close: () => conn.destroy() })
+  defer(() => conn.destroy())
   expect(await conn.waitForEnd(5000)).toMatchObject({
     kind: 'close',
     code: 4000,

@@ -1,23 +1,56 @@
-import { createProcessHarness } from './process-harness.js'
 import { SUBPROTOCOL_BINARY, SUBPROTOCOL_V1 } from '@wsrelay/protocol'
 import { describe, expect, it } from 'vitest'
-import { pump, startStuckTarget } from '../../fuzz/load.js'
-import { encodeFrame, Opcode, RawConnection } from '../../fuzz/raw-ws.js'
-import { MiB } from '../../fuzz/relay-process.js'
-import { echoProblem, startTarget } from '../../fuzz/targets.js'
+import {
+  echoProblem,
+  encodeFrame,
+  MiB,
+  Opcode,
+  pump,
+  RawConnection,
+  startStuckTarget,
+  type RelayProcess,
+} from '@wsrelay/test-kit'
+import { createHarness } from '@wsrelay/test-kit/harness'
 
 // Issue 7, "Memory without bound" and the whole-relay budget (integration:
 // each test pushes tens to hundreds of MiB through a real relay process).
 
-const { relayWith, track } = createProcessHarness()
+const { echoServer, relayProcess, track } = createHarness()
 
 /** RSS may grow this much over its baseline under a flood, and no more. */
 const MAX_GROWTH_BYTES = 64 * MiB
 
+/**
+ * Pumps `chunk` through `conn` until `totalBytes` or `deadlineMs`, watching
+ * the relay's RSS, then drops the connection: how much RSS grew, and a line
+ * saying so for a failed assertion.
+ */
+async function rssGrowthUnder(
+  relay: RelayProcess,
+  conn: RawConnection,
+  chunk: Buffer,
+  totalBytes: number,
+  deadlineMs: number,
+  what: string,
+) {
+  const baseline = relay.rssBytes()
+  let peak = baseline
+  const result = await pump(conn, chunk, totalBytes, deadlineMs, () => {
+    peak = Math.max(peak, relay.rssBytes())
+  })
+  peak = Math.max(peak, relay.rssBytes())
+  conn.destroy()
+  return {
+    growth: peak - baseline,
+    sentBytes: result.sentBytes,
+    said: `RSS ${(baseline / MiB) | 0} -> ${(peak / MiB) | 0} MiB after ${(result.sentBytes / MiB) | 0} MiB of ${what}`,
+  }
+}
+
 describe('a relay under a flood from one client', () => {
   it('keeps RSS bounded when a wsrelay.v1 client sends 100 MiB of pings and never reads', async () => {
-    const echo = track(await startTarget())
-    const relay = await relayWith(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
+    const echo = await echoServer()
+    const relay = await relayProcess(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
     const conn = await RawConnection.open(relay.port, {
       protocols: [SUBPROTOCOL_V1],
     })
@@ -34,19 +67,17 @@ describe('a relay under a flood from one client', () => {
       payload: '{"type":"ping","id":1,"ts":0}',
     })
     const batch = Buffer.concat(Array.from({ length: 2000 }, () => ping))
-    const baseline = relay.rssBytes()
-    let peak = baseline
-    const result = await pump(conn, batch, 100 * MiB, 20_000, () => {
-      peak = Math.max(peak, relay.rssBytes())
-    })
-    peak = Math.max(peak, relay.rssBytes())
-    conn.destroy()
+    const flood = await rssGrowthUnder(
+      relay,
+      conn,
+      batch,
+      100 * MiB,
+      20_000,
+      'pings',
+    )
 
     expect(relay.isAlive(), relay.stderr()).toBe(true)
-    expect(
-      peak - baseline,
-      `RSS ${(baseline / MiB) | 0} -> ${(peak / MiB) | 0} MiB after ${(result.sentBytes / MiB) | 0} MiB of pings`,
-    ).toBeLessThan(MAX_GROWTH_BYTES)
+    expect(flood.growth, flood.said).toBeLessThan(MAX_GROWTH_BYTES)
     expect(await echoProblem(relay.port)).toBeUndefined()
   }, 40_000)
 
@@ -57,8 +88,8 @@ describe('a relay under a flood from one client', () => {
   ] as const)(
     'keeps RSS bounded when %s pushes data while its target is still connecting',
     async (_who, mode) => {
-      const stuck = track(await startStuckTarget())
-      const relay = await relayWith([
+      const stuck = await track(startStuckTarget())
+      const relay = await relayProcess([
         '--connect-timeout',
         '30000',
         ...(mode === 'v1-host'
@@ -80,21 +111,19 @@ describe('a relay under a flood from one client', () => {
         opcode: Opcode.BINARY,
         payload: Buffer.alloc(60_000, 0x61),
       })
-      const baseline = relay.rssBytes()
-      let peak = baseline
-      const result = await pump(conn, data, 200 * MiB, 6_000, () => {
-        peak = Math.max(peak, relay.rssBytes())
-      })
-      peak = Math.max(peak, relay.rssBytes())
-      conn.destroy()
+      const flood = await rssGrowthUnder(
+        relay,
+        conn,
+        data,
+        200 * MiB,
+        6_000,
+        'early data',
+      )
 
       expect(relay.isAlive(), relay.stderr()).toBe(true)
+      expect(flood.growth, flood.said).toBeLessThan(MAX_GROWTH_BYTES)
       expect(
-        peak - baseline,
-        `RSS ${(baseline / MiB) | 0} -> ${(peak / MiB) | 0} MiB after ${(result.sentBytes / MiB) | 0} MiB of early data`,
-      ).toBeLessThan(MAX_GROWTH_BYTES)
-      expect(
-        result.sentBytes,
+        flood.sentBytes,
         'the relay stopped reading, or closed with a code',
       ).toBeGreaterThan(0)
     },
@@ -109,8 +138,8 @@ describe('the whole-relay memory budget', () => {
   // socket read retains a whole 64 KiB allocation. Skipped until the relay
   // reads into a pooled buffer or sheds sooner.
   it.skip('keeps RSS bounded when 500 clients each stall a 1 MiB message (--memory-budget 32 MiB)', async () => {
-    const echo = track(await startTarget())
-    const relay = await relayWith([
+    const echo = await echoServer()
+    const relay = await relayProcess([
       '--memory-budget',
       String(32 * MiB),
       '--max-message-size',

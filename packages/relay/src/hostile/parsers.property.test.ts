@@ -1,12 +1,15 @@
 import type { IncomingMessage } from 'node:http'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { parseAllowRule, pickAllowedAddress } from '../allow-rules.js'
-import { clientAddressOf, parseTrustedProxies } from '../client-address.js'
+import { parseAllowRule, pickAllowedAddress } from '../targets/allow-rules.js'
+import {
+  clientAddressOf,
+  parseTrustedProxies,
+} from '../upgrade/client-address.js'
 import { RelayError } from '../errors.js'
-import { isOriginAllowed, normalizeOrigin } from '../origin-policy.js'
-import { parseHostPort } from '../target-address.js'
-import { routeNameOf } from '../target-selection.js'
+import { isOriginAllowed, normalizeOrigin } from '../upgrade/origin-policy.js'
+import { parseHostPort } from '../targets/target-address.js'
+import { routeNameOf } from '../targets/target-selection.js'
 
 // Every parser of network input in the relay, fed arbitrary strings: they
 // answer (or throw the documented RelayError for a bad option), never crash.

@@ -1,14 +1,14 @@
-import { createProcessHarness } from './process-harness.js'
 import { networkInterfaces } from 'node:os'
 import { SUBPROTOCOL_BINARY, SUBPROTOCOL_V1 } from '@wsrelay/protocol'
 import { describe, expect, it } from 'vitest'
-import { RawConnection } from '../../fuzz/raw-ws.js'
+import { echoProblem, httpRequest, RawConnection } from '@wsrelay/test-kit'
+import { createHarness } from '@wsrelay/test-kit/harness'
 
 // Issue 7, "Security", against the real CLI: DNS rebinding, hybi-08's
 // Sec-WebSocket-Origin, `connected` leaking a route's address, and
 // client-chosen targets that stay on this host (embedded loopback, own addresses).
 
-const { relayWith, echoTarget: targetOf } = createProcessHarness()
+const { echoServer, relayProcess } = createHarness()
 
 /** Upgrades as wsrelay.v1, sends `open`, and waits for `connected` or the close. */
 async function openV1(port: number, open: Record<string, unknown>, path = '/') {
@@ -31,8 +31,8 @@ async function openV1(port: number, open: Record<string, unknown>, path = '/') {
 
 describe('DNS rebinding', () => {
   it('answers Host and Origin both rebind.attacker.example:PORT with 403 naming --allow-host', async () => {
-    const echo = await targetOf()
-    const relay = await relayWith(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
+    const echo = await echoServer()
+    const relay = await relayProcess(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
     const name = `rebind.attacker.example:${relay.port}`
     const conn = await RawConnection.open(relay.port, {
       host: name,
@@ -41,32 +41,47 @@ describe('DNS rebinding', () => {
     })
     await conn.waitForEnd(3000)
     conn.destroy()
-    expect(conn.head?.status).toBe(403)
-    expect(conn.head?.body).toContain('--allow-host')
+    const refusal =
+      `Host "${name}" is not one of this relay's names (a guard against DNS rebinding). ` +
+      'If this name is yours, start the relay with --allow-host rebind.attacker.example'
+    expect(conn.head).toMatchObject({ status: 403, body: `${refusal}\n` })
     expect(echo.accepted()).toBe(0)
+    // Plain HTTP too: a rebinding page cannot read /routes (or anything else).
+    const routes = await httpRequest(relay.port, '/routes', {
+      headers: { Host: name },
+    })
+    expect(routes.status).toBe(403)
+    expect(routes.body.toString()).toBe(`${refusal}\n`)
   })
 
-  it('accepts a name given with --allow-host', async () => {
-    const echo = await targetOf()
-    const relay = await relayWith([
+  it('answers its own names and a name given with --allow-host, and still echoes', async () => {
+    const echo = await echoServer()
+    const relay = await relayProcess([
       '--allow-host',
       'rebind.attacker.example',
       '127.0.0.1:0',
       `127.0.0.1:${echo.port}`,
     ])
-    const name = `rebind.attacker.example:${relay.port}`
-    const conn = await RawConnection.open(relay.port, {
-      host: name,
-      origin: `http://${name}`,
-      protocols: [SUBPROTOCOL_BINARY],
-    })
-    conn.destroy()
-    expect(conn.head?.status).toBe(101)
+    for (const host of [
+      `rebind.attacker.example:${relay.port}`,
+      'rebind.attacker.example',
+      `127.0.0.1:${relay.port}`,
+      `localhost:${relay.port}`,
+    ]) {
+      const conn = await RawConnection.open(relay.port, {
+        host,
+        origin: `http://${host}`,
+        protocols: [SUBPROTOCOL_BINARY],
+      })
+      conn.destroy()
+      expect(conn.head?.status, host).toBe(101)
+    }
+    expect(await echoProblem(relay.port)).toBeUndefined()
   })
 
   it('still accepts its own origin on 127.0.0.1 (control)', async () => {
-    const echo = await targetOf()
-    const relay = await relayWith(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
+    const echo = await echoServer()
+    const relay = await relayProcess(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
     const conn = await RawConnection.open(relay.port, {
       origin: `http://127.0.0.1:${relay.port}`,
       protocols: [SUBPROTOCOL_BINARY],
@@ -78,8 +93,8 @@ describe('DNS rebinding', () => {
 
 describe('hybi-08 handshakes', () => {
   it('refuses Sec-WebSocket-Version: 8 with Sec-WebSocket-Origin: evil (4103 or HTTP 403)', async () => {
-    const echo = await targetOf()
-    const relay = await relayWith(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
+    const echo = await echoServer()
+    const relay = await relayProcess(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
     const conn = await RawConnection.open(relay.port, {
       version: '8',
       headers: ['Sec-WebSocket-Origin: http://evil.example'],
@@ -98,8 +113,8 @@ describe('hybi-08 handshakes', () => {
 
 describe('connected for a route', () => {
   it('names the route and carries no host, port or address', async () => {
-    const echo = await targetOf()
-    const relay = await relayWith([
+    const echo = await echoServer()
+    const relay = await relayProcess([
       '--route',
       `echo=127.0.0.1:${echo.port}`,
       '127.0.0.1:0',
@@ -110,8 +125,8 @@ describe('connected for a route', () => {
   })
 
   it('names the route and no address for an open with no fields on a route path', async () => {
-    const echo = await targetOf()
-    const relay = await relayWith([
+    const echo = await echoServer()
+    const relay = await relayProcess([
       '--route',
       `echo=127.0.0.1:${echo.port}`,
       '127.0.0.1:0',
@@ -124,8 +139,8 @@ describe('connected for a route', () => {
 
 describe('client-chosen targets that would stay on this host', () => {
   it('[::ffff:0:0]/96 does not let a client reach ::ffff:127.0.0.1 (4102, no TCP connection)', async () => {
-    const target = await targetOf()
-    const relay = await relayWith([
+    const target = await echoServer()
+    const relay = await relayProcess([
       '--allow',
       `[::ffff:0:0]/96:${target.port}`,
       '127.0.0.1:0',
@@ -147,8 +162,8 @@ describe('client-chosen targets that would stay on this host', () => {
   it.skipIf(own.length === 0).each(own)(
     "*:PORT does not let a client reach this host's own address %s (4102)",
     async (address) => {
-      const target = await targetOf()
-      const relay = await relayWith([
+      const target = await echoServer()
+      const relay = await relayProcess([
         '--allow',
         `*:${target.port}`,
         '127.0.0.1:0',

@@ -1,25 +1,25 @@
-import { createProcessHarness } from './process-harness.js'
 import { SUBPROTOCOL_BINARY, SUBPROTOCOL_V1 } from '@wsrelay/protocol'
 import { describe, expect, it } from 'vitest'
-import { httpRequest } from '../../fuzz/http.js'
 import {
   closePayload,
   encodeFrame,
+  httpRequest,
   Opcode,
   RawConnection,
-} from '../../fuzz/raw-ws.js'
-import { settle } from '../../fuzz/relay-fixture.js'
+  settle,
+} from '@wsrelay/test-kit'
+import { createHarness } from '@wsrelay/test-kit/harness'
 
 // Issue 7, "Shutdown" (integration: each test drains a real relay process).
 
-const { relayWith, echoTarget } = createProcessHarness()
+const { echoServer, relayProcess } = createHarness()
 const closeOf = (conn: RawConnection) =>
   conn.frames.find((f) => f.opcode === Opcode.CLOSE)
 
 describe('during a drain', () => {
   it('answers new upgrades and /readyz with 503 while /healthz still answers', async () => {
-    const echo = await echoTarget()
-    const relay = await relayWith([
+    const echo = await echoServer()
+    const relay = await relayProcess([
       '--drain-timeout',
       '4000',
       '127.0.0.1:0',
@@ -52,13 +52,18 @@ describe('during a drain', () => {
       (err: Error) => err,
     )
     expect(health instanceof Error ? health.message : health.status).toBe(200)
+    if (!(health instanceof Error))
+      expect(JSON.parse(health.body.toString())).toMatchObject({
+        status: 'draining',
+      })
+    expect(echo.accepted(), 'nothing new reached the target').toBe(1)
     live.destroy()
     expect((await relay.exited).code).toBe(0)
   })
 
   it('opens no TCP connection for a wsrelay.v1 open that arrives after the 1001', async () => {
-    const target = await echoTarget()
-    const relay = await relayWith([
+    const target = await echoServer()
+    const relay = await relayProcess([
       '--drain-timeout',
       '1500',
       '127.0.0.1:0',
@@ -81,8 +86,8 @@ describe('during a drain', () => {
 
 describe('SIGHUP', () => {
   it('drains like SIGTERM: 1001 to live sessions, then exit 0', async () => {
-    const echo = await echoTarget()
-    const relay = await relayWith(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
+    const echo = await echoServer()
+    const relay = await relayProcess(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
     const live = await RawConnection.open(relay.port, {
       protocols: [SUBPROTOCOL_BINARY],
     })

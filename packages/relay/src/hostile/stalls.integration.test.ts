@@ -1,4 +1,3 @@
-import { createProcessHarness } from './process-harness.js'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'
@@ -6,32 +5,34 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SUBPROTOCOL_BINARY } from '@wsrelay/protocol'
 import { afterAll, describe, expect, it } from 'vitest'
-import { pump } from '../../fuzz/load.js'
 import {
   encodeFrame,
   handshakeRequest,
+  httpRequest,
   Opcode,
+  pump,
   RawConnection,
-} from '../../fuzz/raw-ws.js'
-import { startTarget } from '../../fuzz/targets.js'
+} from '@wsrelay/test-kit'
+import { createHarness } from '@wsrelay/test-kit/harness'
 
 // Issue 7, "Streams that stall" and the TLS handshake timeout (integration:
 // seconds of real traffic through a real relay process).
 
-const { running, relayWith } = createProcessHarness()
+const { defer, echoServer, relayProcess, tcpServer } = createHarness()
 
 describe('--high-water-mark', () => {
   it('1024: delivers all 4,014 bytes when 4,000 come with the handshake and 14 after', async () => {
-    const target = await startTarget((socket) => socket.resume())
-    running.push(target)
-    const relay = await relayWith([
+    const target = await tcpServer((socket) => socket.resume(), {
+      allowHalfOpen: false,
+    })
+    const relay = await relayProcess([
       '--high-water-mark',
       '1024',
       '127.0.0.1:0',
       `127.0.0.1:${target.port}`,
     ])
     const conn = await RawConnection.connect(relay.port)
-    running.push({ close: () => conn.destroy() })
+    defer(() => conn.destroy())
     conn.write(
       handshakeRequest(relay.port, {
         protocols: [SUBPROTOCOL_BINARY],
@@ -49,22 +50,25 @@ describe('--high-water-mark', () => {
 
   it('8192: a target that sleeps 3 s before reading still gets all of 20 MB sent as 1,000-byte messages', async () => {
     const TOTAL = 20_000_000
-    const target = await startTarget((socket) => {
-      socket.pause()
-      const timer = setTimeout(() => socket.resume(), 3000)
-      socket.on('close', () => clearTimeout(timer))
-    })
-    running.push(target)
-    const relay = await relayWith([
+    const target = await tcpServer(
+      (socket) => {
+        socket.pause()
+        const timer = setTimeout(() => socket.resume(), 3000)
+        socket.on('close', () => clearTimeout(timer))
+      },
+      { allowHalfOpen: false },
+    )
+    const relay = await relayProcess([
       '--high-water-mark',
       '8192',
+      '--metrics',
       '127.0.0.1:0',
       `127.0.0.1:${target.port}`,
     ])
     const conn = await RawConnection.open(relay.port, {
       protocols: [SUBPROTOCOL_BINARY],
     })
-    running.push({ close: () => conn.destroy() })
+    defer(() => conn.destroy())
     expect(conn.head?.status).toBe(101)
     const message = encodeFrame({
       opcode: Opcode.BINARY,
@@ -76,6 +80,13 @@ describe('--high-water-mark', () => {
     const sent = await sending
     expect(sent.sentBytes).toBe((TOTAL / 1000) * message.length)
     expect(got).toBe(TOTAL)
+    // It got there by backpressure: the relay stopped reading the browser.
+    const metrics = (await httpRequest(relay.port, '/metrics')).body.toString()
+    const pauses =
+      /^wsrelay_backpressure_pauses_total\{paused="client"\} (\d+)$/m.exec(
+        metrics,
+      )
+    expect(Number(pauses?.[1])).toBeGreaterThan(0)
   }, 45_000)
 })
 
@@ -105,9 +116,8 @@ describe('TLS under --handshake-timeout', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   it('drops 50 clients that say nothing or half a ClientHello within about 2 s', async () => {
-    const echo = await startTarget()
-    running.push(echo)
-    const relay = await relayWith([
+    const echo = await echoServer()
+    const relay = await relayProcess([
       '--cert',
       cert,
       '--key',
@@ -129,11 +139,7 @@ describe('TLS under --handshake-timeout', () => {
     const endings = await Promise.all(
       Array.from({ length: 50 }, async (_, i) => {
         const socket = net.connect({ host: '127.0.0.1', port: relay.port })
-        running.push({
-          close: () => {
-            socket.destroy()
-          },
-        })
+        defer(() => socket.destroy())
         socket.on('error', () => {
           // A reset is one way to be dropped.
         })

@@ -1,38 +1,21 @@
-import { afterEach } from 'vitest'
-import type { RelayOptions } from '../options.js'
-import { createRelay } from '../relay.js'
+import { createHarness as createKitHarness } from '@wsrelay/test-kit/harness'
+import { createRelay } from '../server/create-relay.js'
+import type { RelayOptions } from '../settings/relay-options.js'
 
 /**
- * Per-test cleanup for real sockets and servers: whatever a test starts is
- * closed after it, newest first, even when the test fails.
+ * The test kit's harness (everything a test starts is closed after it,
+ * newest first), plus a relay in this process on 127.0.0.1, port 0.
  */
 export function createHarness() {
-  const cleanups: (() => Promise<void> | void)[] = []
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-  })
+  const harness = createKitHarness()
 
-  /** Runs `fn` after the current test. */
-  const defer = (fn: () => Promise<void> | void): void => {
-    cleanups.push(fn)
-  }
-
-  /** Awaits a server (echo, target, blackhole…) and closes it after the test. */
-  const track = async <T extends { close(): Promise<void> | void }>(
-    started: Promise<T>,
-  ): Promise<T> => {
-    const thing = await started
-    defer(() => thing.close())
-    return thing
-  }
-
-  /** A listening relay on 127.0.0.1, port 0, closed after the test. */
+  /** A listening relay in this process, closed (drained) after the test. */
   const startRelay = async (options: RelayOptions) => {
     const relay = createRelay(options)
     const address = await relay.listen()
-    defer(() => relay.close())
+    harness.defer(() => relay.close())
     return { relay, ...address }
   }
 
-  return { defer, track, startRelay }
+  return { ...harness, startRelay }
 }

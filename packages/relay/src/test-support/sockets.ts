@@ -1,67 +1,6 @@
 import { once } from 'node:events'
-import net from 'node:net'
+import type net from 'node:net'
 import { WebSocket } from 'ws'
-
-/** A real TCP server on 127.0.0.1, port 0, that records its connections. */
-export interface TestTcpServer {
-  readonly port: number
-  readonly sockets: net.Socket[]
-  /** Resolves with the next accepted socket (or one already accepted and not taken). */
-  nextSocket(): Promise<net.Socket>
-  close(): Promise<void>
-}
-
-/** Starts a TCP server; `onSocket` runs for every connection. */
-export async function startTcpServer(
-  onSocket: (socket: net.Socket) => void = () => undefined,
-): Promise<TestTcpServer> {
-  const sockets: net.Socket[] = []
-  const waiting: ((s: net.Socket) => void)[] = []
-  let taken = 0
-  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-    socket.on('error', () => undefined) // tests assert on what they expect; resets are fine
-    sockets.push(socket)
-    onSocket(socket)
-    const waiter = waiting.shift()
-    if (waiter) {
-      taken++
-      waiter(socket)
-    }
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as net.AddressInfo
-  return {
-    port,
-    sockets,
-    nextSocket() {
-      const ready = sockets[taken]
-      if (ready) {
-        taken++
-        return Promise.resolve(ready)
-      }
-      return new Promise((resolve) => waiting.push(resolve))
-    },
-    async close() {
-      for (const s of sockets) s.destroy()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
-  }
-}
-
-/** A byte-exact echo server, with backpressure. */
-export const startEchoServer = (): Promise<TestTcpServer> =>
-  startTcpServer((socket) => socket.pipe(socket))
-
-/** A port nothing listens on (bound, then released). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as net.AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 /** Opens a WebSocket and waits for it to be open. */
 export async function openWebSocket(
@@ -123,30 +62,6 @@ export async function readToEnd(socket: net.Socket): Promise<Buffer> {
   socket.on('data', (c: Buffer) => chunks.push(c))
   await once(socket, 'end')
   return Buffer.concat(chunks)
-}
-
-/** Sends a raw HTTP upgrade request and returns the status line and headers text. */
-export async function rawUpgrade(
-  port: number,
-  headers: Record<string, string>,
-): Promise<string> {
-  const socket = net.connect(port, '127.0.0.1')
-  await once(socket, 'connect')
-  const lines = [
-    'GET / HTTP/1.1',
-    `Host: 127.0.0.1:${port}`,
-    'Upgrade: websocket',
-    'Connection: Upgrade',
-    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
-    'Sec-WebSocket-Version: 13',
-    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
-  ]
-  socket.write(`${lines.join('\r\n')}\r\n\r\n`)
-  const chunks: Buffer[] = []
-  socket.on('data', (c: Buffer) => chunks.push(c))
-  await once(socket, 'end')
-  socket.destroy()
-  return Buffer.concat(chunks).toString()
 }
 
 /**

@@ -121,29 +121,11 @@ export function hashIncoming(
         : got < length &&
           reject(new Error(`end after ${got} of ${length} bytes`)),
     )
+    // A reset instead of a FIN: fail with what came, never wait forever.
+    socket.once('close', () =>
+      reject(new Error(`closed without FIN after ${got} bytes`)),
+    )
   })
-}
-
-/**
- * Completes a WebSocket handshake over a raw TCP socket and then does nothing:
- * the test decides whether this peer vanishes (destroy) or goes silent.
- */
-export async function rawWebSocketPeer(port: number): Promise<net.Socket> {
-  const socket = net.connect(port, '127.0.0.1')
-  socket.on('error', () => undefined)
-  await once(socket, 'connect')
-  socket.write(
-    'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-  )
-  let head = ''
-  while (!head.includes('\r\n\r\n')) {
-    const [chunk] = (await once(socket, 'data')) as [Buffer]
-    head += chunk.toString('latin1')
-  }
-  if (!head.startsWith('HTTP/1.1 101'))
-    throw new Error(`handshake failed: ${head}`)
-  return socket
 }
 
 /**

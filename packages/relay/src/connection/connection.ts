@@ -1,0 +1,644 @@
+import {
+  CloseCode,
+  encodeControlMessage,
+  fitCloseReason,
+  type OpenMessage,
+  type RelayControlMessage,
+} from '@wsrelay/protocol'
+import { WebSocket, type RawData } from 'ws'
+import type { Logger } from '../observability/logger.js'
+import { logFieldsOf } from '../observability/log-fields.js'
+import type { ConnectionStats, Lease } from '../observability/registry.js'
+import {
+  closeCodeOf,
+  REFUSALS,
+  type ConnectionRefusalKind,
+} from '../refusals.js'
+import type { ResolvedRelayOptions } from '../settings/relay-options.js'
+import { formatHostPort } from '../targets/target-address.js'
+import {
+  classifyTargetError,
+  connectTimeoutFailure,
+  type TargetFailure,
+} from '../targets/target-failure.js'
+import { openTargetLink, type TargetLink } from '../targets/target-link.js'
+import type { ChosenTarget, TargetChoice } from '../targets/target-selection.js'
+import type { ConnectionRefusal } from '../upgrade/upgrade-policy.js'
+import {
+  closeEventOf,
+  openEventOf,
+  type CloseRecord,
+  type ConnectionCloseEvent,
+  type ConnectionOpenEvent,
+} from './close-record.js'
+import {
+  illegalMove,
+  isLegalMove,
+  type ConnectionState,
+} from './connection-states.js'
+import { DataPath } from './data-path.js'
+import { Heartbeat, IdleWatch } from './heartbeat.js'
+import { Valve } from './pauses.js'
+import { V1Session } from './v1-session.js'
+
+/** The relay settings a connection uses. */
+export type ConnectionSettings = Pick<
+  ResolvedRelayOptions,
+  | 'connectTimeout'
+  | 'highWaterMark'
+  | 'drainTimeout'
+  | 'handshakeTimeout'
+  | 'idleTimeout'
+  | 'pingInterval'
+  | 'pongTimeout'
+>
+
+/** What a connection needs from the relay around it. */
+export interface ConnectionContext {
+  readonly settings: ConnectionSettings
+  /** Picks the target: `undefined` for raw clients (the URL path decides), the `open` message for v1. */
+  chooseTarget(
+    open: OpenMessage | undefined,
+  ): TargetChoice | Promise<TargetChoice>
+  /** Called once, when the target is chosen and its connection starts. */
+  onOpened(event: ConnectionOpenEvent): void
+  /**
+   * Called once, when both sockets are done, with the close record; `event`
+   * is undefined for a connection that never had a target.
+   */
+  onClosed(
+    connection: Connection,
+    close: CloseRecord,
+    event: ConnectionCloseEvent | undefined,
+  ): void
+  /** Called once, when the connection is refused before reaching a target: at the decision, so a scrape after the page saw its close counts it. */
+  onRefused(close: CloseRecord): void
+}
+
+/** Who the connection is, for logs. */
+export interface ConnectionIdentity {
+  readonly id: number
+  readonly lease: Lease
+  readonly path: string | undefined
+  /** `raw`: every frame is bytes. `v1`: text frames are control messages (wsrelay.v1). */
+  readonly mode: 'raw' | 'v1'
+  readonly log: Logger
+  /** Refused before it starts (origin, token, limit): closed at once with the refusal's code and this reason. */
+  readonly refusal?: ConnectionRefusal
+}
+
+/** 1 s for a refused peer to read its close frame before it is cut. */
+const REFUSED_CLOSE_GRACE_MS = 1000
+
+/**
+ * One browser's WebSocket and its target, owned from accept to close.
+ *
+ * Every listener is attached the moment a socket exists. The connection
+ * moves through the states of `CONNECTION_STATES`, and only through
+ * {@link Connection.transition}, which checks each move against the table
+ * and starts and stops every timer. Its collaborators each keep one
+ * concern: the data path (the two bounded pumps), the `wsrelay.v1` session
+ * rules, one pause valve per direction, the heartbeat and the idle watch,
+ * and the target link (the transport). Closing flushes: bytes the target
+ * sent before its FIN reach the browser before the close frame (ws writes
+ * frames in order), and bytes the browser sent before its close frame reach
+ * the target before our FIN.
+ */
+export class Connection {
+  private state: ConnectionState = 'accepted'
+  private stateTimer: NodeJS.Timeout | undefined
+  private link: TargetLink | undefined
+  private target: ChosenTarget | undefined
+  private close: CloseRecord | undefined
+  private readonly startedAt = Date.now()
+  private readonly session: V1Session | undefined
+  private readonly client: Valve
+  private readonly targetValve: Valve
+  private readonly data: DataPath
+  private readonly heartbeat: Heartbeat
+  private readonly idle: IdleWatch
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly identity: ConnectionIdentity,
+    private readonly context: ConnectionContext,
+  ) {
+    // From this line on, nothing the browser does can emit an unhandled event.
+    ws.on('error', this.onClientError)
+    ws.on('message', this.onClientMessage)
+    ws.on('close', this.onClientClose)
+    const { settings } = context
+    this.client = new Valve(
+      (reason) => {
+        ws.pause()
+        if (reason !== 'budget') this.data.stats.clientPauses++
+      },
+      () => ws.resume(),
+    )
+    this.targetValve = new Valve(
+      (reason) => {
+        this.link?.pause()
+        if (reason === 'peer') this.data.stats.targetPauses++
+      },
+      () => this.link?.resume(),
+    )
+    this.data = new DataPath(
+      ws,
+      settings.highWaterMark,
+      this.client,
+      this.targetValve,
+      () => this.idle.noteTraffic(),
+    )
+    this.heartbeat = new Heartbeat(
+      settings.pingInterval,
+      settings.pongTimeout,
+      {
+        isOpen: () => ws.readyState === WebSocket.OPEN,
+        ping: () => ws.ping(),
+        isPausedByUs: () => this.client.isPaused,
+        onUnresponsive: this.onUnresponsive,
+      },
+    )
+    ws.on('pong', this.heartbeat.onPong)
+    this.idle = new IdleWatch(settings.idleTimeout, (reason) =>
+      this.closeWith({ code: CloseCode.IDLE_TIMEOUT, reason, by: 'relay' }),
+    )
+    this.session = identity.mode === 'v1' ? new V1Session() : undefined
+
+    const { refusal } = identity
+    if (refusal) this.refuse(refusal.kind, refusal.reason)
+    else if (this.session) this.transition('awaitingOpen')
+    else {
+      this.transition('resolving')
+      this.choose(undefined)
+    }
+  }
+
+  /** The state this connection is in. */
+  get currentState(): ConnectionState {
+    return this.state
+  }
+
+  /** Byte counters, readable while it runs. */
+  get stats(): ConnectionStats {
+    return this.data.stats
+  }
+
+  /** Bytes the relay holds for this connection right now, both directions. */
+  get bufferedBytes(): number {
+    return this.data.heldBytes
+  }
+
+  /**
+   * Flushes what is held, closes the browser with 1001, ends the target's
+   * side. A connection still choosing its target never gets one.
+   */
+  shutdown(reason: string): void {
+    this.targetValve.pause('shutdown')
+    this.closeWith({ code: CloseCode.RELAY_SHUTTING_DOWN, reason, by: 'relay' })
+  }
+
+  /** Cuts both sockets at once, dropping anything held. */
+  terminate(): void {
+    this.ws.terminate()
+    this.link?.destroy()
+  }
+
+  /** The registry's memory budget: stop (or resume) reading both peers. */
+  pauseForBudget(isPaused: boolean): void {
+    if (isPaused) {
+      this.client.pause('budget')
+      this.targetValve.pause('budget')
+    } else {
+      this.client.resume('budget')
+      this.targetValve.resume('budget')
+    }
+  }
+
+  /** The registry sheds this connection: it held the most while the relay sat at its budget. */
+  shedForBudget(budgetBytes: number): void {
+    this.closeWith({
+      code: closeCodeOf('memoryBudget'),
+      reason: `Relay is at its memory budget (${budgetBytes} bytes) and this connection held the most. Try again later.`,
+      by: 'relay',
+      errorCode: REFUSALS.memoryBudget.errorCode,
+    })
+  }
+
+  // ---- the one transition ------------------------------------------------
+
+  /**
+   * Moves to `next` if the state table allows it: stops what the state left
+   * behind ran, starts what the next one runs. Nothing else starts or
+   * clears a timer of this connection.
+   */
+  private transition(next: ConnectionState): void {
+    const from = this.state
+    if (!isLegalMove(from, next)) {
+      illegalMove(this.identity.id, from, next, (message) =>
+        this.identity.log.error(message),
+      )
+      return
+    }
+    clearTimeout(this.stateTimer)
+    this.stateTimer = undefined
+    if (from === 'open') this.idle.stop()
+    this.state = next
+    const { settings } = this.context
+    switch (next) {
+      case 'accepted':
+        break
+      case 'awaitingOpen':
+        this.heartbeat.start()
+        this.startTimer(settings.handshakeTimeout, this.onOpenTimeout)
+        break
+      case 'resolving':
+        this.heartbeat.start()
+        break
+      case 'connecting':
+        this.startTimer(settings.connectTimeout, this.onConnectTimeout)
+        break
+      case 'open':
+        this.idle.start()
+        break
+      case 'closing':
+        this.heartbeat.stop()
+        // A refused peer gets a short grace to read its close, not the drain
+        // timeout: a crowd of refused clients must not hold the relay's sockets.
+        if (this.close?.refused !== undefined)
+          this.startTimer(REFUSED_CLOSE_GRACE_MS, () => this.ws.terminate())
+        break
+      case 'flushing':
+        this.heartbeat.stop()
+        // End, not destroy: bytes the browser sent are still queued for the target.
+        this.link?.linger(settings.drainTimeout)
+        break
+      case 'closed':
+        // The target has every byte and our FIN; its socket may linger until
+        // its own FIN or the link's deadline, but must not keep the process alive.
+        this.link?.unref()
+        this.data.dropHeld()
+        this.identity.lease.release()
+        this.context.onClosed(this, this.closeRecord(), this.logClosed())
+        break
+    }
+  }
+
+  private startTimer(ms: number, onTimeout: () => void): void {
+    this.stateTimer = setTimeout(onTimeout, ms)
+    this.stateTimer.unref()
+  }
+
+  // ---- choosing and connecting ----------------------------------------
+
+  /** Chooses the target (raw: now; v1: on `open`) and connects to it. */
+  private choose(open: OpenMessage | undefined): void {
+    const failed = (err: unknown): void => {
+      this.identity.log.error({ err }, 'choosing a target failed')
+      this.refuse('internal', 'The relay failed to choose a target.')
+    }
+    let choice: TargetChoice | Promise<TargetChoice>
+    try {
+      choice = this.context.chooseTarget(open)
+    } catch (err) {
+      failed(err)
+      return
+    }
+    if (choice instanceof Promise) choice.then(this.onChosen, failed)
+    else this.onChosen(choice)
+  }
+
+  private readonly onChosen = (choice: TargetChoice): void => {
+    // Closed or shutting down meanwhile: no target after a close.
+    if (this.state !== 'resolving') return
+    if (choice.ok) this.connect(choice.target)
+    else if ('failure' in choice) this.refuseFailed(choice.failure)
+    else this.refuse(choice.refusal, choice.reason)
+  }
+
+  private connect(target: ChosenTarget): void {
+    this.target = target
+    const { log, path } = this.identity
+    log.info(
+      logFieldsOf('connection open', {
+        target: formatHostPort(target),
+        route: target.route,
+        address: target.isClientChosen ? target.connectTo : undefined,
+        path,
+        protocol: this.ws.protocol || undefined,
+      }),
+      'connection open',
+    )
+    this.context.onOpened(this.openEvent(target))
+    this.link = openTargetLink(target, {
+      onConnect: this.onTargetConnect,
+      onData: this.data.fromTarget,
+      onEnd: this.onTargetEnd,
+      onFinish: this.onTargetFinish,
+      onClose: this.onTargetClose,
+      onError: this.onTargetError,
+    })
+    this.transition('connecting')
+    if (this.targetValve.isPaused) this.link.pause()
+    // Early data goes out behind the handshake, in order; the socket buffers it.
+    this.data.attach(this.link)
+    if (this.session?.hasClientEnded) this.link.end()
+  }
+
+  private openEvent(target: ChosenTarget): ConnectionOpenEvent {
+    const { id, lease, mode } = this.identity
+    return openEventOf(id, lease.clientAddress, mode, target)
+  }
+
+  // ---- the target -----------------------------------------------------
+
+  private readonly onTargetConnect = (): void => {
+    if (this.state !== 'connecting') return
+    this.transition('open')
+    this.identity.log.debug('target connected')
+    const target = this.target
+    if (!this.session || !target) return
+    // Only a client-chosen target is echoed back with its address; a route or
+    // the fixed target is the operator's, and /routes never shows addresses.
+    this.sendControl({
+      type: 'connected',
+      ...(target.route ? { route: target.route } : {}),
+      ...(target.isClientChosen
+        ? {
+            host: target.host,
+            port: target.port,
+            address: this.link?.remoteAddress ?? target.connectTo,
+          }
+        : {}),
+    })
+  }
+
+  private readonly onConnectTimeout = (): void => {
+    if (!this.target) return
+    this.fail(
+      connectTimeoutFailure(this.target, this.context.settings.connectTimeout),
+    )
+    this.link?.destroy()
+  }
+
+  private readonly onTargetEnd = (): void => {
+    if (!this.session) {
+      this.closeWith({
+        code: CloseCode.NORMAL_CLOSURE,
+        reason: this.targetClosedReason(),
+        by: 'relay',
+      })
+      return
+    }
+    // Half-close: tell the browser (after every byte before it), keep its direction open.
+    const isBothEnded = this.session.onTargetEnd()
+    this.sendControl({ type: 'end' })
+    if (isBothEnded) this.closeBothEnded()
+  }
+
+  private readonly onTargetError = (err: Error): void => {
+    if (!this.target) return
+    this.fail(
+      classifyTargetError(
+        err,
+        this.target,
+        this.state === 'connecting' ? 'connect' : 'stream',
+      ),
+    )
+  }
+
+  private readonly onTargetFinish = (): void => {
+    this.maybeClosed()
+  }
+
+  private readonly onTargetClose = (): void => {
+    // A close without FIN or error (destroyed locally) still ends the session.
+    this.closeWith({
+      code: CloseCode.NORMAL_CLOSURE,
+      reason: this.targetClosedReason(),
+      by: 'relay',
+    })
+    this.maybeClosed()
+  }
+
+  private targetClosedReason(): string {
+    return this.target
+      ? `TCP target ${formatHostPort(this.target)} closed the connection.`
+      : 'The TCP target closed the connection.'
+  }
+
+  // ---- the browser ----------------------------------------------------
+
+  private readonly onClientMessage = (
+    data: RawData,
+    isBinary: boolean,
+  ): void => {
+    // The default binaryType is 'nodebuffer', so data is a Buffer; text frames
+    // arrive as their UTF-8 bytes (ws has already validated them).
+    const bytes = data as Buffer
+    if (this.close?.isRejection) return
+    if (this.session) {
+      if (!isBinary) {
+        this.onControlMessage(bytes)
+        return
+      }
+      const broken = this.session.checkData()
+      if (broken !== undefined) {
+        this.violation(broken)
+        return
+      }
+    }
+    // Held (bounded) while the target is chosen; dropped when there will be none.
+    this.data.fromClient(bytes, this.state === 'resolving')
+  }
+
+  private onControlMessage(bytes: Buffer): void {
+    const step = this.session?.onControl(bytes.toString('utf8'))
+    switch (step?.kind) {
+      case undefined:
+        return
+      case 'violation':
+        this.violation(step.reason)
+        return
+      case 'open':
+        if (this.state !== 'awaitingOpen') return // closing already: open nothing
+        this.transition('resolving')
+        this.choose(step.open)
+        return
+      case 'pong':
+        // A browser that pings but never reads the pongs: stop reading it.
+        if (
+          this.sendControl({ type: 'pong', id: step.ping.id, ts: step.ping.ts })
+        )
+          this.client.pause('pongs')
+        return
+      case 'end':
+        this.idle.noteTraffic()
+        // FIN after every byte already written; the target may keep sending.
+        this.link?.end()
+        if (step.isBothEnded) this.closeBothEnded()
+        return
+    }
+  }
+
+  private sendControl(message: RelayControlMessage): boolean {
+    return this.data.sendText(encodeControlMessage(message))
+  }
+
+  private closeBothEnded(): void {
+    this.closeWith({
+      code: CloseCode.NORMAL_CLOSURE,
+      reason: 'Both sides ended.',
+      by: 'relay',
+    })
+  }
+
+  /** A v1 rule broken: say which in a 1008 close, and take nothing more from this client. */
+  private violation(reason: string): void {
+    if (!this.target) {
+      this.refuse('controlInvalid', reason)
+      return
+    }
+    const { errorCode } = REFUSALS.controlInvalid
+    this.identity.log.warn({ errorCode }, `protocol violation: ${reason}`)
+    this.closeWith({
+      code: closeCodeOf('controlInvalid'),
+      reason,
+      by: 'relay',
+      errorCode,
+      isRejection: true,
+    })
+  }
+
+  private readonly onOpenTimeout = (): void => {
+    this.violation(
+      `No open message within ${this.context.settings.handshakeTimeout} ms.`,
+    )
+  }
+
+  private readonly onUnresponsive = (reason: string): void => {
+    this.identity.log.warn(
+      { closeCode: CloseCode.PEER_UNRESPONSIVE },
+      `browser unresponsive: ${reason}`,
+    )
+    this.close ??= { code: CloseCode.PEER_UNRESPONSIVE, reason, by: 'relay' }
+    // A vanished peer will never read a close frame: cut it; 'close' ends the target side.
+    this.ws.terminate()
+  }
+
+  private readonly onClientClose = (code: number, reason: Buffer): void => {
+    this.close ??= { code, reason: reason.toString(), by: 'client' }
+    this.transition('flushing')
+    this.maybeClosed()
+  }
+
+  private readonly onClientError = (err: Error & { code?: string }): void => {
+    // ws closes the socket itself (1002, 1007 or 1009, with the reason
+    // RelayWebSocket gives it) and then emits 'close'; log only.
+    this.identity.log.debug(
+      { err: err.message, wsCode: err.code },
+      'websocket error',
+    )
+  }
+
+  // ---- closing --------------------------------------------------------
+
+  /** Refused before reaching a target: the catalogue gives the code, error code and metric. */
+  private refuse(kind: ConnectionRefusalKind, reason: string): void {
+    const { errorCode, metric } = REFUSALS[kind]
+    this.refuseWith({
+      code: closeCodeOf(kind),
+      reason,
+      by: 'relay',
+      errorCode,
+      refused: metric,
+    })
+  }
+
+  /** Refused because the target could not be resolved (a target failure before a connection). */
+  private refuseFailed(failure: TargetFailure): void {
+    this.refuseWith({
+      code: failure.closeCode,
+      reason: failure.closeReason,
+      by: 'relay',
+      errorCode: failure.error.code,
+      refused: 'target',
+    })
+  }
+
+  /** Logs the refusal and closes; nothing more is taken from this browser. */
+  private refuseWith(record: CloseRecord): void {
+    if (this.close) return
+    this.identity.log.warn(
+      logFieldsOf('connection refused', {
+        closeCode: record.code,
+        errorCode: record.errorCode,
+        path: this.identity.path,
+      }),
+      `connection refused: ${record.reason}`,
+    )
+    this.context.onRefused(record)
+    this.closeWith({ ...record, isRejection: true })
+  }
+
+  private fail(failure: TargetFailure): void {
+    this.identity.log.warn(
+      { errorCode: failure.error.code },
+      failure.error.message,
+    )
+    this.closeWith({
+      code: failure.closeCode,
+      reason: failure.closeReason,
+      by: 'relay',
+      errorCode: failure.error.code,
+    })
+  }
+
+  /**
+   * The relay closes: the close frame goes out behind every data frame
+   * already queued (the socket writes in order); the target's side is ended
+   * when the browser's close reply arrives. ws cuts a browser that does not
+   * reply within its close timeout.
+   */
+  private closeWith(record: CloseRecord): void {
+    if (this.close || this.isBrowserGone) return
+    this.close = { ...record, reason: fitCloseReason(record.reason) }
+    this.transition('closing')
+    this.client.resume('early', 'pongs', 'budget') // read the peer's close reply
+    this.ws.close(this.close.code, this.close.reason)
+  }
+
+  /** True once the browser's side is closed. */
+  private get isBrowserGone(): boolean {
+    return this.state === 'flushing' || this.state === 'closed'
+  }
+
+  /** Done once the browser side is closed and the target has every byte and our FIN. */
+  private maybeClosed(): void {
+    if (this.state !== 'flushing') return
+    if (this.link && !this.link.isFinished) return
+    this.transition('closed')
+  }
+
+  private closeRecord(): CloseRecord {
+    return (
+      this.close ?? { code: CloseCode.NORMAL_CLOSURE, reason: '', by: 'relay' }
+    )
+  }
+
+  /** Logs the closed line and returns it as the event; nothing for a connection that never had a target. */
+  private logClosed(): ConnectionCloseEvent | undefined {
+    if (!this.target) return undefined // refused: its warning said everything
+    const event = closeEventOf(
+      this.openEvent(this.target),
+      this.closeRecord(),
+      this.data.stats,
+      Date.now() - this.startedAt,
+    )
+    this.identity.log.info(
+      logFieldsOf('connection closed', event),
+      'connection closed',
+    )
+    return event
+  }
+}

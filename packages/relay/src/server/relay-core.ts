@@ -1,0 +1,222 @@
+import type http from 'node:http'
+import type { Duplex } from 'node:stream'
+import { isSupportedSubprotocol } from '@wsrelay/protocol'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { Connection, type ConnectionContext } from '../connection/connection.js'
+import { relayWebSocketClass } from '../connection/relay-websocket.js'
+import { answerUpgradeRefusal } from '../http/http-answers.js'
+import { createRequestHandler } from '../http/http-endpoints.js'
+import { createStaticHandler } from '../http/static-files.js'
+import { logFieldsOf } from '../observability/log-fields.js'
+import { createRelayMetrics } from '../observability/metrics.js'
+import {
+  BUDGET_SHED_AFTER_MS,
+  ConnectionRegistry,
+  type Lease,
+  type RegistrySnapshot,
+} from '../observability/registry.js'
+import { REFUSALS } from '../refusals.js'
+import { clampToFdLimit } from '../settings/fd-limit.js'
+import type { ResolvedRelayOptions } from '../settings/relay-options.js'
+import { targetForOpen, targetForPath } from '../targets/target-selection.js'
+import { createHostAllowlist } from '../upgrade/host-allowlist.js'
+import {
+  decideUpgrade,
+  type ConnectionRefusal,
+} from '../upgrade/upgrade-policy.js'
+import { createRelayEvents } from './relay-events.js'
+
+/** Counters across the relay, from its connection registry. */
+export type RelayStats = Omit<RegistrySnapshot, 'totals'> &
+  RegistrySnapshot['totals']
+
+/** Turns the registry's snapshot into the flat stats object. */
+export const statsOf = (snapshot: RegistrySnapshot): RelayStats => {
+  const { totals, ...rest } = snapshot
+  return { ...rest, ...totals }
+}
+
+// The browser's hint for 1001 adds "Reconnect in a few seconds."
+const SHUTDOWN_REASON = 'Relay shutting down.'
+
+/** A lease for a connection refused before admission: nothing to give back. */
+const NO_LEASE = (clientAddress: string): Lease => ({
+  clientAddress,
+  release: () => undefined,
+})
+
+/**
+ * The relay without a server: what to do with an upgrade and with a plain
+ * request, the registry, the events and the drain. `createRelay` gives it a
+ * server of its own; `attachRelay` hands it an app's upgrades.
+ */
+export function createRelayCore(resolved: ResolvedRelayOptions) {
+  // Past the open-file limit, accept() fails with EMFILE and clients get a
+  // reset instead of the 1013 the limit promises: whoever owns the server.
+  const config = {
+    ...resolved,
+    maxConnections: clampToFdLimit(
+      resolved.maxConnections,
+      resolved.given.has('maxConnections'),
+      resolved.logger,
+    ),
+  }
+  const log = config.logger
+  const registry = new ConnectionRegistry<Connection>({
+    maxConnections: config.maxConnections,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
+    memoryBudget: config.memoryBudget,
+    budgetShedAfterMs: BUDGET_SHED_AFTER_MS,
+  })
+  const snapshot = () => registry.snapshot()
+  const metrics = config.metrics ? createRelayMetrics(snapshot) : undefined
+  const hosts = createHostAllowlist(config.listen.host, config.allowHost)
+  const events = createRelayEvents(log)
+  let isDraining = false
+  let nextId = 1
+  let onEmpty: (() => void) | undefined
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    maxPayload: config.maxMessageSize,
+    // Off: compression costs CPU per byte and opens the relay to zip bombs.
+    perMessageDeflate: false,
+    // ws 8.18+: a peer that does not answer our close frame is cut after
+    // this (default 30 s); @types/ws does not list it yet.
+    ...({ closeTimeout: config.drainTimeout } as object),
+    WebSocket: relayWebSocketClass(config.maxMessageSize),
+    // The client's preference order; never the token entry.
+    handleProtocols: (protocols) => {
+      for (const p of protocols) if (isSupportedSubprotocol(p)) return p
+      return false
+    },
+  })
+
+  const context = (path: string | undefined): ConnectionContext => ({
+    settings: config,
+    chooseTarget: (open) =>
+      open === undefined
+        ? targetForPath(config, path)
+        : targetForOpen(config, open, path),
+    onOpened: (event) => events.emit('connection-open', event),
+    onClosed: (connection, close, event) => {
+      registry.remove(connection)
+      if (event) events.emit('connection-close', event)
+      metrics?.closed(close.code)
+      if (registry.live.size === 0) onEmpty?.()
+    },
+    onRefused: (close) => {
+      if (close.refused !== undefined) metrics?.refused(close.refused)
+    },
+  })
+
+  const onConnection = (
+    ws: WebSocket,
+    path: string | undefined,
+    clientAddress: string,
+    mode: 'raw' | 'v1',
+    policyRefusal: ConnectionRefusal | undefined,
+  ): void => {
+    const id = nextId++
+    const connLog = log.child({ conn: id, client: clientAddress })
+    let refusal = policyRefusal
+    let lease = NO_LEASE(clientAddress)
+    if (!refusal) {
+      const admitted = registry.admit(clientAddress)
+      if (admitted.ok) lease = admitted.lease
+      else refusal = { kind: 'overloaded', reason: admitted.reason }
+    }
+    const connection = new Connection(
+      ws,
+      { id, lease, path, mode, log: connLog, refusal },
+      context(path),
+    )
+    if (!refusal) registry.add(connection)
+  }
+
+  const handleUpgrade = (
+    req: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+  ): void => {
+    // ws installs its own handler once the handshake completes; until then a
+    // reset from the client must not become an unhandled 'error'.
+    socket.on('error', (err) =>
+      log.debug({ err: err.message }, 'upgrade socket error'),
+    )
+
+    const decision = decideUpgrade(req, {
+      config,
+      hosts,
+      isDraining: () => isDraining,
+    })
+    if (decision.kind === 'reject') {
+      const { errorCode, metric, answer } = REFUSALS[decision.refusal]
+      metrics?.refused(metric)
+      log.warn(
+        {
+          client: decision.clientAddress,
+          ...logFieldsOf('upgrade refused', {
+            status: answer.status,
+            errorCode,
+            host: req.headers.host,
+          }),
+        },
+        `upgrade refused: ${decision.message}`,
+      )
+      answerUpgradeRefusal(socket, answer.status, decision.message)
+      return
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // Every inbound chunk counts toward an early budget check, so a crowd
+      // of half-sent messages cannot outrun the 100 ms timer. Added only now,
+      // behind ws's own listener: a 'data' listener added before the
+      // handshake would switch the socket to flowing and eat early frames.
+      socket.on('data', registry.noteInbound)
+      onConnection(
+        ws,
+        req.url,
+        decision.clientAddress,
+        decision.mode,
+        decision.refusal,
+      )
+    })
+  }
+
+  const handleRequest = createRequestHandler({
+    config,
+    hosts,
+    metrics,
+    serveStatic: config.web ? createStaticHandler(config.web) : undefined,
+    snapshot,
+    isDraining: () => isDraining,
+    log,
+  })
+
+  /** Drains every connection: 1001 after the flush, cut after the drain timeout. */
+  const drain = async (): Promise<void> => {
+    isDraining = true
+    const emptied = new Promise<void>((resolve) => {
+      onEmpty = resolve
+      if (registry.live.size === 0) resolve()
+    })
+    for (const connection of registry.live) connection.shutdown(SHUTDOWN_REASON)
+    const deadline = setTimeout(() => {
+      for (const connection of registry.live) connection.terminate()
+    }, config.drainTimeout)
+    await emptied
+    clearTimeout(deadline)
+    registry.stop()
+  }
+
+  return {
+    config,
+    handleUpgrade,
+    handleRequest,
+    drain,
+    stats: () => statsOf(snapshot()),
+    on: events.on,
+    isDraining: () => isDraining,
+  }
+}

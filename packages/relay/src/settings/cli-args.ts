@@ -1,0 +1,360 @@
+import { parseArgs } from 'node:util'
+import { parse as parseYaml } from 'yaml'
+import { RelayError } from '../errors.js'
+import { closest, distance } from './closest.js'
+import {
+  checkSettings,
+  type CheckedSettings,
+  type RelayHooks,
+} from './relay-options.js'
+import type { Setting } from './setting-kinds.js'
+import {
+  envOf,
+  flagOf,
+  SETTING_NAMES,
+  SETTINGS,
+  type SettingName,
+} from './settings.js'
+
+/** Where a value came from, for --print-config. */
+export type ConfigSource = 'flag' | 'env' | 'file' | 'default'
+
+/** What the command line asks for. */
+export type CliCommand =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | {
+      kind: 'run' | 'print-config'
+      /** Every setting after the one check. */
+      settings: CheckedSettings
+      /** Each setting's value as given (before the check), for --print-config. */
+      given: Readonly<Partial<Record<SettingName, unknown>>>
+      sources: Readonly<Partial<Record<SettingName, ConfigSource>>>
+      /** Things to tell the operator at start (e.g. a misspelt WSRELAY_ variable). */
+      warnings: string[]
+    }
+
+/** The flags parseArgs knows: one per setting given by flag, and the command line's own. */
+const flagOptions = () => {
+  const options: Record<
+    string,
+    { type: 'string' | 'boolean'; multiple?: boolean; short?: string }
+  > = {}
+  for (const name of SETTING_NAMES) {
+    const row: Setting = SETTINGS[name]
+    if (row.cli !== 'flag') continue
+    options[flagOf(name)] = {
+      type: row.arg === undefined ? 'boolean' : 'string',
+      ...(row.repeatable ? { multiple: true } : {}),
+    }
+  }
+  options.config = { type: 'string' }
+  options['print-config'] = { type: 'boolean' }
+  options.help = { type: 'boolean', short: 'h' }
+  options.version = { type: 'boolean', short: 'v' }
+  return options
+}
+
+function unknownOptionHint(message: string): string {
+  const match = /Unknown option '(-{1,2}[^']+)'/.exec(message)
+  const given = match?.[1]
+  if (!given) return `${message}. Run wsrelay --help for the options.`
+  const name = given.replace(/^-+/, '').split('=')[0] ?? ''
+  if (['port', 'listen', 'host', 'bind', 'p'].includes(name)) {
+    return (
+      `Unknown option ${given}: the listen address is the first argument, not a flag. ` +
+      'Example: wsrelay 8081 127.0.0.1:5000 (or set WSRELAY_LISTEN=8081).'
+    )
+  }
+  if (['target', 'to', 'upstream'].includes(name)) {
+    return (
+      `Unknown option ${given}: the target is the second argument, not a flag. ` +
+      'Example: wsrelay 8081 127.0.0.1:5000 (or set WSRELAY_TARGET).'
+    )
+  }
+  const best = closest(name, Object.keys(flagOptions()))
+  const hint =
+    best && distance(name, best) <= Math.max(2, Math.floor(name.length / 3))
+      ? ` Did you mean --${best}?`
+      : ''
+  return `Unknown option ${given}.${hint} Run wsrelay --help for the options.`
+}
+
+/** Reads a --config file: JSON, or YAML by extension; keys are the settings' names. */
+function readConfigFile(
+  path: string,
+  read: (path: string) => string,
+): Record<string, unknown> {
+  let text: string
+  try {
+    text = read(path)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message
+    throw new RelayError(
+      'RELAY_INVALID_OPTION',
+      `Cannot read --config ${path} (${code}). Check the path.`,
+      { cause: err },
+    )
+  }
+  const isYaml = /\.ya?ml$/i.test(path)
+  let data: unknown
+  try {
+    data = isYaml ? parseYaml(text) : JSON.parse(text)
+  } catch (err) {
+    throw new RelayError(
+      'RELAY_INVALID_OPTION',
+      `Cannot parse --config ${path}: ${(err as Error).message.split('\n')[0] ?? ''}. It must be ${isYaml ? 'YAML' : 'JSON'} with keys such as maxConnections.`,
+      { cause: err },
+    )
+  }
+  if (data === null || data === undefined) return {}
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw new RelayError(
+      'RELAY_INVALID_OPTION',
+      `--config ${path} must hold an object of settings, e.g. { "maxConnections": 500 }.`,
+    )
+  }
+  for (const key of Object.keys(data)) {
+    if (!Object.hasOwn(SETTINGS, key)) {
+      const best = closest(key, SETTING_NAMES)
+      throw new RelayError(
+        'RELAY_INVALID_OPTION',
+        `Unknown key "${key}" in --config ${path}.${best ? ` Did you mean "${best}"?` : ''} The keys are the flags in camelCase.`,
+      )
+    }
+  }
+  return data as Record<string, unknown>
+}
+
+/**
+ * Reads every setting: flag > env (`WSRELAY_*`) > config file > default,
+ * then gives them to the one check with the name of where each came from.
+ * Throws RELAY_INVALID_OPTION naming the key, the value and what is expected.
+ */
+export function parseCliArgs(
+  argv: readonly string[],
+  env: Record<string, string | undefined> = {},
+  read: (path: string) => string = () => {
+    throw new Error('no file reader')
+  },
+): CliCommand {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: flagOptions(),
+    })
+  } catch (err) {
+    throw new RelayError(
+      'RELAY_INVALID_OPTION',
+      unknownOptionHint((err as Error).message),
+      { cause: err },
+    )
+  }
+  const flags = parsed.values as Record<
+    string,
+    string | boolean | string[] | undefined
+  >
+  if (flags.help) return { kind: 'help' }
+  if (flags.version) return { kind: 'version' }
+  const { positionals } = parsed
+  if (positionals.length > 2) {
+    throw new RelayError(
+      'RELAY_INVALID_OPTION',
+      `Expected at most two arguments (listen address, target), got ${positionals.length}: ${positionals.join(' ')}. ` +
+        'Flags go before them, e.g. wsrelay --web dist 8080 127.0.0.1:5000.',
+    )
+  }
+  const configPath =
+    typeof flags.config === 'string' ? flags.config : env.WSRELAY_CONFIG
+  const file = configPath ? readConfigFile(configPath, read) : {}
+
+  const given: Partial<Record<SettingName, unknown>> = {}
+  const sources: Partial<Record<SettingName, ConfigSource>> = {}
+  const where: Partial<Record<SettingName, string>> = {}
+  for (const name of SETTING_NAMES) {
+    const row: Setting = SETTINGS[name]
+    const fromFlag =
+      row.cli === 'flag'
+        ? flags[flagOf(name)]
+        : row.cli === 'none'
+          ? undefined
+          : positionals[row.cli.position - 1]
+    const fromEnv = env[envOf(name)]
+    if (
+      fromFlag !== undefined &&
+      !(Array.isArray(fromFlag) && fromFlag.length === 0)
+    ) {
+      given[name] = row.fromText(fromFlag)
+      sources[name] = 'flag'
+      where[name] =
+        row.cli === 'flag'
+          ? `--${flagOf(name)}`
+          : `${name === 'listen' ? 'listen' : 'target'} address`
+    } else if (fromEnv !== undefined && fromEnv !== '') {
+      given[name] = row.fromText(fromEnv)
+      sources[name] = 'env'
+      where[name] = envOf(name)
+    } else if (file[name] !== undefined) {
+      given[name] = file[name]
+      sources[name] = 'file'
+      where[name] = `${name} in ${configPath ?? 'the config file'}:`
+    } else if (row.default !== undefined) {
+      sources[name] = 'default'
+    }
+  }
+  checkCommandLine(given, sources)
+  const settings = checkSettings(given, (name) => where[name] ?? name)
+  return {
+    kind: flags['print-config'] === true ? 'print-config' : 'run',
+    settings,
+    given,
+    sources,
+    warnings: unknownEnvWarnings(env),
+  }
+}
+
+/** The command line's own rules, checked before the values: what must be there, what goes together. */
+function checkCommandLine(
+  given: Partial<Record<SettingName, unknown>>,
+  sources: Partial<Record<SettingName, ConfigSource>>,
+): void {
+  const hasMore = (name: 'route' | 'allow'): boolean => {
+    const value = given[name]
+    return (
+      value !== undefined &&
+      !(Array.isArray(value) && value.length === 0) &&
+      !(typeof value === 'object' && Object.keys(value ?? {}).length === 0)
+    )
+  }
+  const listen = given.listen
+  if (
+    listen === undefined ||
+    (given.target === undefined && !hasMore('route') && !hasMore('allow'))
+  ) {
+    throw new RelayError(
+      'RELAY_INVALID_OPTION',
+      listen === undefined
+        ? 'Expected a listen address and a target, got none. Example: wsrelay 8080 127.0.0.1:5000'
+        : sources.listen === 'env'
+          ? `No target: WSRELAY_LISTEN is set (${JSON.stringify(listen)}) but WSRELAY_TARGET is not. Set WSRELAY_TARGET=host:port, or give --route/--allow.`
+          : 'Expected a listen address and a target, got 1 argument(s). Example: wsrelay 8080 127.0.0.1:5000',
+    )
+  }
+  if ((given.cert === undefined) !== (given.key === undefined)) {
+    throw new RelayError(
+      'RELAY_INVALID_OPTION',
+      '--cert and --key go together: give both PEM files, or neither.',
+    )
+  }
+  if (given.tokenFile !== undefined && given.token !== undefined) {
+    throw new RelayError(
+      'RELAY_INVALID_OPTION',
+      'Give the token once: --token-file or WSRELAY_TOKEN, not both.',
+    )
+  }
+}
+
+/** WSRELAY_* variables no setting reads: a typo would otherwise pass silently. */
+function unknownEnvWarnings(env: Record<string, string | undefined>): string[] {
+  const known = [...SETTING_NAMES.map(envOf), 'WSRELAY_CONFIG']
+  const warnings: string[] = []
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('WSRELAY_') || known.includes(name)) continue
+    const best = closest(name, known)
+    if (best && distance(name, best) <= 3)
+      warnings.push(
+        `Ignoring ${name}: no setting has that name. Did you mean ${best}?`,
+      )
+  }
+  return warnings
+}
+
+/** A value as --print-config shows it. */
+function shown(value: unknown): string {
+  if (value instanceof Map) return JSON.stringify(Object.fromEntries(value))
+  return JSON.stringify(value) ?? String(value)
+}
+
+/** `wsrelay --print-config`: every setting, its value and where it came from; secrets redacted. */
+export function formatSettings(
+  command: Extract<CliCommand, { kind: 'print-config' | 'run' }>,
+): string {
+  const rows = SETTING_NAMES.filter(
+    (name) => command.sources[name] !== undefined,
+  ).map((name) => {
+    const row: Setting = SETTINGS[name]
+    const source = command.sources[name] ?? ''
+    const value = source === 'default' ? row.default : command.given[name]
+    return [
+      name,
+      row.secret ? '<redacted>' : shown(value),
+      source,
+      row.cli === 'flag'
+        ? `--${flagOf(name)}`
+        : row.cli === 'none'
+          ? '-'
+          : row.cli.position === 1
+            ? '1st argument'
+            : '2nd argument',
+      envOf(name),
+    ]
+  })
+  const header = ['key', 'value', 'from', 'flag', 'env']
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)),
+  )
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd()
+  return [line(header), ...rows.map(line)].join('\n') + '\n'
+}
+
+/** Reads one file named by a flag, with an error that names the flag and the fix. */
+function readFlagFile(
+  flag: string,
+  path: string,
+  read: (path: string) => string,
+): string {
+  try {
+    return read(path)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message
+    throw new RelayError(
+      flag === '--token-file' ? 'RELAY_INVALID_OPTION' : 'RELAY_TLS_INVALID',
+      `Cannot read ${flag} ${path} (${code}). Check the path and that the relay's user may read it.`,
+      { cause: err },
+    )
+  }
+}
+
+/**
+ * Reads the files the settings name: the token (from --token-file; its
+ * trailing newline ignored, then the token's one check) and the TLS pair.
+ * The token is never logged.
+ */
+export function loadCliFiles(
+  { values }: CheckedSettings,
+  read: (path: string) => string,
+): Pick<RelayHooks, 'tls'> & { token: string | undefined } {
+  const { tokenFile, cert, key } = values
+  const token =
+    tokenFile === undefined
+      ? values.token
+      : SETTINGS.token.check(
+          readFlagFile('--token-file', tokenFile, read).replace(/\r?\n$/, ''),
+          `--token-file ${tokenFile}`,
+        )
+  const tls =
+    cert !== undefined && key !== undefined
+      ? {
+          cert: readFlagFile('--cert', cert, read),
+          key: readFlagFile('--key', key, read),
+        }
+      : undefined
+  return { token, tls }
+}

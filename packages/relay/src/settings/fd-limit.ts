@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs'
+import type { Logger } from '../observability/logger.js'
+
+/** File descriptors each connection uses: the browser's socket and the target's. */
+export const FDS_PER_CONNECTION = 2
+/** Descriptors kept for the listener, logs, static files and Node itself. */
+export const FDS_RESERVED = 64
+
+/**
+ * The soft limit on open files (`ulimit -n`) from /proc/self/limits, or
+ * undefined where that file does not exist (not Linux) or says "unlimited".
+ */
+export function openFileLimit(
+  read: () => string = () => readFileSync('/proc/self/limits', 'utf8'),
+): number | undefined {
+  let text: string
+  try {
+    text = read()
+  } catch {
+    return undefined // not Linux: nothing to size from
+  }
+  const match = /^Max open files\s+(\d+|unlimited)\s/m.exec(text)
+  if (!match || match[1] === 'unlimited') return undefined
+  return Number(match[1])
+}
+
+/**
+ * The connection limit the fd limit can hold. Past it, accept() fails with
+ * EMFILE and clients get a reset instead of the 1013 the limit promises.
+ */
+export function connectionsWithinFdLimit(
+  maxConnections: number,
+  fdLimit: number | undefined,
+): number {
+  if (fdLimit === undefined) return maxConnections
+  // The +1: a refused client still takes a socket until its 1013 is sent.
+  const fits = Math.floor((fdLimit - FDS_RESERVED) / FDS_PER_CONNECTION) - 1
+  return Math.max(1, Math.min(maxConnections, fits))
+}
+
+/**
+ * The connection limit to run with: `maxConnections`, lowered to what the
+ * open-file limit holds, with a warning when the cut is large or the
+ * operator asked for more (a note when the default is trimmed a little:
+ * 20,000 fds hold 9,967).
+ */
+export function clampToFdLimit(
+  maxConnections: number,
+  isGiven: boolean,
+  log: Pick<Logger, 'info' | 'warn'>,
+  fdLimit = openFileLimit(),
+): number {
+  const fits = connectionsWithinFdLimit(maxConnections, fdLimit)
+  if (fits < maxConnections) {
+    const level = !isGiven && fits >= maxConnections * 0.9 ? 'info' : 'warn'
+    log[level](
+      { maxConnections: fits, fdLimit },
+      `The open-file limit (${fdLimit}) holds only ${fits} connections, not ${maxConnections}: ` +
+        `using ${fits}. Raise it (ulimit -n ${maxConnections * 2 + 100}) or set --max-connections.`,
+    )
+  }
+  return fits
+}
