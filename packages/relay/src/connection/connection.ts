@@ -5,7 +5,6 @@ import {
   type OpenMessage,
   type RelayControlMessage,
 } from '@wsrelay/protocol'
-import { WebSocket, type RawData } from 'ws'
 import type { Logger } from '../observability/logger.js'
 import { logFieldsOf } from '../observability/log-fields.js'
 import type { ConnectionStats, Lease } from '../observability/registry.js'
@@ -24,6 +23,12 @@ import {
 import { openTargetLink, type TargetLink } from '../targets/target-link.js'
 import type { ChosenTarget, TargetChoice } from '../targets/target-selection.js'
 import type { ConnectionRefusal } from '../upgrade/upgrade-policy.js'
+import type {
+  ClientEvents,
+  ClientLink,
+  OpenClientLink,
+} from '../websocket/client-link.js'
+import type { FrameViolation } from '../websocket/frame-parser.js'
 import {
   closeEventOf,
   openEventOf,
@@ -73,6 +78,13 @@ export interface ConnectionContext {
   ): void
   /** Called once, when the connection is refused before reaching a target: at the decision, so a scrape after the page saw its close counts it. */
   onRefused(close: CloseRecord): void
+  /**
+   * May this connection read `bytes` more from its browser? Asked for each
+   * chunk as it comes off the socket, before it is parsed: the one place
+   * every inbound byte passes (the memory budget's early look). False
+   * stops reading the browser (a budget pause) until the registry lifts it.
+   */
+  mayRead(connection: Connection, bytes: number): boolean
 }
 
 /** Who the connection is, for logs. */
@@ -82,6 +94,8 @@ export interface ConnectionIdentity {
   readonly path: string | undefined
   /** `raw`: every frame is bytes. `v1`: text frames are control messages (wsrelay.v1). */
   readonly mode: 'raw' | 'v1'
+  /** The subprotocol the handshake chose (`''` for none). */
+  readonly protocol: string
   readonly log: Logger
   /** Refused before it starts (origin, token, limit): closed at once with the refusal's code and this reason. */
   readonly refusal?: ConnectionRefusal
@@ -97,12 +111,13 @@ const REFUSED_CLOSE_GRACE_MS = 1000
  * moves through the states of `CONNECTION_STATES`, and only through
  * {@link Connection.transition}, which checks each move against the table
  * and starts and stops every timer. Its collaborators each keep one
- * concern: the data path (the two bounded pumps), the `wsrelay.v1` session
- * rules, one pause valve per direction, the heartbeat and the idle watch,
- * and the target link (the transport). Closing flushes: bytes the target
- * sent before its FIN reach the browser before the close frame (ws writes
- * frames in order), and bytes the browser sent before its close frame reach
- * the target before our FIN.
+ * concern: the browser's link (its frames, `websocket/client-link.ts`),
+ * the data path (the two bounded pumps), the `wsrelay.v1` session rules,
+ * one pause valve per direction, the heartbeat and the idle watch, and the
+ * target link (the transport). Closing flushes: bytes the target sent
+ * before its FIN reach the browser before the close frame (the socket
+ * writes frames in order), and bytes the browser sent before its close
+ * frame reach the target before our FIN.
  */
 export class Connection {
   private state: ConnectionState = 'accepted'
@@ -117,23 +132,22 @@ export class Connection {
   private readonly data: DataPath
   private readonly heartbeat: Heartbeat
   private readonly idle: IdleWatch
+  private readonly browser: ClientLink
 
   constructor(
-    private readonly ws: WebSocket,
+    openClient: OpenClientLink,
     private readonly identity: ConnectionIdentity,
     private readonly context: ConnectionContext,
   ) {
-    // From this line on, nothing the browser does can emit an unhandled event.
-    ws.on('error', this.onClientError)
-    ws.on('message', this.onClientMessage)
-    ws.on('close', this.onClientClose)
     const { settings } = context
+    // From this line on, nothing the browser does can emit an unhandled event.
+    const browser = (this.browser = openClient(this.clientEvents()))
     this.client = new Valve(
       (reason) => {
-        ws.pause()
+        browser.pause()
         if (reason !== 'budget') this.data.stats.clientPauses++
       },
-      () => ws.resume(),
+      () => browser.resume(),
     )
     this.targetValve = new Valve(
       (reason) => {
@@ -143,7 +157,7 @@ export class Connection {
       () => this.link?.resume(),
     )
     this.data = new DataPath(
-      ws,
+      browser,
       settings.highWaterMark,
       this.client,
       this.targetValve,
@@ -153,13 +167,12 @@ export class Connection {
       settings.pingInterval,
       settings.pongTimeout,
       {
-        isOpen: () => ws.readyState === WebSocket.OPEN,
-        ping: () => ws.ping(),
+        isOpen: () => browser.isOpen,
+        ping: () => browser.ping(),
         isPausedByUs: () => this.client.isPaused,
         onUnresponsive: this.onUnresponsive,
       },
     )
-    ws.on('pong', this.heartbeat.onPong)
     this.idle = new IdleWatch(settings.idleTimeout, (reason) =>
       this.closeWith({ code: CloseCode.IDLE_TIMEOUT, reason, by: 'relay' }),
     )
@@ -200,7 +213,7 @@ export class Connection {
 
   /** Cuts both sockets at once, dropping anything held. */
   terminate(): void {
-    this.ws.terminate()
+    this.browser.terminate()
     this.link?.destroy()
   }
 
@@ -266,7 +279,7 @@ export class Connection {
         // A refused peer gets a short grace to read its close, not the drain
         // timeout: a crowd of refused clients must not hold the relay's sockets.
         if (this.close?.refused !== undefined)
-          this.startTimer(REFUSED_CLOSE_GRACE_MS, () => this.ws.terminate())
+          this.startTimer(REFUSED_CLOSE_GRACE_MS, this.browser.terminate)
         break
       case 'flushing':
         this.heartbeat.stop()
@@ -325,7 +338,7 @@ export class Connection {
         route: target.route,
         address: target.isClientChosen ? target.connectTo : undefined,
         path,
-        protocol: this.ws.protocol || undefined,
+        protocol: this.identity.protocol || undefined,
       }),
       'connection open',
     )
@@ -429,19 +442,28 @@ export class Connection {
 
   // ---- the browser ----------------------------------------------------
 
-  private readonly onClientMessage = (
-    data: RawData,
-    isBinary: boolean,
-  ): void => {
-    // The default binaryType is 'nodebuffer', so data is a Buffer; text frames
-    // arrive as their UTF-8 bytes (ws has already validated them).
-    const bytes = data as Buffer
+  /** The browser's events, bound once. */
+  private clientEvents(): ClientEvents {
+    return {
+      onRead: this.onClientRead,
+      onBinary: this.onClientBinary,
+      onText: this.onClientText,
+      onPing: this.onClientPing,
+      onPong: () => this.heartbeat.onPong(),
+      onViolation: this.onClientViolation,
+      onSocketError: this.onClientError,
+      onClose: this.onClientClose,
+    }
+  }
+
+  private readonly onClientRead = (bytes: number): void => {
+    if (!this.context.mayRead(this, bytes)) this.client.pause('budget')
+  }
+
+  /** Payload of a binary message, as it arrives. */
+  private readonly onClientBinary = (bytes: Buffer): void => {
     if (this.close?.isRejection) return
     if (this.session) {
-      if (!isBinary) {
-        this.onControlMessage(bytes)
-        return
-      }
       const broken = this.session.checkData()
       if (broken !== undefined) {
         this.violation(broken)
@@ -450,6 +472,18 @@ export class Connection {
     }
     // Held (bounded) while the target is chosen; dropped when there will be none.
     this.data.fromClient(bytes, this.state === 'resolving')
+  }
+
+  /** A whole text message: a control message (v1) or bytes for the target (raw). */
+  private readonly onClientText = (bytes: Buffer): void => {
+    if (this.close?.isRejection) return
+    if (this.session) this.onControlMessage(bytes)
+    else this.data.fromClient(bytes, this.state === 'resolving')
+  }
+
+  private readonly onClientPing = (payload: Buffer): void => {
+    // A browser that pings but never reads the pongs: stop reading it.
+    if (this.data.sendPong(payload)) this.client.pause('pongs')
   }
 
   private onControlMessage(bytes: Buffer): void {
@@ -523,22 +557,26 @@ export class Connection {
     )
     this.close ??= { code: CloseCode.PEER_UNRESPONSIVE, reason, by: 'relay' }
     // A vanished peer will never read a close frame: cut it; 'close' ends the target side.
-    this.ws.terminate()
+    this.browser.terminate()
   }
 
-  private readonly onClientClose = (code: number, reason: Buffer): void => {
-    this.close ??= { code, reason: reason.toString(), by: 'client' }
+  private readonly onClientClose = (code: number, reason: string): void => {
+    this.close ??= { code, reason, by: 'client' }
     this.transition('flushing')
     this.maybeClosed()
   }
 
-  private readonly onClientError = (err: Error & { code?: string }): void => {
-    // ws closes the socket itself (1002, 1007 or 1009, with the reason
-    // RelayWebSocket gives it) and then emits 'close'; log only.
+  /** The browser broke RFC 6455 or a limit: the link answers with the code and reason; log only. */
+  private readonly onClientViolation = (violation: FrameViolation): void => {
     this.identity.log.debug(
-      { err: err.message, wsCode: err.code },
+      { err: violation.reason, wsCode: violation.errorCode },
       'websocket error',
     )
+  }
+
+  private readonly onClientError = (err: Error): void => {
+    // The link destroys the socket and reports its close; log only.
+    this.identity.log.debug({ err: err.message }, 'websocket socket error')
   }
 
   // ---- closing --------------------------------------------------------
@@ -597,15 +635,15 @@ export class Connection {
   /**
    * The relay closes: the close frame goes out behind every data frame
    * already queued (the socket writes in order); the target's side is ended
-   * when the browser's close reply arrives. ws cuts a browser that does not
-   * reply within its close timeout.
+   * when the browser's close reply arrives. The link cuts a browser that
+   * does not reply within `drainTimeout`.
    */
   private closeWith(record: CloseRecord): void {
     if (this.close || this.isBrowserGone) return
     this.close = { ...record, reason: fitCloseReason(record.reason) }
     this.transition('closing')
     this.client.resume('early', 'pongs', 'budget') // read the peer's close reply
-    this.ws.close(this.close.code, this.close.reason)
+    this.browser.close(this.close.code, this.close.reason)
   }
 
   /** True once the browser's side is closed. */

@@ -174,8 +174,8 @@ export class ConnectionRegistry<
    * Counts bytes read from browsers; after an eighth of the budget has come
    * in since the last check, checks now instead of waiting for the timer.
    */
-  readonly noteInbound = (chunk: Buffer): void => {
-    this.inboundSinceCheck += chunk.length
+  noteInbound(bytes: number): void {
+    this.inboundSinceCheck += bytes
     if (this.inboundSinceCheck >= this.settings.memoryBudget / 8)
       this.checkBudget()
   }

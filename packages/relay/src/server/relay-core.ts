@@ -1,9 +1,7 @@
 import type http from 'node:http'
 import type { Duplex } from 'node:stream'
 import { isSupportedSubprotocol } from '@wsrelay/protocol'
-import { WebSocketServer, type WebSocket } from 'ws'
 import { Connection, type ConnectionContext } from '../connection/connection.js'
-import { relayWebSocketClass } from '../connection/relay-websocket.js'
 import { answerUpgradeRefusal } from '../http/http-answers.js'
 import { createRequestHandler } from '../http/http-endpoints.js'
 import { createStaticHandler } from '../http/static-files.js'
@@ -24,6 +22,8 @@ import {
   decideUpgrade,
   type ConnectionRefusal,
 } from '../upgrade/upgrade-policy.js'
+import { WebSocketLink } from '../websocket/client-link.js'
+import { createHandshake, type Upgraded } from '../websocket/handshake.js'
 import { createRelayEvents } from './relay-events.js'
 
 /** Counters across the relay, from its connection registry. */
@@ -76,21 +76,10 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
   let nextId = 1
   let onEmpty: (() => void) | undefined
 
-  const wss = new WebSocketServer({
-    noServer: true,
-    clientTracking: false,
-    maxPayload: config.maxMessageSize,
-    // Off: compression costs CPU per byte and opens the relay to zip bombs.
-    perMessageDeflate: false,
-    // ws 8.18+: a peer that does not answer our close frame is cut after
-    // this (default 30 s); @types/ws does not list it yet.
-    ...({ closeTimeout: config.drainTimeout } as object),
-    WebSocket: relayWebSocketClass(config.maxMessageSize),
-    // The client's preference order; never the token entry.
-    handleProtocols: (protocols) => {
-      for (const p of protocols) if (isSupportedSubprotocol(p)) return p
-      return false
-    },
+  // The client's preference order; never the token entry.
+  const handshake = createHandshake((protocols) => {
+    for (const p of protocols) if (isSupportedSubprotocol(p)) return p
+    return false
   })
 
   const context = (path: string | undefined): ConnectionContext => ({
@@ -109,10 +98,17 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
     onRefused: (close) => {
       if (close.refused !== undefined) metrics?.refused(close.refused)
     },
+    mayRead: (_connection, bytes) => {
+      // Every inbound chunk counts toward an early budget check, so a crowd
+      // of half-sent messages cannot outrun the 100 ms timer; the check
+      // itself pauses whoever holds too much.
+      registry.noteInbound(bytes)
+      return true
+    },
   })
 
   const onConnection = (
-    ws: WebSocket,
+    upgraded: Upgraded,
     path: string | undefined,
     clientAddress: string,
     mode: 'raw' | 'v1',
@@ -128,8 +124,26 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
       else refusal = { kind: 'overloaded', reason: admitted.reason }
     }
     const connection = new Connection(
-      ws,
-      { id, lease, path, mode, log: connLog, refusal },
+      (clientEvents) =>
+        new WebSocketLink(
+          upgraded.socket,
+          upgraded.head,
+          {
+            maxMessageSize: config.maxMessageSize,
+            // A browser that does not answer our close frame is cut after this.
+            closeTimeout: config.drainTimeout,
+          },
+          clientEvents,
+        ),
+      {
+        id,
+        lease,
+        path,
+        mode,
+        protocol: upgraded.protocol,
+        log: connLog,
+        refusal,
+      },
       context(path),
     )
     if (!refusal) registry.add(connection)
@@ -140,11 +154,11 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
     socket: Duplex,
     head: Buffer,
   ): void => {
-    // ws installs its own handler once the handshake completes; until then a
-    // reset from the client must not become an unhandled 'error'.
-    socket.on('error', (err) =>
-      log.debug({ err: err.message }, 'upgrade socket error'),
-    )
+    // The connection installs its own handler once the handshake completes;
+    // until then a reset from the client must not become an unhandled 'error'.
+    const onUpgradeError = (err: Error): void =>
+      log.debug({ err: err.message }, 'upgrade socket error')
+    socket.on('error', onUpgradeError)
 
     const decision = decideUpgrade(req, {
       config,
@@ -168,19 +182,15 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
       answerUpgradeRefusal(socket, answer.status, decision.message)
       return
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      // Every inbound chunk counts toward an early budget check, so a crowd
-      // of half-sent messages cannot outrun the 100 ms timer. Added only now,
-      // behind ws's own listener: a 'data' listener added before the
-      // handshake would switch the socket to flowing and eat early frames.
-      socket.on('data', registry.noteInbound)
+    handshake(req, socket, head, (upgraded) => {
       onConnection(
-        ws,
+        upgraded,
         req.url,
         decision.clientAddress,
         decision.mode,
         decision.refusal,
       )
+      socket.off('error', onUpgradeError)
     })
   }
 

@@ -1,0 +1,309 @@
+import type { Socket } from 'node:net'
+import {
+  FrameParser,
+  Opcode,
+  type FrameSink,
+  type FrameViolation,
+} from './frame-parser.js'
+import {
+  encodeClose,
+  encodeFrame,
+  headerLength,
+  writeHeader,
+} from './frame-writer.js'
+
+/** What a connection hears from its browser. */
+export interface ClientEvents {
+  /**
+   * Each chunk read from the browser, before it is parsed: the one hook
+   * that sees every byte as it comes in (the memory budget counts here).
+   */
+  readonly onRead: (bytes: number) => void
+  /** Payload of binary messages, slice by slice, as it arrives. */
+  readonly onBinary: (bytes: Buffer) => void
+  /** One whole text message (UTF-8 checked). */
+  readonly onText: (bytes: Buffer) => void
+  /** A WebSocket ping: the connection answers with {@link ClientLink.pong}. */
+  readonly onPing: (payload: Buffer) => void
+  readonly onPong: () => void
+  /** The browser broke RFC 6455 or a limit: the link is closing with `violation.code`. */
+  readonly onViolation: (violation: FrameViolation) => void
+  readonly onSocketError: (err: Error) => void
+  /**
+   * The socket is closed, both ways: the browser's close code (1005 when
+   * its close frame had none, 1006 when it sent none, the violation's code
+   * when it broke the protocol) and reason.
+   */
+  readonly onClose: (code: number, reason: string) => void
+}
+
+/**
+ * The browser's side of a connection, as the connection and its data path
+ * see it (the target's side is `TargetLink`): {@link WebSocketLink} over
+ * the upgraded socket, or a fake in unit tests.
+ */
+export interface ClientLink {
+  /** True until the relay or the browser starts closing. */
+  readonly isOpen: boolean
+  /** Bytes written to the browser and not yet handed to the kernel. */
+  readonly bufferedAmount: number
+  /** Bytes read from the browser and held until a frame or text message is whole. */
+  readonly heldBytes: number
+  /**
+   * One binary frame; `onWritten` runs once it is handed to the kernel (or
+   * dropped on close). With `headroom`, that many bytes in front of `bytes`
+   * (in its buffer) may be overwritten by the header. Returns true when the
+   * frame is still queued (`bytes` stays referenced).
+   */
+  send(bytes: Buffer, onWritten?: () => void, headroom?: number): boolean
+  sendText(text: string, onWritten?: () => void): void
+  ping(): void
+  pong(payload: Buffer, onWritten?: () => void): void
+  pause(): void
+  resume(): void
+  /** The closing handshake, behind every queued frame; `undefined` sends a close frame with no code. */
+  close(code: number | undefined, reason?: string): void
+  /** Cuts the socket at once. */
+  readonly terminate: () => void
+}
+
+/** Makes a connection's client link, given the events it reports to. */
+export type OpenClientLink = (events: ClientEvents) => ClientLink
+
+/** Settings of one link. */
+export interface ClientLinkSettings {
+  /** Largest message accepted; larger ones close 1009. */
+  readonly maxMessageSize: number
+  /** How long the closing handshake may take before the socket is cut. */
+  readonly closeTimeout: number
+}
+
+/** Payloads up to this size are sent as one buffer with their header (a copy is cheaper than a writev). */
+const COPY_UP_TO_BYTES = 1024
+
+const PING_FRAME = encodeFrame(Opcode.PING, Buffer.alloc(0))
+const EMPTY_CLOSE_FRAME = encodeFrame(Opcode.CLOSE, Buffer.alloc(0))
+
+const OPEN = 0
+const CLOSING = 1
+const CLOSED = 2
+
+/**
+ * The browser's side of one connection once the handshake is done: owns
+ * the socket from the upgrade to its close. Frames from the browser go
+ * through a {@link FrameParser}; binary payload reaches the connection as
+ * slices of what the socket read, unmasked in place. Frames to the browser
+ * are written as a 2-10 byte header and the payload together (one writev,
+ * or one small buffer), with no message queue of its own: what waits is
+ * the socket's, and `bufferedAmount` reads it. The closing handshake
+ * follows RFC 6455 7 as ws does: the close frame goes out behind every
+ * queued byte, the socket is ended once both close frames have passed (or
+ * the browser broke the protocol), and cut after `closeTimeout`.
+ */
+export class WebSocketLink implements ClientLink, FrameSink {
+  private state = OPEN
+  private readonly parser: FrameParser
+  private isCloseSent = false
+  private isCloseReceived = false
+  private isViolated = false
+  private code = 1006
+  private reason = ''
+  private closeTimer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly socket: Socket,
+    head: Buffer,
+    private readonly settings: ClientLinkSettings,
+    private readonly events: ClientEvents,
+  ) {
+    this.parser = new FrameParser(settings.maxMessageSize, this)
+    socket.on('error', this.onSocketError)
+    socket.on('close', this.onSocketClose)
+    socket.on('end', this.onSocketEnd)
+    socket.setTimeout(0)
+    socket.setNoDelay(true)
+    // Bytes that came with the upgrade request are read first, on the
+    // stream's next turn (never inside the caller's constructor).
+    if (head.length > 0) socket.unshift(head)
+    socket.on('data', this.onData)
+  }
+
+  /** True until the relay or the browser starts closing. */
+  get isOpen(): boolean {
+    return this.state === OPEN
+  }
+
+  /** Bytes written to the browser and not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.socket.writableLength
+  }
+
+  /** Bytes read from the browser and held until a frame or text message is whole. */
+  get heldBytes(): number {
+    return this.parser.heldBytes
+  }
+
+  send(bytes: Buffer, onWritten?: () => void, headroom = 0): boolean {
+    if (this.state !== OPEN) return false
+    const length = bytes.length
+    const size = headerLength(length)
+    const socket = this.socket
+    if (headroom >= size) {
+      // The header goes in front of the bytes: one buffer, one write.
+      const frame = Buffer.from(
+        bytes.buffer,
+        bytes.byteOffset - size,
+        size + length,
+      )
+      writeHeader(frame, 0, Opcode.BINARY, length)
+      socket.write(frame, onWritten)
+    } else if (length <= COPY_UP_TO_BYTES) {
+      const frame = Buffer.allocUnsafe(size + length)
+      writeHeader(frame, 0, Opcode.BINARY, length)
+      bytes.copy(frame, size)
+      socket.write(frame, onWritten)
+    } else {
+      const header = Buffer.allocUnsafe(size)
+      writeHeader(header, 0, Opcode.BINARY, length)
+      // One writev: the header and the payload as it came, no copy.
+      socket.cork()
+      socket.write(header)
+      socket.write(bytes, onWritten)
+      socket.uncork()
+    }
+    // Written at once (the common case) unless something is still queued.
+    return socket.writableLength > 0
+  }
+
+  /** Sends one text frame. */
+  sendText(text: string, onWritten?: () => void): void {
+    if (this.state !== OPEN) return
+    this.socket.write(
+      encodeFrame(Opcode.TEXT, Buffer.from(text, 'utf8')),
+      onWritten,
+    )
+  }
+
+  ping(): void {
+    if (this.state === OPEN) this.socket.write(PING_FRAME)
+  }
+
+  /** Answers a ping with its payload (RFC 6455 5.5.3). */
+  pong(payload: Buffer, onWritten?: () => void): void {
+    if (this.state !== OPEN) return
+    this.socket.write(encodeFrame(Opcode.PONG, payload), onWritten)
+  }
+
+  pause(): void {
+    // A closing link keeps reading: the browser's close frame, then its FIN.
+    if (this.state === OPEN) this.socket.pause()
+  }
+
+  resume(): void {
+    this.socket.resume()
+  }
+
+  /**
+   * Starts the closing handshake: the close frame goes out behind every
+   * queued frame; the socket is ended once the browser's close frame has
+   * come (or right away after a violation) and cut after `closeTimeout`.
+   */
+  close(code: number | undefined, reason = ''): void {
+    if (this.state === CLOSED) return
+    if (this.state === CLOSING) {
+      if (this.isCloseSent && (this.isCloseReceived || this.isViolated))
+        this.socket.end()
+      return
+    }
+    this.state = CLOSING
+    const frame =
+      code === undefined ? EMPTY_CLOSE_FRAME : encodeClose(code, reason)
+    this.socket.write(frame, (err?: Error | null) => {
+      if (err) return // the socket's 'error' listener has it
+      this.isCloseSent = true
+      if (this.isCloseReceived || this.isViolated) this.socket.end()
+    })
+    this.closeTimer = setTimeout(this.terminate, this.settings.closeTimeout)
+    this.closeTimer.unref()
+  }
+
+  /** Cuts the socket at once. */
+  readonly terminate = (): void => {
+    this.socket.destroy()
+  }
+
+  // ---- the parser's sink -------------------------------------------------
+
+  onBinary(bytes: Buffer): void {
+    this.events.onBinary(bytes)
+  }
+
+  onText(bytes: Buffer): void {
+    this.events.onText(bytes)
+  }
+
+  onPing(payload: Buffer): void {
+    this.events.onPing(payload)
+  }
+
+  onPong(): void {
+    this.events.onPong()
+  }
+
+  /** The browser's close frame: answer it (echoing its code) and end once ours is out. */
+  onClose(code: number, reason: string): void {
+    this.isCloseReceived = true
+    this.code = code
+    this.reason = reason
+    this.readToEnd()
+    this.close(code === 1005 ? undefined : code)
+  }
+
+  onViolation(violation: FrameViolation): void {
+    this.isViolated = true
+    this.code = violation.code
+    this.reason = violation.reason
+    this.readToEnd()
+    this.events.onViolation(violation)
+    this.close(violation.code, violation.reason)
+  }
+
+  // ---- the socket --------------------------------------------------------
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.events.onRead(chunk.length)
+    this.parser.push(chunk)
+  }
+
+  /** Nothing more is parsed; reading goes on so the browser's FIN (and the close) arrive. */
+  private readToEnd(): void {
+    this.socket.off('data', this.onData)
+    this.socket.resume()
+  }
+
+  private readonly onSocketEnd = (): void => {
+    // The browser's FIN: end ours behind what is queued (ws does the same).
+    this.state = CLOSING
+    this.socket.end()
+  }
+
+  private readonly onSocketError = (err: Error): void => {
+    this.events.onSocketError(err)
+    this.socket.destroy()
+  }
+
+  private readonly onSocketClose = (): void => {
+    clearTimeout(this.closeTimer)
+    // Bytes the browser sent while the relay had stopped reading it still
+    // count: they wait in the socket's buffer, and go through the parser
+    // (ws reads them the same way).
+    const socket = this.socket
+    if (!this.parser.isDone && socket.readableLength > 0) {
+      const rest = socket.read(socket.readableLength) as Buffer | null
+      if (rest) this.parser.push(rest)
+    }
+    this.parser.stop()
+    this.state = CLOSED
+    this.events.onClose(this.code, this.reason)
+  }
+}
