@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { pino } from 'pino'
-import pretty from 'pino-pretty'
 import { RelayError } from './errors.js'
 import { createRelayFrom } from './server/create-relay.js'
 import {
@@ -38,11 +37,18 @@ async function main(): Promise<number> {
   const isPretty =
     logFormat === 'pretty' ||
     (logFormat === 'auto' && process.stdout.isTTY === true)
+  // pino-pretty is loaded only for a terminal. JSON lines go out without
+  // blocking the event loop (a write in flight gathers the lines behind it);
+  // pino flushes what is left when the process exits.
   const logger = pino(
     { level: logLevel, base: { name: 'wsrelay' } },
     isPretty
-      ? pretty({ colorize: true, ignore: 'pid,hostname,name', sync: true })
-      : undefined,
+      ? (await import('pino-pretty')).default({
+          colorize: true,
+          ignore: 'pid,hostname,name',
+          sync: true,
+        })
+      : pino.destination({ dest: 1, sync: false }),
   )
   for (const warning of command.warnings) logger.warn(warning)
   const checked = command.settings

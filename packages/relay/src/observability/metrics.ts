@@ -1,6 +1,10 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import type { Counter, Registry } from 'prom-client'
+import { loadOnUse } from '../load-on-use.js'
 import { REFUSAL_METRICS, type RefusalMetric } from '../refusals.js'
 import type { RegistrySnapshot } from './registry.js'
+
+/** Loaded only by a relay that serves `/metrics`. */
+const promClient = loadOnUse<typeof import('prom-client')>('prom-client')
 
 /** What the metrics read when Prometheus scrapes: the registry, nothing counted per chunk. */
 export type MetricsSource = () => RegistrySnapshot
@@ -97,6 +101,7 @@ export interface RelayMetrics {
 
 /** Creates the relay's metrics; `source` is read at scrape time. */
 export function createRelayMetrics(source: MetricsSource): RelayMetrics {
+  const { Counter, Gauge, Registry, collectDefaultMetrics } = promClient()
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'wsrelay_' })
   const counters = new Map<string, Counter>()
