@@ -57,14 +57,16 @@ const TICKS_PER_SECOND = Number(
   spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim() || 100,
 )
 
-const USAGE = `Usage: pnpm bench [--quick] [--json] [--runs N] [--profile]
+const USAGE = `Usage: pnpm bench [--quick] [--json] [--runs N] [--profile] [--peers LIST]
 
-  --quick     every row once at small sizes (under a minute); asserts nothing
-              about speed, exits 1 if any peer did not move the bytes intact
-  --json      print the results as JSON instead of a Markdown table
-  --runs N    runs to take the median of (default 3; 1 with --quick)
-  --profile   also profile wsrelay (node --cpu-prof) under the throughput
-              load and print its hottest functions
+  --quick       every row once at small sizes (under a minute); asserts nothing
+                about speed, exits 1 if any peer did not move the bytes intact
+  --json        print the results as JSON instead of a Markdown table
+  --runs N      runs to take the median of (default 3; 1 with --quick)
+  --profile     also profile wsrelay (node --cpu-prof) under the throughput
+                load and print its hottest functions
+  --peers LIST  measure only these peers (comma-separated: tcp, ws-echo,
+                backpressure, naive, go, wsrelay); the rest show "-"
 `
 
 // ---------- sizes ----------
@@ -406,6 +408,16 @@ async function throughputAndLatency(
   try {
     // What the server holds once it listens, before its first connection.
     if (peer.child) out.startRssMiB = memoryOf(peer.child.pid).rssBytes / MiB
+    // Every peer gets the same warm-up, so a JIT's first compiles are not
+    // counted against it (the latency rows warm up the same way).
+    await attempt(ctx, `${id} warm-up`, async () => {
+      await loadgen('throughput', peer, [
+        '--size',
+        ctx.sizes.messageSizes[0] ?? 65536,
+        '--total',
+        ctx.sizes.throughputBytes / 8,
+      ])
+    })
     for (const size of ctx.sizes.messageSizes) {
       const key = `throughput${size / 1024}k`
       await attempt(ctx, `${id} ${key}`, async () => {
@@ -988,6 +1000,9 @@ function cell(
   baseline: number,
 ): string {
   if (row.skip?.includes(id)) return '-'
+  // A peer left out with --peers has no figures at all.
+  if (runs.every((run) => Object.keys(run[indexOf(id)] ?? {}).length === 0))
+    return '-'
   const values = runs.map((run) => Number(run[indexOf(id)]?.[row.key] ?? NaN))
   const mid = median(values)
   if (!Number.isFinite(mid)) return 'failed'
@@ -1085,6 +1100,7 @@ async function main(): Promise<void> {
         json: { type: 'boolean' },
         runs: { type: 'string' },
         profile: { type: 'boolean' },
+        peers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -1104,6 +1120,17 @@ async function main(): Promise<void> {
   if (!Number.isInteger(runCount) || runCount < 1 || runCount > 20) {
     process.stderr.write(
       `Invalid --runs "${args.runs}": expected a whole number from 1 to 20.\n`,
+    )
+    process.exitCode = 2
+    return
+  }
+  const chosen = new Set(
+    (args.peers ?? PEERS.map((p) => p.id).join(',')).split(','),
+  )
+  const unknown = [...chosen].filter((id) => !PEERS.some((p) => p.id === id))
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `Unknown --peers ${unknown.join(', ')}: expected some of ${PEERS.map((p) => p.id).join(', ')}.\n`,
     )
     process.exitCode = 2
     return
@@ -1165,6 +1192,7 @@ async function main(): Promise<void> {
       for (const i of order) {
         const peer = PEERS[i] as (typeof PEERS)[number]
         if (only && !only.includes(peer.id)) continue
+        if (!chosen.has(peer.id)) continue
         await attempt(ctx, `${peer.id} ${name}`, () =>
           body(peer.id, figures[i] as Figures),
         )

@@ -132,9 +132,7 @@ class EchoReader {
   private markWhole: () => void = () => undefined
   readonly whole = new Promise<void>((resolve) => (this.markWhole = resolve))
 
-  constructor(private readonly expected: number) {
-    if (expected === 0) this.markWhole()
-  }
+  constructor(private readonly expected: number) {}
 
   push(chunk: Buffer): void {
     let data = chunk
@@ -148,6 +146,7 @@ class EchoReader {
       this.head = text.slice(0, end + 4)
       data = Buffer.from(text.slice(end + 4), 'latin1')
     }
+    if (this.length >= this.expected) this.markWhole() // nothing (more) to wait for
     this.pending = Buffer.concat([this.pending, data])
     for (
       let read = readFrame(this.pending);

@@ -357,8 +357,11 @@ function choppedSession(rng: Rng, port: number): FuzzInput {
             i > 0 ? Opcode.CONTINUATION : isText ? Opcode.TEXT : Opcode.BINARY,
           payload: payload.subarray(bounds[i], bounds[i + 1]),
           fin: i + 2 === bounds.length,
+          // A longer length form than needed is legal; a shorter one would lie.
           lengthForm: rng.chance(0.1)
-            ? rng.pick(['16', '64'] as const)
+            ? (bounds[i + 1] ?? 0) - (bounds[i] ?? 0) < 65536 && rng.chance(0.5)
+              ? '16'
+              : '64'
             : 'auto',
         }),
       )

@@ -8,6 +8,7 @@ import {
   type ConnectionState,
 } from './connection-states.js'
 import { Connection, type ConnectionContext } from './connection.js'
+import { ConnectionLog } from '../observability/connection-log.js'
 import { createSilentLogger } from '../observability/logger.js'
 
 /** Just enough of a client link for the timers: no sockets, fake time; the test plays the browser through `events`. */
@@ -23,10 +24,10 @@ class FakeClientLink implements ClientLink {
   ping(): void {
     this.pings++
   }
-  readonly terminate = (): void => {
+  terminate(): void {
     this.isTerminated = true
     this.isOpen = false
-    this.events.onClose(1006, '')
+    this.events.onClientClose(1006, '')
   }
   close(code: number | undefined, reason?: string): void {
     this.isOpen = false
@@ -79,7 +80,7 @@ function start(
       path: '/',
       mode,
       protocol: mode === 'v1' ? 'wsrelay.v1' : '',
-      log: createSilentLogger(),
+      log: new ConnectionLog(createSilentLogger(), 1, '127.0.0.1'),
     },
     context,
   )
@@ -99,10 +100,10 @@ describe('Connection timers (fake time)', () => {
     const { ws, connection } = start({ handshakeTimeout: 60_000 })
     vi.advanceTimersByTime(1000)
     expect(ws.pings).toBe(1)
-    ws.events.onPong()
+    ws.events.onClientPong()
     vi.advanceTimersByTime(1000)
     expect(ws.pings).toBe(2)
-    ws.events.onPong()
+    ws.events.onClientPong()
     vi.advanceTimersByTime(600)
     expect(ws.isTerminated).toBe(false)
     expect(connection.currentState).toBe('awaitingOpen')
@@ -158,13 +159,13 @@ describe('Connection states', () => {
       () => new Promise((resolve) => (answer = resolve)),
     )
     expect(connection.currentState).toBe('awaitingOpen')
-    ws.events.onText(Buffer.from('{"type":"open","route":"nope"}'))
+    ws.events.onClientText(Buffer.from('{"type":"open","route":"nope"}'))
     expect(connection.currentState).toBe('resolving')
     answer({ ok: false, refusal: 'targetNotAllowed', reason: 'No route.' })
     await vi.advanceTimersByTimeAsync(0)
     expect(connection.currentState).toBe('closing')
     expect(ws.closedWith).toEqual([4102, 'No route.'])
-    ws.events.onClose(4102, 'No route.')
+    ws.events.onClientClose(4102, 'No route.')
     expect(connection.currentState).toBe('closed')
     expect(closed).toHaveBeenCalledTimes(1)
     expect(closed.mock.calls[0]?.slice(1)).toEqual([
@@ -201,7 +202,7 @@ describe('Connection states', () => {
 
   it('goes straight to flushing when the browser leaves first, and answers nothing after', () => {
     const { ws, connection, closed } = start()
-    ws.events.onClose(1001, 'gone')
+    ws.events.onClientClose(1001, 'gone')
     expect(connection.currentState).toBe('closed')
     expect(closed.mock.calls[0]?.[1]).toEqual({
       code: 1001,
@@ -214,9 +215,9 @@ describe('Connection states', () => {
 
   it('takes nothing more from a browser that broke a rule', () => {
     const { ws, connection } = start()
-    ws.events.onBinary(Buffer.from([1, 2, 3]))
+    ws.events.onClientBinary(Buffer.from([1, 2, 3]))
     expect(ws.closedWith).toEqual([1008, 'Data before open.'])
-    ws.events.onText(Buffer.from('{"type":"open"}'))
+    ws.events.onClientText(Buffer.from('{"type":"open"}'))
     expect(connection.currentState).toBe('closing')
   })
 })

@@ -5,7 +5,7 @@ import {
   type OpenMessage,
   type RelayControlMessage,
 } from '@wsrelay/protocol'
-import type { Logger } from '../observability/logger.js'
+import type { ConnectionLog } from '../observability/connection-log.js'
 import { logFieldsOf } from '../observability/log-fields.js'
 import type { ConnectionStats, Lease } from '../observability/registry.js'
 import {
@@ -20,7 +20,11 @@ import {
   connectTimeoutFailure,
   type TargetFailure,
 } from '../targets/target-failure.js'
-import { openTargetLink, type TargetLink } from '../targets/target-link.js'
+import {
+  openTargetLink,
+  type TargetEvents,
+  type TargetLink,
+} from '../targets/target-link.js'
 import type { ChosenTarget, TargetChoice } from '../targets/target-selection.js'
 import type { ConnectionRefusal } from '../upgrade/upgrade-policy.js'
 import type {
@@ -42,7 +46,7 @@ import {
   type ConnectionState,
 } from './connection-states.js'
 import { DataPath } from './data-path.js'
-import { Heartbeat, IdleWatch } from './heartbeat.js'
+import { Heartbeat, IdleWatch, type HeartbeatPeer } from './heartbeat.js'
 import { Valve } from './pauses.js'
 import { V1Session } from './v1-session.js'
 
@@ -64,6 +68,7 @@ export interface ConnectionContext {
   /** Picks the target: `undefined` for raw clients (the URL path decides), the `open` message for v1. */
   chooseTarget(
     open: OpenMessage | undefined,
+    path: string | undefined,
   ): TargetChoice | Promise<TargetChoice>
   /** Called once, when the target is chosen and its connection starts. */
   onOpened(event: ConnectionOpenEvent): void
@@ -96,13 +101,18 @@ export interface ConnectionIdentity {
   readonly mode: 'raw' | 'v1'
   /** The subprotocol the handshake chose (`''` for none). */
   readonly protocol: string
-  readonly log: Logger
+  readonly log: ConnectionLog
   /** Refused before it starts (origin, token, limit): closed at once with the refusal's code and this reason. */
   readonly refusal?: ConnectionRefusal
 }
 
 /** 1 s for a refused peer to read its close frame before it is cut. */
 const REFUSED_CLOSE_GRACE_MS = 1000
+
+/** The state timer's callback, shared by every connection (the connection is its argument). */
+function stateTimedOut(connection: Connection): void {
+  connection.onStateTimeout()
+}
 
 /**
  * One browser's WebSocket and its target, owned from accept to close.
@@ -119,7 +129,7 @@ const REFUSED_CLOSE_GRACE_MS = 1000
  * writes frames in order), and bytes the browser sent before its close
  * frame reach the target before our FIN.
  */
-export class Connection {
+export class Connection implements ClientEvents, TargetEvents, HeartbeatPeer {
   private state: ConnectionState = 'accepted'
   private stateTimer: NodeJS.Timeout | undefined
   private link: TargetLink | undefined
@@ -141,7 +151,7 @@ export class Connection {
   ) {
     const { settings } = context
     // From this line on, nothing the browser does can emit an unhandled event.
-    const browser = (this.browser = openClient(this.clientEvents()))
+    const browser = (this.browser = openClient(this))
     this.client = new Valve(
       (reason) => {
         browser.pause()
@@ -166,16 +176,9 @@ export class Connection {
     this.heartbeat = new Heartbeat(
       settings.pingInterval,
       settings.pongTimeout,
-      {
-        isOpen: () => browser.isOpen,
-        ping: () => browser.ping(),
-        isPausedByUs: () => this.client.isPaused,
-        onUnresponsive: this.onUnresponsive,
-      },
+      this,
     )
-    this.idle = new IdleWatch(settings.idleTimeout, (reason) =>
-      this.closeWith({ code: CloseCode.IDLE_TIMEOUT, reason, by: 'relay' }),
-    )
+    this.idle = new IdleWatch(settings.idleTimeout, this)
     this.session = identity.mode === 'v1' ? new V1Session() : undefined
 
     const { refusal } = identity
@@ -263,13 +266,13 @@ export class Connection {
         break
       case 'awaitingOpen':
         this.heartbeat.start()
-        this.startTimer(settings.handshakeTimeout, this.onOpenTimeout)
+        this.startTimer(settings.handshakeTimeout)
         break
       case 'resolving':
         this.heartbeat.start()
         break
       case 'connecting':
-        this.startTimer(settings.connectTimeout, this.onConnectTimeout)
+        this.startTimer(settings.connectTimeout)
         break
       case 'open':
         this.idle.start()
@@ -279,7 +282,7 @@ export class Connection {
         // A refused peer gets a short grace to read its close, not the drain
         // timeout: a crowd of refused clients must not hold the relay's sockets.
         if (this.close?.refused !== undefined)
-          this.startTimer(REFUSED_CLOSE_GRACE_MS, this.browser.terminate)
+          this.startTimer(REFUSED_CLOSE_GRACE_MS)
         break
       case 'flushing':
         this.heartbeat.stop()
@@ -297,9 +300,41 @@ export class Connection {
     }
   }
 
-  private startTimer(ms: number, onTimeout: () => void): void {
-    this.stateTimer = setTimeout(onTimeout, ms)
+  /** The one timer of the state (its meaning is the state's: see {@link onStateTimeout}). */
+  private startTimer(ms: number): void {
+    this.stateTimer = setTimeout(stateTimedOut, ms, this)
     this.stateTimer.unref()
+  }
+
+  /** The state's timer ran out: what that means depends on the state. */
+  onStateTimeout(): void {
+    switch (this.state) {
+      case 'awaitingOpen':
+        this.violation(
+          `No open message within ${this.context.settings.handshakeTimeout} ms.`,
+        )
+        return
+      case 'connecting':
+        if (!this.target) return
+        this.fail(
+          connectTimeoutFailure(
+            this.target,
+            this.context.settings.connectTimeout,
+          ),
+        )
+        this.link?.destroy()
+        return
+      case 'closing':
+        // A refused browser that did not read its close within the grace.
+        this.browser.terminate()
+        return
+      case 'accepted':
+      case 'resolving':
+      case 'open':
+      case 'flushing':
+      case 'closed':
+        return // these states run no timer of their own
+    }
   }
 
   // ---- choosing and connecting ----------------------------------------
@@ -312,16 +347,17 @@ export class Connection {
     }
     let choice: TargetChoice | Promise<TargetChoice>
     try {
-      choice = this.context.chooseTarget(open)
+      choice = this.context.chooseTarget(open, this.identity.path)
     } catch (err) {
       failed(err)
       return
     }
-    if (choice instanceof Promise) choice.then(this.onChosen, failed)
+    if (choice instanceof Promise)
+      choice.then((chosen) => this.onChosen(chosen), failed)
     else this.onChosen(choice)
   }
 
-  private readonly onChosen = (choice: TargetChoice): void => {
+  private onChosen(choice: TargetChoice): void {
     // Closed or shutting down meanwhile: no target after a close.
     if (this.state !== 'resolving') return
     if (choice.ok) this.connect(choice.target)
@@ -343,14 +379,7 @@ export class Connection {
       'connection open',
     )
     this.context.onOpened(this.openEvent(target))
-    this.link = openTargetLink(target, {
-      onConnect: this.onTargetConnect,
-      onData: this.data.fromTarget,
-      onEnd: this.onTargetEnd,
-      onFinish: this.onTargetFinish,
-      onClose: this.onTargetClose,
-      onError: this.onTargetError,
-    })
+    this.link = openTargetLink(target, this)
     this.transition('connecting')
     if (this.targetValve.isPaused) this.link.pause()
     // Early data goes out behind the handshake, in order; the socket buffers it.
@@ -365,7 +394,7 @@ export class Connection {
 
   // ---- the target -----------------------------------------------------
 
-  private readonly onTargetConnect = (): void => {
+  onTargetConnect(): void {
     if (this.state !== 'connecting') return
     this.transition('open')
     this.identity.log.debug('target connected')
@@ -386,15 +415,11 @@ export class Connection {
     })
   }
 
-  private readonly onConnectTimeout = (): void => {
-    if (!this.target) return
-    this.fail(
-      connectTimeoutFailure(this.target, this.context.settings.connectTimeout),
-    )
-    this.link?.destroy()
+  onTargetData(chunk: Buffer, headroom: number): boolean {
+    return this.data.fromTarget(chunk, headroom)
   }
 
-  private readonly onTargetEnd = (): void => {
+  onTargetEnd(): void {
     if (!this.session) {
       this.closeWith({
         code: CloseCode.NORMAL_CLOSURE,
@@ -409,7 +434,7 @@ export class Connection {
     if (isBothEnded) this.closeBothEnded()
   }
 
-  private readonly onTargetError = (err: Error): void => {
+  onTargetError(err: Error): void {
     if (!this.target) return
     this.fail(
       classifyTargetError(
@@ -420,11 +445,11 @@ export class Connection {
     )
   }
 
-  private readonly onTargetFinish = (): void => {
+  onTargetFinish(): void {
     this.maybeClosed()
   }
 
-  private readonly onTargetClose = (): void => {
+  onTargetClose(): void {
     // A close without FIN or error (destroyed locally) still ends the session.
     this.closeWith({
       code: CloseCode.NORMAL_CLOSURE,
@@ -442,26 +467,12 @@ export class Connection {
 
   // ---- the browser ----------------------------------------------------
 
-  /** The browser's events, bound once. */
-  private clientEvents(): ClientEvents {
-    return {
-      onRead: this.onClientRead,
-      onBinary: this.onClientBinary,
-      onText: this.onClientText,
-      onPing: this.onClientPing,
-      onPong: () => this.heartbeat.onPong(),
-      onViolation: this.onClientViolation,
-      onSocketError: this.onClientError,
-      onClose: this.onClientClose,
-    }
-  }
-
-  private readonly onClientRead = (bytes: number): void => {
+  onClientRead(bytes: number): void {
     if (!this.context.mayRead(this, bytes)) this.client.pause('budget')
   }
 
   /** Payload of a binary message, as it arrives. */
-  private readonly onClientBinary = (bytes: Buffer): void => {
+  onClientBinary(bytes: Buffer): void {
     if (this.close?.isRejection) return
     if (this.session) {
       const broken = this.session.checkData()
@@ -475,13 +486,13 @@ export class Connection {
   }
 
   /** A whole text message: a control message (v1) or bytes for the target (raw). */
-  private readonly onClientText = (bytes: Buffer): void => {
+  onClientText(bytes: Buffer): void {
     if (this.close?.isRejection) return
     if (this.session) this.onControlMessage(bytes)
     else this.data.fromClient(bytes, this.state === 'resolving')
   }
 
-  private readonly onClientPing = (payload: Buffer): void => {
+  onClientPing(payload: Buffer): void {
     // A browser that pings but never reads the pongs: stop reading it.
     if (this.data.sendPong(payload)) this.client.pause('pongs')
   }
@@ -544,13 +555,29 @@ export class Connection {
     })
   }
 
-  private readonly onOpenTimeout = (): void => {
-    this.violation(
-      `No open message within ${this.context.settings.handshakeTimeout} ms.`,
-    )
+  // ---- the heartbeat and the idle watch (the connection is their peer) ----
+
+  isBrowserOpen(): boolean {
+    return this.browser.isOpen
   }
 
-  private readonly onUnresponsive = (reason: string): void => {
+  pingBrowser(): void {
+    this.browser.ping()
+  }
+
+  isBrowserPausedByUs(): boolean {
+    return this.client.isPaused
+  }
+
+  onClientPong(): void {
+    this.heartbeat.onPong()
+  }
+
+  onIdle(reason: string): void {
+    this.closeWith({ code: CloseCode.IDLE_TIMEOUT, reason, by: 'relay' })
+  }
+
+  onBrowserUnresponsive(reason: string): void {
     this.identity.log.warn(
       { closeCode: CloseCode.PEER_UNRESPONSIVE },
       `browser unresponsive: ${reason}`,
@@ -560,21 +587,21 @@ export class Connection {
     this.browser.terminate()
   }
 
-  private readonly onClientClose = (code: number, reason: string): void => {
+  onClientClose(code: number, reason: string): void {
     this.close ??= { code, reason, by: 'client' }
     this.transition('flushing')
     this.maybeClosed()
   }
 
   /** The browser broke RFC 6455 or a limit: the link answers with the code and reason; log only. */
-  private readonly onClientViolation = (violation: FrameViolation): void => {
+  onClientViolation(violation: FrameViolation): void {
     this.identity.log.debug(
       { err: violation.reason, wsCode: violation.errorCode },
       'websocket error',
     )
   }
 
-  private readonly onClientError = (err: Error): void => {
+  onClientError(err: Error): void {
     // The link destroys the socket and reports its close; log only.
     this.identity.log.debug({ err: err.message }, 'websocket socket error')
   }

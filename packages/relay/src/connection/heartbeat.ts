@@ -1,12 +1,24 @@
-/** What the heartbeat needs from the connection. */
+/** What the heartbeat needs from the connection (the connection itself). */
 export interface HeartbeatPeer {
   /** True while the WebSocket is open (a ping can be sent). */
-  isOpen(): boolean
-  ping(): void
+  isBrowserOpen(): boolean
+  pingBrowser(): void
   /** True while the relay itself has stopped reading the browser: its pong may sit unread. */
-  isPausedByUs(): boolean
+  isBrowserPausedByUs(): boolean
   /** The browser missed its pong: it vanished without a close frame. */
-  onUnresponsive(reason: string): void
+  onBrowserUnresponsive(reason: string): void
+}
+
+// Timer callbacks shared by every heartbeat and idle watch (the instance is
+// the timer's argument): no closure per connection.
+function beat(heartbeat: Heartbeat): void {
+  heartbeat.onInterval()
+}
+function pongMissed(heartbeat: Heartbeat): void {
+  heartbeat.onDeadline()
+}
+function idleCheck(watch: IdleWatch): void {
+  watch.onTimer()
 }
 
 /**
@@ -27,7 +39,7 @@ export class Heartbeat {
 
   start(): void {
     if (this.intervalMs === 0 || this.interval) return
-    this.interval = setInterval(this.onInterval, this.intervalMs)
+    this.interval = setInterval(beat, this.intervalMs, this)
     this.interval.unref()
   }
 
@@ -39,30 +51,32 @@ export class Heartbeat {
   }
 
   /** The browser answered. */
-  readonly onPong = (): void => {
+  onPong(): void {
     clearTimeout(this.deadline)
     this.deadline = undefined
   }
 
-  private readonly onInterval = (): void => {
-    if (this.deadline || !this.peer.isOpen()) return
-    this.peer.ping()
+  /** Every `intervalMs`: ping, unless a ping is still unanswered. */
+  onInterval(): void {
+    if (this.deadline || !this.peer.isBrowserOpen()) return
+    this.peer.pingBrowser()
     this.armDeadline()
   }
 
   private armDeadline(): void {
-    this.deadline = setTimeout(this.onDeadline, this.pongTimeoutMs)
+    this.deadline = setTimeout(pongMissed, this.pongTimeoutMs, this)
     this.deadline.unref()
   }
 
-  private readonly onDeadline = (): void => {
+  /** `pongTimeoutMs` after a ping with no pong. */
+  onDeadline(): void {
     // A pong the relay has not read yet is not the browser's fault: wait on.
-    if (this.peer.isPausedByUs()) {
+    if (this.peer.isBrowserPausedByUs()) {
       this.armDeadline()
       return
     }
     this.deadline = undefined
-    this.peer.onUnresponsive(`No pong within ${this.pongTimeoutMs} ms.`)
+    this.peer.onBrowserUnresponsive(`No pong within ${this.pongTimeoutMs} ms.`)
   }
 }
 
@@ -77,7 +91,7 @@ export class IdleWatch {
 
   constructor(
     private readonly timeoutMs: number,
-    private readonly onIdle: (reason: string) => void,
+    private readonly owner: { onIdle(reason: string): void },
   ) {}
 
   /** Bytes moved, either way. */
@@ -96,17 +110,18 @@ export class IdleWatch {
   }
 
   private arm(): void {
-    this.timer = setTimeout(this.onTimer, this.timeoutMs)
+    this.timer = setTimeout(idleCheck, this.timeoutMs, this)
     this.timer.unref()
   }
 
-  private readonly onTimer = (): void => {
+  /** `timeoutMs` after the last look. */
+  onTimer(): void {
     if (this.sawTraffic) {
       this.sawTraffic = false
       this.arm()
       return
     }
     this.timer = undefined
-    this.onIdle(`No data either way for ${this.timeoutMs} ms.`)
+    this.owner.onIdle(`No data either way for ${this.timeoutMs} ms.`)
   }
 }

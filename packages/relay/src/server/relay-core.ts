@@ -5,6 +5,7 @@ import { Connection, type ConnectionContext } from '../connection/connection.js'
 import { answerUpgradeRefusal } from '../http/http-answers.js'
 import { createRequestHandler } from '../http/http-endpoints.js'
 import { createStaticHandler } from '../http/static-files.js'
+import { ConnectionLog } from '../observability/connection-log.js'
 import { logFieldsOf } from '../observability/log-fields.js'
 import { createRelayMetrics } from '../observability/metrics.js'
 import {
@@ -82,9 +83,10 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
     return false
   })
 
-  const context = (path: string | undefined): ConnectionContext => ({
+  // One context for every connection: nothing per connection but its own state.
+  const context: ConnectionContext = {
     settings: config,
-    chooseTarget: (open) =>
+    chooseTarget: (open, path) =>
       open === undefined
         ? targetForPath(config, path)
         : targetForOpen(config, open, path),
@@ -105,7 +107,7 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
       registry.noteInbound(bytes)
       return true
     },
-  })
+  }
 
   const onConnection = (
     upgraded: Upgraded,
@@ -115,7 +117,7 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
     policyRefusal: ConnectionRefusal | undefined,
   ): void => {
     const id = nextId++
-    const connLog = log.child({ conn: id, client: clientAddress })
+    const connLog = new ConnectionLog(log, id, clientAddress)
     let refusal = policyRefusal
     let lease = NO_LEASE(clientAddress)
     if (!refusal) {
@@ -144,7 +146,7 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
         log: connLog,
         refusal,
       },
-      context(path),
+      context,
     )
     if (!refusal) registry.add(connection)
   }

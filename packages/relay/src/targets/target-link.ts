@@ -1,10 +1,14 @@
 import net from 'node:net'
 import type { ChosenTarget } from './target-selection.js'
 
-/** What a connection hears from its target. */
+/**
+ * What a connection hears from its target. The connection itself
+ * implements it: the link calls these as its methods, so a connection
+ * holds no closure per event.
+ */
 export interface TargetEvents {
   /** The connection to the target is up. */
-  readonly onConnect: () => void
+  onTargetConnect(): void
   /**
    * Bytes from the target. `headroom` bytes in front of `chunk`, in its
    * buffer, are free for the receiver to write (a frame header), so that
@@ -12,13 +16,13 @@ export interface TargetEvents {
    * still referenced after the call (queued behind a slow browser): the link
    * then reads into a new buffer instead of reusing this one.
    */
-  readonly onData: (chunk: Buffer, headroom: number) => boolean
+  onTargetData(chunk: Buffer, headroom: number): boolean
   /** The target will send nothing more (TCP: its FIN). */
-  readonly onEnd: () => void
+  onTargetEnd(): void
   /** Our side is done: every byte and our end went out. */
-  readonly onFinish: () => void
-  readonly onClose: () => void
-  readonly onError: (err: Error) => void
+  onTargetFinish(): void
+  onTargetClose(): void
+  onTargetError(err: Error): void
 }
 
 /**
@@ -56,43 +60,158 @@ export interface TargetLink {
 
 /** Room in front of every chunk read from a target: a server frame's longest header (RFC 6455 5.2). */
 export const READ_HEADROOM_BYTES = 10
-/** A new link reads at most this much at once; an idle connection keeps no more. */
-const FIRST_READ_BYTES = 2048 - READ_HEADROOM_BYTES
+/** A new link reads at most this much at once; an idle connection keeps no more (a slice of Node's buffer pool). */
+const FIRST_READ_BYTES = 256 - READ_HEADROOM_BYTES
 /** A busy link grows its reads to this (the size Node reads with by default). */
 const MAX_READ_BYTES = 64 * 1024
 
+/** Where a socket's link is kept, so one set of listener functions serves every socket. */
+const kLink = Symbol('wsrelay.tcpLink')
+type LinkedSocket = net.Socket & { [kLink]: TcpLink }
+
+// Node calls the `onread` callback and emits events with the socket as
+// `this`: these are shared by all sockets, no closure per connection.
+function onRead(
+  this: LinkedSocket,
+  length: number,
+  buffer: Uint8Array,
+): boolean {
+  this[kLink].onRead(length, buffer as Buffer)
+  return true // keep reading: pausing is the valve's, through pause()
+}
+function onSocketConnect(this: LinkedSocket): void {
+  this[kLink].events.onTargetConnect()
+}
+function onSocketEnd(this: LinkedSocket): void {
+  this[kLink].events.onTargetEnd()
+}
+function onSocketError(this: LinkedSocket, err: Error): void {
+  this[kLink].events.onTargetError(err)
+}
+function onSocketFinish(this: LinkedSocket): void {
+  const link = this[kLink]
+  link.isFinished = true
+  link.events.onTargetFinish()
+}
+function onSocketClose(this: LinkedSocket): void {
+  const link = this[kLink]
+  link.isFinished = true
+  clearTimeout(link.lingerTimer)
+  link.events.onTargetClose()
+}
+function destroySocket(socket: net.Socket): void {
+  socket.destroy()
+}
+
 /**
- * The link's read buffer. Node reads into it (`onread`), with headroom for
- * the frame header in front; the same buffer serves the next read whenever
- * the last chunk went out at once, so a busy link allocates nothing per
- * read. It starts small (an idle connection holds 2 KiB) and grows by four
- * each time a read fills it. A chunk still queued for the browser keeps its
- * buffer; the next read gets a new one.
+ * A TCP target link. Node reads into the link's own buffer (`onread`),
+ * with headroom for the frame header in front; the same buffer serves the
+ * next read whenever the last chunk went out at once, so a busy link
+ * allocates nothing per read. It starts small (an idle connection holds 256
+ * bytes) and grows by four each time a read fills it, to 64 KiB. A chunk
+ * still queued for the browser keeps its buffer; the next read gets a new
+ * one.
  */
-class ReadBuffer {
-  private size = FIRST_READ_BYTES
-  private buffer = Buffer.allocUnsafe(READ_HEADROOM_BYTES + this.size)
-  private isHeld = false
+class TcpLink implements TargetLink {
+  isFinished = false
+  lingerTimer: NodeJS.Timeout | undefined
+  private readonly socket: net.Socket
+  private readSize = FIRST_READ_BYTES
+  private readBuffer = Buffer.allocUnsafe(
+    READ_HEADROOM_BYTES + FIRST_READ_BYTES,
+  )
+  private isReadHeld = false
+
+  constructor(
+    target: ChosenTarget,
+    readonly events: TargetEvents,
+  ) {
+    // allowHalfOpen: a target's FIN must not end our write side before the
+    // browser's last bytes are written; we end it ourselves when done.
+    // `onread` is read by the constructor (net.connect passes it there);
+    // @types/node lists it only among connect()'s options.
+    // Node calls the buffer function with no `this`: it is the link's one closure.
+    const socket = new net.Socket({
+      allowHalfOpen: true,
+      onread: { buffer: () => this.nextReadBuffer(), callback: onRead },
+    } as net.SocketConstructorOpts) as LinkedSocket
+    socket[kLink] = this
+    this.socket = socket
+    socket.on('error', onSocketError)
+    socket.on('connect', onSocketConnect)
+    socket.on('end', onSocketEnd)
+    socket.on('finish', onSocketFinish)
+    socket.on('close', onSocketClose)
+    socket.setNoDelay(true)
+    socket.connect({ host: target.connectTo, port: target.port })
+  }
+
+  get pendingBytes(): number {
+    return this.socket.writableLength
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.socket.remoteAddress
+  }
+
+  get isWritable(): boolean {
+    return !this.socket.destroyed && !this.socket.writableEnded
+  }
 
   /** Node asks for the buffer of the next read. */
-  readonly next = (): Buffer => {
-    if (this.isHeld) {
-      this.buffer = Buffer.allocUnsafe(READ_HEADROOM_BYTES + this.size)
-      this.isHeld = false
+  nextReadBuffer(): Buffer {
+    if (this.isReadHeld) {
+      this.readBuffer = Buffer.allocUnsafe(READ_HEADROOM_BYTES + this.readSize)
+      this.isReadHeld = false
     }
-    return this.buffer.subarray(
+    return this.readBuffer.subarray(
       READ_HEADROOM_BYTES,
-      READ_HEADROOM_BYTES + this.size,
+      READ_HEADROOM_BYTES + this.readSize,
     )
   }
 
-  /** A read of `length` bytes is done; `isHeld` when its chunk is still referenced. */
-  done(length: number, isHeld: boolean): void {
-    if (length === this.size && this.size < MAX_READ_BYTES) {
-      this.size = Math.min(this.size * 4, MAX_READ_BYTES)
-      this.isHeld = true // a bigger buffer for the next read
+  onRead(length: number, buffer: Buffer): void {
+    const chunk = length === buffer.length ? buffer : buffer.subarray(0, length)
+    if (this.events.onTargetData(chunk, READ_HEADROOM_BYTES))
+      this.isReadHeld = true
+    if (length === this.readSize && this.readSize < MAX_READ_BYTES) {
+      this.readSize = Math.min(this.readSize * 4, MAX_READ_BYTES)
+      this.isReadHeld = true // a bigger buffer for the next read
     }
-    if (isHeld) this.isHeld = true
+  }
+
+  write(bytes: Buffer, onWritten?: () => void): void {
+    if (onWritten) this.socket.write(bytes, onWritten)
+    else this.socket.write(bytes)
+  }
+
+  end(): void {
+    if (!this.socket.destroyed) this.socket.end()
+  }
+
+  pause(): void {
+    this.socket.pause()
+  }
+
+  resume(): void {
+    this.socket.resume()
+  }
+
+  linger(ms: number): void {
+    const socket = this.socket
+    if (socket.destroyed) return
+    socket.end()
+    socket.resume()
+    this.lingerTimer = setTimeout(destroySocket, ms, socket)
+    this.lingerTimer.unref()
+  }
+
+  destroy(): void {
+    this.socket.destroy()
+  }
+
+  unref(): void {
+    this.socket.unref()
   }
 }
 
@@ -104,73 +223,5 @@ export function openTargetLink(
   target: ChosenTarget,
   events: TargetEvents,
 ): TargetLink {
-  const reads = new ReadBuffer()
-  // allowHalfOpen: a target's FIN must not end our write side before the
-  // browser's last bytes are written; we end it ourselves when done.
-  const socket = net.connect({
-    host: target.connectTo,
-    port: target.port,
-    allowHalfOpen: true,
-    noDelay: true,
-    onread: {
-      buffer: reads.next,
-      callback: (length: number, buffer: Uint8Array) => {
-        const chunk = buffer as Buffer
-        reads.done(
-          length,
-          events.onData(
-            length === chunk.length ? chunk : chunk.subarray(0, length),
-            READ_HEADROOM_BYTES,
-          ),
-        )
-        return true // keep reading: pausing is the valve's, through pause()
-      },
-    },
-  })
-  let isFinished = false
-  let lingerTimer: NodeJS.Timeout | undefined
-  socket.on('error', events.onError)
-  socket.on('connect', events.onConnect)
-  socket.on('end', events.onEnd)
-  socket.on('finish', () => {
-    isFinished = true
-    events.onFinish()
-  })
-  socket.on('close', () => {
-    isFinished = true
-    clearTimeout(lingerTimer)
-    events.onClose()
-  })
-  return {
-    get pendingBytes() {
-      return socket.writableLength
-    },
-    get remoteAddress() {
-      return socket.remoteAddress
-    },
-    get isFinished() {
-      return isFinished
-    },
-    get isWritable() {
-      return !socket.destroyed && !socket.writableEnded
-    },
-    write(bytes, onWritten) {
-      if (onWritten) socket.write(bytes, onWritten)
-      else socket.write(bytes)
-    },
-    end() {
-      if (!socket.destroyed) socket.end()
-    },
-    pause: () => socket.pause(),
-    resume: () => socket.resume(),
-    linger(ms) {
-      if (socket.destroyed) return
-      socket.end()
-      socket.resume()
-      lingerTimer = setTimeout(() => socket.destroy(), ms)
-      lingerTimer.unref()
-    },
-    destroy: () => socket.destroy(),
-    unref: () => socket.unref(),
-  }
+  return new TcpLink(target, events)
 }

@@ -12,29 +12,33 @@ import {
   writeHeader,
 } from './frame-writer.js'
 
-/** What a connection hears from its browser. */
+/**
+ * What a connection hears from its browser. The connection itself
+ * implements it: the link calls these as its methods, so a connection
+ * holds no closure per event.
+ */
 export interface ClientEvents {
   /**
    * Each chunk read from the browser, before it is parsed: the one hook
    * that sees every byte as it comes in (the memory budget counts here).
    */
-  readonly onRead: (bytes: number) => void
+  onClientRead(bytes: number): void
   /** Payload of binary messages, slice by slice, as it arrives. */
-  readonly onBinary: (bytes: Buffer) => void
+  onClientBinary(bytes: Buffer): void
   /** One whole text message (UTF-8 checked). */
-  readonly onText: (bytes: Buffer) => void
+  onClientText(bytes: Buffer): void
   /** A WebSocket ping: the connection answers with {@link ClientLink.pong}. */
-  readonly onPing: (payload: Buffer) => void
-  readonly onPong: () => void
+  onClientPing(payload: Buffer): void
+  onClientPong(): void
   /** The browser broke RFC 6455 or a limit: the link is closing with `violation.code`. */
-  readonly onViolation: (violation: FrameViolation) => void
-  readonly onSocketError: (err: Error) => void
+  onClientViolation(violation: FrameViolation): void
+  onClientError(err: Error): void
   /**
    * The socket is closed, both ways: the browser's close code (1005 when
    * its close frame had none, 1006 when it sent none, the violation's code
    * when it broke the protocol) and reason.
    */
-  readonly onClose: (code: number, reason: string) => void
+  onClientClose(code: number, reason: string): void
 }
 
 /**
@@ -64,7 +68,7 @@ export interface ClientLink {
   /** The closing handshake, behind every queued frame; `undefined` sends a close frame with no code. */
   close(code: number | undefined, reason?: string): void
   /** Cuts the socket at once. */
-  readonly terminate: () => void
+  terminate(): void
 }
 
 /** Makes a connection's client link, given the events it reports to. */
@@ -87,6 +91,28 @@ const EMPTY_CLOSE_FRAME = encodeFrame(Opcode.CLOSE, Buffer.alloc(0))
 const OPEN = 0
 const CLOSING = 1
 const CLOSED = 2
+
+/** Where a socket's link is kept, so one set of listener functions serves every socket. */
+const kLink = Symbol('wsrelay.webSocketLink')
+type LinkedSocket = Socket & { [kLink]: WebSocketLink }
+
+// Node emits socket events with the socket as `this`: these listeners are
+// shared by all sockets, no closure per connection (ws does the same).
+function onSocketData(this: LinkedSocket, chunk: Buffer): void {
+  this[kLink].onData(chunk)
+}
+function onSocketEnd(this: LinkedSocket): void {
+  this[kLink].onSocketEnd()
+}
+function onSocketError(this: LinkedSocket, err: Error): void {
+  this[kLink].onSocketError(err)
+}
+function onSocketClose(this: LinkedSocket): void {
+  this[kLink].onSocketClose()
+}
+function destroySocket(socket: Socket): void {
+  socket.destroy()
+}
 
 /**
  * The browser's side of one connection once the handshake is done: owns
@@ -117,15 +143,16 @@ export class WebSocketLink implements ClientLink, FrameSink {
     private readonly events: ClientEvents,
   ) {
     this.parser = new FrameParser(settings.maxMessageSize, this)
-    socket.on('error', this.onSocketError)
-    socket.on('close', this.onSocketClose)
-    socket.on('end', this.onSocketEnd)
+    ;(socket as LinkedSocket)[kLink] = this
+    socket.on('error', onSocketError)
+    socket.on('close', onSocketClose)
+    socket.on('end', onSocketEnd)
     socket.setTimeout(0)
     socket.setNoDelay(true)
     // Bytes that came with the upgrade request are read first, on the
     // stream's next turn (never inside the caller's constructor).
     if (head.length > 0) socket.unshift(head)
-    socket.on('data', this.onData)
+    socket.on('data', onSocketData)
   }
 
   /** True until the relay or the browser starts closing. */
@@ -223,31 +250,35 @@ export class WebSocketLink implements ClientLink, FrameSink {
       this.isCloseSent = true
       if (this.isCloseReceived || this.isViolated) this.socket.end()
     })
-    this.closeTimer = setTimeout(this.terminate, this.settings.closeTimeout)
+    this.closeTimer = setTimeout(
+      destroySocket,
+      this.settings.closeTimeout,
+      this.socket,
+    )
     this.closeTimer.unref()
   }
 
   /** Cuts the socket at once. */
-  readonly terminate = (): void => {
+  terminate(): void {
     this.socket.destroy()
   }
 
   // ---- the parser's sink -------------------------------------------------
 
   onBinary(bytes: Buffer): void {
-    this.events.onBinary(bytes)
+    this.events.onClientBinary(bytes)
   }
 
   onText(bytes: Buffer): void {
-    this.events.onText(bytes)
+    this.events.onClientText(bytes)
   }
 
   onPing(payload: Buffer): void {
-    this.events.onPing(payload)
+    this.events.onClientPing(payload)
   }
 
   onPong(): void {
-    this.events.onPong()
+    this.events.onClientPong()
   }
 
   /** The browser's close frame: answer it (echoing its code) and end once ours is out. */
@@ -264,35 +295,35 @@ export class WebSocketLink implements ClientLink, FrameSink {
     this.code = violation.code
     this.reason = violation.reason
     this.readToEnd()
-    this.events.onViolation(violation)
+    this.events.onClientViolation(violation)
     this.close(violation.code, violation.reason)
   }
 
   // ---- the socket --------------------------------------------------------
 
-  private readonly onData = (chunk: Buffer): void => {
-    this.events.onRead(chunk.length)
+  onData(chunk: Buffer): void {
+    this.events.onClientRead(chunk.length)
     this.parser.push(chunk)
   }
 
   /** Nothing more is parsed; reading goes on so the browser's FIN (and the close) arrive. */
   private readToEnd(): void {
-    this.socket.off('data', this.onData)
+    this.socket.off('data', onSocketData)
     this.socket.resume()
   }
 
-  private readonly onSocketEnd = (): void => {
+  onSocketEnd(): void {
     // The browser's FIN: end ours behind what is queued (ws does the same).
     this.state = CLOSING
     this.socket.end()
   }
 
-  private readonly onSocketError = (err: Error): void => {
-    this.events.onSocketError(err)
+  onSocketError(err: Error): void {
+    this.events.onClientError(err)
     this.socket.destroy()
   }
 
-  private readonly onSocketClose = (): void => {
+  onSocketClose(): void {
     clearTimeout(this.closeTimer)
     // Bytes the browser sent while the relay had stopped reading it still
     // count: they wait in the socket's buffer, and go through the parser
@@ -304,6 +335,6 @@ export class WebSocketLink implements ClientLink, FrameSink {
     }
     this.parser.stop()
     this.state = CLOSED
-    this.events.onClose(this.code, this.reason)
+    this.events.onClientClose(this.code, this.reason)
   }
 }
