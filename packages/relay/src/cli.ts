@@ -1,9 +1,11 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { pino } from 'pino'
 import { RelayError } from './errors.js'
 import { createRelayFrom } from './server/create-relay.js'
+import { joinPrimary, runPrimary } from './server/workers.js'
 import {
   formatSettings,
   loadCliFiles,
@@ -40,8 +42,15 @@ async function main(): Promise<number> {
   // pino-pretty is loaded only for a terminal. JSON lines go out without
   // blocking the event loop (a write in flight gathers the lines behind it);
   // pino flushes what is left when the process exits.
+  const { workers } = command.settings.values
   const logger = pino(
-    { level: logLevel, base: { name: 'wsrelay' } },
+    {
+      level: logLevel,
+      base: {
+        name: 'wsrelay',
+        ...(cluster.worker ? { worker: cluster.worker.id } : {}),
+      },
+    },
     isPretty
       ? (await import('pino-pretty')).default({
           colorize: true,
@@ -50,14 +59,24 @@ async function main(): Promise<number> {
         })
       : pino.destination({ dest: 1, sync: false }),
   )
-  for (const warning of command.warnings) logger.warn(warning)
   const checked = command.settings
-  const relay = createRelayFrom(
-    prepareRelayOptions(
-      { values: { ...checked.values, token }, given: checked.given },
-      { tls, logger },
-    ),
+  const options = prepareRelayOptions(
+    { values: { ...checked.values, token }, given: checked.given },
+    { tls, logger },
   )
+  if (workers > 1 && cluster.isPrimary) {
+    for (const warning of command.warnings) logger.warn(warning)
+    return runPrimary({
+      workers,
+      maxConnections: options.maxConnections,
+      maxConnectionsPerIp: options.maxConnectionsPerIp,
+      log: logger,
+    })
+  }
+  if (!cluster.isWorker)
+    for (const warning of command.warnings) logger.warn(warning)
+  const worker = cluster.isWorker ? joinPrimary(workers) : undefined
+  const relay = createRelayFrom(options, worker?.hooks)
   try {
     await relay.listen()
   } catch (err) {
@@ -82,7 +101,10 @@ async function main(): Promise<number> {
   }
 
   return new Promise<number>((resolve) => {
+    let isStopping = false
     const stop = (signal: NodeJS.Signals): void => {
+      if (isStopping) return // a worker hears its primary and the signal both
+      isStopping = true
       logger.info({ signal }, 'shutting down: draining connections')
       relay.close().then(
         () => resolve(0),
@@ -97,12 +119,15 @@ async function main(): Promise<number> {
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
     process.once('SIGHUP', stop)
+    worker?.onShutdown(() => stop('SIGTERM'))
   })
 }
 
 main().then(
   (code) => {
     process.exitCode = code
+    // A worker's channel to its primary would keep it running.
+    if (cluster.isWorker) cluster.worker?.disconnect()
   },
   (err: unknown) => {
     const message = err instanceof RelayError ? err.message : String(err)

@@ -40,13 +40,13 @@ export const RELAY_METRICS = [
   {
     name: 'wsrelay_connections_peak',
     type: 'gauge',
-    help: 'Most live connections at once since the relay started.',
+    help: 'Most live connections at once since the relay started (with --workers: the highest of any one worker).',
     read: (s) => s.peakConnections,
   },
   {
     name: 'wsrelay_buffered_bytes_peak',
     type: 'gauge',
-    help: 'Most bytes held at once across the relay since start (as seen by the budget check).',
+    help: 'Most bytes held at once across the relay since start, as seen by the budget check (with --workers: the highest of any one worker).',
     read: (s) => s.peakBufferedBytes,
   },
   {
@@ -93,6 +93,9 @@ export const RELAY_METRICS = [
 /** The relay's Prometheus registry (its own, so several relays in one process do not clash). */
 export interface RelayMetrics {
   readonly registry: Registry
+  /** The exposition `/metrics` serves: this registry's, or (with workers) every worker's, aggregated. */
+  text(): Promise<string>
+  readonly contentType: string
   /** A connection ended with this close code (one per connection). */
   closed(code: number): void
   /** An upgrade or open was refused before a target was connected. */
@@ -113,6 +116,9 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
         name,
         help,
         registers: [registry],
+        // With workers, a peak is the highest of any one worker (a sum of
+        // peaks would count moments that never happened together).
+        ...(name.endsWith('_peak') ? { aggregator: 'max' as const } : {}),
         collect() {
           const value = read?.(source())
           if (typeof value === 'number') this.set(value)
@@ -144,6 +150,8 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
   const refused = counters.get('wsrelay_connections_refused_total')
   return {
     registry,
+    text: () => registry.metrics(),
+    contentType: registry.contentType,
     closed: (code) => closed?.inc({ code: String(code) }),
     refused: (reason) => refused?.inc({ reason }),
   }

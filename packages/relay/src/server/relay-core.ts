@@ -1,4 +1,5 @@
 import type http from 'node:http'
+import type { Registry } from 'prom-client'
 import type { Duplex } from 'node:stream'
 import { isSupportedSubprotocol } from '@wsrelay/protocol'
 import { Connection, type ConnectionContext } from '../connection/connection.js'
@@ -46,12 +47,49 @@ const NO_LEASE = (clientAddress: string): Lease => ({
   release: () => undefined,
 })
 
+/** One lease that gives back both: the primary's count and this process's own. */
+const joinLeases = (shared: Lease, local: Lease): Lease => ({
+  clientAddress: local.clientAddress,
+  release: () => {
+    local.release()
+    shared.release()
+  },
+})
+
+/** Admits one connection for several processes at once (the `--workers` primary counts them). */
+export interface SharedAdmission {
+  /** Admits a connection from `clientAddress` across every process, or says why not (close 1013). */
+  admit(
+    clientAddress: string,
+  ): Promise<{ ok: true; lease: Lease } | { ok: false; reason: string }>
+  /** How many processes share the relay: each holds this share of the memory budget. */
+  readonly processes: number
+}
+
+/** `/metrics` for several processes: every worker's registry, aggregated by the primary. */
+export interface SharedMetrics {
+  /** This process's registry joins the aggregate. */
+  share(registry: Registry): void
+  /** The aggregate exposition, from the primary. */
+  readonly text: () => Promise<string>
+}
+
+/** What a relay that is one of several processes (`--workers`) gets from the process that runs them. */
+export interface CoreHooks {
+  readonly admission?: SharedAdmission
+  readonly metrics?: SharedMetrics
+}
+
 /**
  * The relay without a server: what to do with an upgrade and with a plain
  * request, the registry, the events and the drain. `createRelay` gives it a
  * server of its own; `attachRelay` hands it an app's upgrades.
  */
-export function createRelayCore(resolved: ResolvedRelayOptions) {
+export function createRelayCore(
+  resolved: ResolvedRelayOptions,
+  hooks: CoreHooks = {},
+) {
+  const { admission } = hooks
   // Past the open-file limit, accept() fails with EMFILE and clients get a
   // reset instead of the 1013 the limit promises: whoever owns the server.
   const config = {
@@ -63,14 +101,21 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
     ),
   }
   const log = config.logger
+  // With workers, the connection limits are counted by the primary
+  // (admission) and each process keeps its share of the memory budget.
   const registry = new ConnectionRegistry<Connection>({
     maxConnections: config.maxConnections,
-    maxConnectionsPerIp: config.maxConnectionsPerIp,
-    memoryBudget: config.memoryBudget,
+    maxConnectionsPerIp: admission ? 0 : config.maxConnectionsPerIp,
+    memoryBudget: Math.floor(config.memoryBudget / (admission?.processes ?? 1)),
     budgetShedAfterMs: BUDGET_SHED_AFTER_MS,
   })
   const snapshot = () => registry.snapshot()
-  const metrics = config.metrics ? createRelayMetrics(snapshot) : undefined
+  const ownMetrics = config.metrics ? createRelayMetrics(snapshot) : undefined
+  if (ownMetrics) hooks.metrics?.share(ownMetrics.registry)
+  const metrics =
+    ownMetrics && hooks.metrics
+      ? { ...ownMetrics, text: hooks.metrics.text }
+      : ownMetrics
   const hosts = createHostAllowlist(config.listen.host, config.allowHost)
   const events = createRelayEvents(log)
   let isDraining = false
@@ -109,6 +154,10 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
     },
   }
 
+  /** One listener for every socket between its upgrade and its connection. */
+  const onUpgradeError = (err: Error): void =>
+    log.debug({ err: err.message }, 'upgrade socket error')
+
   const onConnection = (
     upgraded: Upgraded,
     path: string | undefined,
@@ -116,15 +165,56 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
     mode: 'raw' | 'v1',
     policyRefusal: ConnectionRefusal | undefined,
   ): void => {
-    const id = nextId++
-    const connLog = new ConnectionLog(log, id, clientAddress)
+    if (!policyRefusal && admission) {
+      // The socket waits, paused, while the primary counts it: bytes the
+      // browser sends stay in the socket until the connection reads them.
+      admission.admit(clientAddress).then(
+        (admitted) => {
+          if (upgraded.socket.destroyed) {
+            if (admitted.ok) admitted.lease.release()
+            return
+          }
+          const local = admitted.ok ? registry.admit(clientAddress) : admitted
+          if (admitted.ok && !local.ok) admitted.lease.release()
+          start(
+            upgraded,
+            path,
+            clientAddress,
+            mode,
+            local.ok ? undefined : { kind: 'overloaded', reason: local.reason },
+            admitted.ok && local.ok
+              ? joinLeases(admitted.lease, local.lease)
+              : undefined,
+          )
+        },
+        (err: unknown) => {
+          log.error({ err }, 'admission failed')
+          upgraded.socket.destroy()
+        },
+      )
+      return
+    }
     let refusal = policyRefusal
-    let lease = NO_LEASE(clientAddress)
+    let lease: Lease | undefined
     if (!refusal) {
       const admitted = registry.admit(clientAddress)
       if (admitted.ok) lease = admitted.lease
       else refusal = { kind: 'overloaded', reason: admitted.reason }
     }
+    start(upgraded, path, clientAddress, mode, refusal, lease)
+  }
+
+  const start = (
+    upgraded: Upgraded,
+    path: string | undefined,
+    clientAddress: string,
+    mode: 'raw' | 'v1',
+    refusal: ConnectionRefusal | undefined,
+    admitted: Lease | undefined,
+  ): void => {
+    const id = nextId++
+    const connLog = new ConnectionLog(log, id, clientAddress)
+    const lease = admitted ?? NO_LEASE(clientAddress)
     const connection = new Connection(
       (clientEvents) =>
         new WebSocketLink(
@@ -149,6 +239,9 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
       context,
     )
     if (!refusal) registry.add(connection)
+    upgraded.socket.off('error', onUpgradeError) // the connection's own listens now
+    // Admitted by the primary after this process began to drain.
+    if (isDraining && !refusal) connection.shutdown(SHUTDOWN_REASON)
   }
 
   const handleUpgrade = (
@@ -156,10 +249,8 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
     socket: Duplex,
     head: Buffer,
   ): void => {
-    // The connection installs its own handler once the handshake completes;
-    // until then a reset from the client must not become an unhandled 'error'.
-    const onUpgradeError = (err: Error): void =>
-      log.debug({ err: err.message }, 'upgrade socket error')
+    // The connection installs its own handler once it exists; until then a
+    // reset from the client must not become an unhandled 'error'.
     socket.on('error', onUpgradeError)
 
     const decision = decideUpgrade(req, {
@@ -192,7 +283,6 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
         decision.mode,
         decision.refusal,
       )
-      socket.off('error', onUpgradeError)
     })
   }
 
