@@ -106,7 +106,14 @@ const QUICK: Sizes = {
 
 // ---------- peers ----------
 
-type PeerId = 'tcp' | 'ws-echo' | 'backpressure' | 'naive' | 'go' | 'wsrelay'
+type PeerId =
+  | 'tcp'
+  | 'ws-echo'
+  | 'backpressure'
+  | 'naive'
+  | 'go'
+  | 'wsrelay'
+  | 'wsrelay-workers'
 
 const PEERS: readonly { id: PeerId; title: string }[] = [
   { id: 'tcp', title: 'plain TCP' },
@@ -115,7 +122,14 @@ const PEERS: readonly { id: PeerId; title: string }[] = [
   { id: 'naive', title: '20-line ws relay' },
   { id: 'go', title: 'Go relay (gorilla/websocket)' },
   { id: 'wsrelay', title: 'wsrelay' },
+  { id: 'wsrelay-workers', title: 'wsrelay --workers 2' },
 ]
+/** Every peer but `--workers`, which only the connections rows measure. */
+const SINGLE_PROCESS_PEERS: readonly PeerId[] = PEERS.map((p) => p.id).filter(
+  (id) => id !== 'wsrelay-workers',
+)
+/** Worker processes of the wsrelay-workers peer. */
+const WORKERS = 2
 const indexOf = (id: PeerId): number => PEERS.findIndex((p) => p.id === id)
 /** The peer wsrelay's goals are stated against. */
 const REFERENCE: PeerId = 'go'
@@ -301,6 +315,16 @@ async function startPeer(id: PeerId, options: PeerOptions = {}): Promise<Peer> {
       WSRELAY_CLI,
       [...(options.relayFlags ?? []), '127.0.0.1:0', targetAddress],
     ],
+    'wsrelay-workers': [
+      WSRELAY_CLI,
+      [
+        '--workers',
+        String(WORKERS),
+        ...(options.relayFlags ?? []),
+        '127.0.0.1:0',
+        targetAddress,
+      ],
+    ],
   }
   const [program, args] = peers[id]
   let child: RelayProcess
@@ -484,6 +508,17 @@ async function manyConnections(
 ): Promise<void> {
   const peer = await startPeer(id)
   try {
+    // The same warm-up for every peer: a quarter of the connections, once.
+    await attempt(ctx, `${id} connections warm-up`, async () => {
+      await loadgen('conns', peer, [
+        '--count',
+        Math.ceil(ctx.sizes.connections / 4),
+        '--seconds',
+        0.2,
+        '--size',
+        64,
+      ])
+    })
     await attempt(
       ctx,
       `${id} ${ctx.sizes.connections} connections`,
@@ -1000,6 +1035,7 @@ function cell(
   baseline: number,
 ): string {
   if (row.skip?.includes(id)) return '-'
+  if (id === 'wsrelay-workers' && !row.key.startsWith('conns')) return '-'
   // A peer left out with --peers has no figures at all.
   if (runs.every((run) => Object.keys(run[indexOf(id)] ?? {}).length === 0))
     return '-'
@@ -1056,10 +1092,8 @@ function table(sizes: Sizes, idle: number, runs: Figures[][]): string {
         String(run[indexOf('wsrelay')]?.extraOutcome ?? 'not measured'),
       )
       .at(-1) ?? ''
-  const dashes = PEERS.slice(0, -1)
-    .map(() => '-')
-    .join(' | ')
-  const refused = `| connection ${fmt(idle + 1)} over --max-connections ${fmt(idle)} | ${dashes} | ${extra} | | |`
+  const refusedCells = PEERS.map((p) => (p.id === 'wsrelay' ? extra : '-'))
+  const refused = `| connection ${fmt(idle + 1)} over --max-connections ${fmt(idle)} | ${refusedCells.join(' | ')} | | |`
   return [header, rule, ...body, refused].join('\n')
 }
 
@@ -1191,7 +1225,9 @@ async function main(): Promise<void> {
       say(`run ${run + 1}/${runCount}: ${name}`)
       for (const i of order) {
         const peer = PEERS[i] as (typeof PEERS)[number]
-        if (only && !only.includes(peer.id)) continue
+        // --workers is measured on the connections rows only: one connection
+        // is one process's whatever the count.
+        if (!(only ?? SINGLE_PROCESS_PEERS).includes(peer.id)) continue
         if (!chosen.has(peer.id)) continue
         await attempt(ctx, `${peer.id} ${name}`, () =>
           body(peer.id, figures[i] as Figures),
@@ -1204,8 +1240,10 @@ async function main(): Promise<void> {
     await each('latency pinned to one CPU', (id, out) =>
       pinnedLatency(ctx, id, out),
     )
-    await each(`${sizes.connections} connections`, (id, out) =>
-      manyConnections(ctx, id, out),
+    await each(
+      `${sizes.connections} connections`,
+      (id, out) => manyConnections(ctx, id, out),
+      PEERS.map((p) => p.id),
     )
     await each(`${idle} idle connections`, (id, out) =>
       idleConnections(ctx, id, idle, out),
