@@ -66,7 +66,8 @@ export default defineConfig({
     {
       command:
         `node ${relay} --web ${consoleDist} --route echo=127.0.0.1:${PORTS.echo} ` +
-        `--allow 127.0.0.1/32:${PORTS.echo} 127.0.0.1:${PORTS.routedRelay}`,
+        `--allow 127.0.0.1/32:${PORTS.echo} --allow-origin http://127.0.0.1:${PORTS.relay} ` +
+        `127.0.0.1:${PORTS.routedRelay}`,
       url: `http://127.0.0.1:${PORTS.routedRelay}/healthz`,
       reuseExistingServer: false,
     },

@@ -6,6 +6,7 @@ import type { HostAllowlist } from '../upgrade/host-allowlist.js'
 import type { RegistrySnapshot } from '../observability/registry.js'
 import type { StaticHandler } from './static-files.js'
 import { hostRefusal } from '../upgrade/upgrade-policy.js'
+import { isOriginAllowed } from '../upgrade/origin-policy.js'
 
 /** What the endpoints read. */
 export interface EndpointsContext {
@@ -18,6 +19,8 @@ export interface EndpointsContext {
     readonly route: ReadonlyMap<string, unknown>
     readonly target: unknown
     readonly allow: readonly unknown[]
+    /** Page origins the relay accepts besides its own: they may also read `/routes`. */
+    readonly allowOrigin: readonly string[]
   }
   readonly hosts: HostAllowlist
   readonly metrics: RelayMetrics | undefined
@@ -31,12 +34,32 @@ const json = (
   res: http.ServerResponse,
   status: number,
   body: unknown,
+  headers: http.OutgoingHttpHeaders = {},
 ): void => {
   res.writeHead(status, {
     'content-type': 'application/json',
     'cache-control': 'no-store',
+    ...headers,
   })
   res.end(JSON.stringify(body))
+}
+
+/**
+ * CORS for `/routes`: a page the relay would accept a WebSocket from may
+ * also read the route list, so a console served from another origin
+ * (`--allow-origin`) can offer the targets. The answer names that one origin
+ * (never `*`, never credentials) and varies by Origin, so a cache cannot hand
+ * it to a page the relay would refuse; other origins get no header and the
+ * browser keeps the list from them.
+ */
+function corsHeaders(
+  req: http.IncomingMessage,
+  allowOrigin: readonly string[],
+): http.OutgoingHttpHeaders {
+  const { origin, host } = req.headers
+  if (origin === undefined || !isOriginAllowed(origin, host, allowOrigin))
+    return { vary: 'Origin' }
+  return { 'access-control-allow-origin': origin, vary: 'Origin' }
 }
 
 /**
@@ -85,11 +108,27 @@ export function createRequestHandler(
       return
     }
     if (path === ROUTES_PATH && !config.noRouteList) {
-      json(res, 200, {
-        routes: [...config.route.keys()],
-        defaultTarget: config.target !== undefined,
-        clientChosenTargets: config.allow.length > 0,
-      } satisfies RelayOffer)
+      const cors = corsHeaders(req, config.allowOrigin)
+      if (req.method === 'OPTIONS') {
+        // A preflight: the console's GET needs none, but other pages may ask.
+        res.writeHead(204, {
+          ...cors,
+          'access-control-allow-methods': 'GET, HEAD',
+          'access-control-max-age': '600',
+        })
+        res.end()
+        return
+      }
+      json(
+        res,
+        200,
+        {
+          routes: [...config.route.keys()],
+          defaultTarget: config.target !== undefined,
+          clientChosenTargets: config.allow.length > 0,
+        } satisfies RelayOffer,
+        cors,
+      )
       return
     }
     const notFound = (): void => {

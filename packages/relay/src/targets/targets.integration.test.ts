@@ -112,6 +112,52 @@ describe('named routes', () => {
       (await fetch(`http://127.0.0.1:${quiet.port}/routes`)).status,
     ).not.toBe(200)
   })
+
+  it('lets a page from an origin the relay accepts read /routes (CORS), and no other', async () => {
+    const { port } = await startRelay({
+      route: { echo: '127.0.0.1:9' },
+      allowOrigin: ['https://console.example'],
+    })
+    const routes = `http://127.0.0.1:${port}/routes`
+    const allowed = await fetch(routes, {
+      headers: { origin: 'https://console.example' },
+    })
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(
+      'https://console.example',
+    )
+    expect(allowed.headers.get('vary')).toBe('Origin')
+    expect(allowed.headers.get('access-control-allow-credentials')).toBeNull()
+
+    // The relay's own origin is accepted as for a WebSocket.
+    const own = await fetch(routes, {
+      headers: { origin: `http://127.0.0.1:${port}` },
+    })
+    expect(own.headers.get('access-control-allow-origin')).toBe(
+      `http://127.0.0.1:${port}`,
+    )
+
+    const refused = await fetch(routes, {
+      headers: { origin: 'https://evil.example' },
+    })
+    expect(refused.status).toBe(200)
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull()
+    expect(refused.headers.get('vary')).toBe('Origin')
+
+    const preflight = await fetch(routes, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://console.example',
+        'access-control-request-method': 'GET',
+      },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(
+      'https://console.example',
+    )
+    expect(preflight.headers.get('access-control-allow-methods')).toBe(
+      'GET, HEAD',
+    )
+  })
 })
 
 describe('wsrelay.v1', () => {
