@@ -58,11 +58,11 @@ export const LOG_FIELDS = {
   allow: { means: 'The `--allow` rules.' },
   web: { means: 'The `--web` directory.' },
   maxConnections: {
-    in: 'the open-file limit warning',
+    in: 'the open-file limit note (a warning when --max-connections asked for more, or a network relay lost over a tenth)',
     means: 'The connection limit in force (lowered to what `ulimit -n` holds).',
   },
   fdLimit: {
-    in: 'the open-file limit warning',
+    in: 'the open-file limit note (a warning when --max-connections asked for more, or a network relay lost over a tenth)',
     means: 'The open-file limit (`ulimit -n`).',
   },
   target: { means: '`host:port` the TCP side goes to.' },

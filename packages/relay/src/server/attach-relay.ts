@@ -56,7 +56,7 @@ export function attachRelay(
     healthPath: false,
     readyPath: false,
   })
-  const core = createRelayCore(config)
+  const core = createRelayCore(config, undefined)
   const prefix = path.endsWith('/') ? path : `${path}/`
   const onUpgrade = (
     req: http.IncomingMessage,

@@ -50,7 +50,11 @@ const NO_LEASE = (clientAddress: string): Lease => ({
  * request, the registry, the events and the drain. `createRelay` gives it a
  * server of its own; `attachRelay` hands it an app's upgrades.
  */
-export function createRelayCore(resolved: ResolvedRelayOptions) {
+export function createRelayCore(
+  resolved: ResolvedRelayOptions,
+  /** The host the relay's own server listens on; undefined for an app's server. */
+  listenHost: string | undefined,
+) {
   // Past the open-file limit, accept() fails with EMFILE and clients get a
   // reset instead of the 1013 the limit promises: whoever owns the server.
   const config = {
@@ -58,6 +62,7 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
     maxConnections: clampToFdLimit(
       resolved.maxConnections,
       resolved.given.has('maxConnections'),
+      listenHost,
       resolved.logger,
     ),
   }

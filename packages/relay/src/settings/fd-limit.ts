@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import type { Logger } from '../observability/logger.js'
+import { isLoopback } from '../upgrade/host-allowlist.js'
 
 /** File descriptors each connection uses: the browser's socket and the target's. */
 export const FDS_PER_CONNECTION = 2
@@ -40,19 +40,25 @@ export function connectionsWithinFdLimit(
 
 /**
  * The connection limit to run with: `maxConnections`, lowered to what the
- * open-file limit holds, with a warning when the cut is large or the
- * operator asked for more (a note when the default is trimmed a little:
- * 20,000 fds hold 9,967).
+ * open-file limit holds. The note is a warning only when it matters: the
+ * operator asked for more than fits, or a relay serving the network (not
+ * loopback; an attached relay counts as serving the network) lost more than
+ * a tenth of its default. Otherwise (a dev relay on loopback, 20,000 fds
+ * holding 9,967) it is a debug line; the `relay listening` line carries the
+ * limit in use either way.
  */
 export function clampToFdLimit(
   maxConnections: number,
   isGiven: boolean,
-  log: Pick<Logger, 'info' | 'warn'>,
+  listenHost: string | undefined,
+  log: Record<'debug' | 'warn', (fields: object, msg: string) => void>,
   fdLimit = openFileLimit(),
 ): number {
   const fits = connectionsWithinFdLimit(maxConnections, fdLimit)
   if (fits < maxConnections) {
-    const level = !isGiven && fits >= maxConnections * 0.9 ? 'info' : 'warn'
+    const isLargeCut = fits < maxConnections * 0.9
+    const servesNetwork = listenHost === undefined || !isLoopback(listenHost)
+    const level = isGiven || (isLargeCut && servesNetwork) ? 'warn' : 'debug'
     log[level](
       { maxConnections: fits, fdLimit },
       `The open-file limit (${fdLimit}) holds only ${fits} connections, not ${maxConnections}: ` +
