@@ -5,6 +5,7 @@ import { pino } from 'pino'
 import pretty from 'pino-pretty'
 import { RelayError } from './errors.js'
 import { createRelayFrom } from './server/create-relay.js'
+import { addressInUseHint } from './settings/address-in-use.js'
 import {
   formatSettings,
   loadCliFiles,
@@ -12,6 +13,7 @@ import {
 } from './settings/cli-args.js'
 import { prepareRelayOptions } from './settings/relay-options.js'
 import { USAGE } from './settings/usage.js'
+import { formatHostPort } from './targets/target-address.js'
 
 const read = (path: string): string => readFileSync(path, 'utf8')
 
@@ -52,30 +54,10 @@ async function main(): Promise<number> {
       { tls, logger },
     ),
   )
-  try {
-    await relay.listen()
-  } catch (err) {
-    if (
-      err instanceof RelayError &&
-      err.code === 'RELAY_LISTEN_FAILED' &&
-      command.settings.values.target !== undefined &&
-      /EADDRINUSE/.test(err.message)
-    ) {
-      const [listen, target] = process.argv
-        .slice(2)
-        .filter((a) => !a.startsWith('-'))
-        .slice(-2)
-      throw new RelayError(
-        'RELAY_LISTEN_FAILED',
-        `${err.message} The first argument is where the relay listens, the second the TCP server it relays to: ` +
-          `if ${listen ?? 'the first'} is your server, swap them (wsrelay ${target ?? 'LISTEN'} ${listen ?? 'TARGET'}).`,
-        { cause: err },
-      )
-    }
-    throw err
-  }
-
-  return new Promise<number>((resolve) => {
+  // Signals drain from the moment the relay exists: a SIGTERM while it is
+  // still binding (a busy machine, a supervisor stopping it at once) must
+  // not kill it mid-start with no drain.
+  const stopped = new Promise<number>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {
       logger.info({ signal }, 'shutting down: draining connections')
       relay.close().then(
@@ -92,6 +74,37 @@ async function main(): Promise<number> {
     process.once('SIGTERM', stop)
     process.once('SIGHUP', stop)
   })
+  try {
+    await relay.listen()
+  } catch (err) {
+    if (
+      err instanceof RelayError &&
+      err.code === 'RELAY_LISTEN_FAILED' &&
+      /EADDRINUSE/.test(err.message)
+    ) {
+      const { values } = command.settings
+      const [listenIndex, targetIndex] = command.argIndexes
+      const hint = await addressInUseHint({
+        argv: process.argv.slice(2),
+        listenFrom: command.sources.listen ?? 'default',
+        listenTyped:
+          typeof command.given.listen === 'string'
+            ? command.given.listen
+            : undefined,
+        listenIndex,
+        targetIndex,
+        listen: values.listen,
+        target: values.target,
+      })
+      throw new RelayError(
+        'RELAY_LISTEN_FAILED',
+        `Cannot listen on ${formatHostPort(values.listen)} (EADDRINUSE): ${hint}`,
+        { cause: err },
+      )
+    }
+    throw err
+  }
+  return stopped
 }
 
 main().then(

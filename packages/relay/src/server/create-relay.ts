@@ -55,10 +55,11 @@ export function createRelay(options: RelayOptions): Relay {
 
 /** A relay from options already checked (the CLI checks its own, naming flags and variables). */
 export function createRelayFrom(resolved: ResolvedRelayOptions): Relay {
-  const core = createRelayCore(resolved)
+  const core = createRelayCore(resolved, resolved.listen.host)
   const { config } = core
   const log = config.logger
   let closing: Promise<void> | undefined
+  let binding: Promise<RelayAddress> | undefined
   let bound: RelayAddress | undefined
 
   const serverOptions: http.ServerOptions = {
@@ -111,7 +112,7 @@ export function createRelayFrom(resolved: ResolvedRelayOptions): Relay {
 
   return {
     listen() {
-      return new Promise<RelayAddress>((resolve, reject) => {
+      binding = new Promise<RelayAddress>((resolve, reject) => {
         const onError = (err: NodeJS.ErrnoException): void => {
           reject(
             new RelayError(
@@ -145,10 +146,14 @@ export function createRelayFrom(resolved: ResolvedRelayOptions): Relay {
           },
         )
       })
+      return binding
     },
 
     close() {
       closing ??= (async () => {
+        // A close while the port is still being bound (a signal at start)
+        // waits for the bind, so the drain ends with the server closed.
+        await binding?.catch(() => undefined)
         // Keep listening while draining: new upgrades and readiness get 503,
         // which a load balancer reads, instead of a refused connection.
         await core.drain()

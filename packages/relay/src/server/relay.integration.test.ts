@@ -243,6 +243,18 @@ describe('relay: HTTP side', () => {
     })
   })
 
+  it('a close() while listen() is still binding waits for the bind, then frees the port (a signal at start)', async () => {
+    const relay = createRelay({ target: '127.0.0.1:9' })
+    const listening = relay.listen()
+    const closed = relay.close() // before the bind has finished
+    const { port } = await listening
+    await closed
+    // Nothing listens any more: the port can be bound again.
+    const again = createRelay({ target: '127.0.0.1:9', listen: port })
+    await expect(again.listen()).resolves.toMatchObject({ port })
+    await again.close()
+  })
+
   it('rejects invalid options at once', () => {
     expect(() => createRelay({ target: 'nohost' })).toThrow(
       'Invalid target address "nohost": expected host:port, e.g. 127.0.0.1:5000.',

@@ -101,6 +101,12 @@ describe('configuration: flags, WSRELAY_* and --config under one schema', () => 
       /^Cannot parse --config c.json: .* It must be JSON with keys such as maxConnections\.$/,
     ],
     [
+      ['--config', 'c.yaml', '8080', 'h:1'],
+      {},
+      { 'c.yaml': 'a: b: c\n' },
+      'Cannot parse --config c.yaml: Nested mappings are not allowed in compact mappings at line 1, column 4. It must be YAML with keys such as maxConnections.',
+    ],
+    [
       ['8080', 'h:1'],
       { WSRELAY_TOKEN: 'short' },
       {},

@@ -1,5 +1,6 @@
 import { parseAllowRule } from '../targets/allow-rules.js'
 import { parseTrustedProxies } from '../upgrade/client-address.js'
+import { parseAllowedOrigins } from '../upgrade/origin-policy.js'
 import {
   address,
   bool,
@@ -70,13 +71,16 @@ export const SETTINGS = {
     default: false,
     help: 'Do not list route names at GET /routes.',
   }),
-  allowOrigin: list({
-    group: 'security',
-    arg: 'ORIGIN',
-    expected: 'origins such as https://app.example',
-    defaultText: 'own origin, and no Origin',
-    help: 'Also accept pages from ORIGIN (* for all); repeatable. Others are closed with 4103.',
-  }),
+  allowOrigin: parsedList(
+    {
+      group: 'security',
+      arg: 'ORIGIN',
+      expected: 'origins such as https://app.example',
+      defaultText: 'own origin, and no Origin',
+      help: 'Also accept pages from ORIGIN (* for all); repeatable. Others are closed with 4103. Pages from accepted origins may also read GET /routes.',
+    },
+    parseAllowedOrigins,
+  ),
   allowHost: list({
     group: 'security',
     arg: 'NAME',
