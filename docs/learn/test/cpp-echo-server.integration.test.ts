@@ -1,15 +1,28 @@
 import { once } from 'node:events'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import {
-  REPO_ROOT,
-  assertBuilt,
-  run,
-  startRelay,
-  startServer,
-} from './processes.js'
+import { runToExit, startProcess } from '@wsrelay/test-kit'
+import { createHarness } from '@wsrelay/test-kit/harness'
+import { REPO_ROOT, assertBuilt } from './processes.js'
 
 const DIR = `${REPO_ROOT}examples/cpp-echo-server`
+
+const { defer, relayProcess } = createHarness()
+
+/** The C++ server on a free port, ready once it prints where it listens. */
+async function startCppServer() {
+  const server = await startProcess({
+    command: `${DIR}/echo_server`,
+    args: ['0'],
+    ready: (line) => /^listening on 127\.0\.0\.1:(\d+)$/.exec(line)?.[1],
+  })
+  defer(() => server.kill())
+  return { ...server, port: Number(server.ready) }
+}
+
+/** The relay CLI in front of `port`, the one way every test starts it. */
+const startRelay = (port: number) =>
+  relayProcess(['127.0.0.1:0', `127.0.0.1:${port}`], { cwd: REPO_ROOT })
 
 /** Collects what a WebSocket receives until `done` says it is enough. */
 function receiveUntil(
@@ -36,13 +49,15 @@ function receiveUntil(
 describe('the C++ echo server of chapter 8', () => {
   beforeAll(async () => {
     assertBuilt()
-    const { code, stdout, stderr } = await run('make', ['-C', DIR])
+    const { code, stdout, stderr } = await runToExit('make', ['-C', DIR], {
+      timeoutMs: 60_000,
+    })
     expect(code, `make failed (is g++ installed?):\n${stdout}${stderr}`).toBe(0)
   }, 60_000)
 
   it('answers each line through the relay, however the bytes are split into frames', async () => {
-    const server = await startServer(`${DIR}/echo_server`, ['0'])
-    const relay = await startRelay(`127.0.0.1:${server.port}`)
+    const server = await startCppServer()
+    const relay = await startRelay(server.port)
     const ws = new WebSocket(`ws://127.0.0.1:${relay.port}/`, 'binary')
     ws.on('error', () => undefined) // a failure shows as the close below
     await once(ws, 'open')
@@ -59,13 +74,14 @@ describe('the C++ echo server of chapter 8', () => {
     ws.close(1000)
     const [code] = (await closed) as [number]
     expect(code).toBe(1000)
-    expect(await server.stop('SIGTERM')).toBe(0)
-    expect(server.output()).toContain('stopped')
+    await server.stop('SIGTERM')
+    expect(await server.exited).toEqual({ code: 0, signal: null })
+    expect(server.stdout()).toContain('stopped')
   })
 
   it('closes the WebSocket with 1000 when the C++ server stops', async () => {
-    const server = await startServer(`${DIR}/echo_server`, ['0'])
-    const relay = await startRelay(`127.0.0.1:${server.port}`)
+    const server = await startCppServer()
+    const relay = await startRelay(server.port)
     const ws = new WebSocket(`ws://127.0.0.1:${relay.port}/`, 'binary')
     ws.on('error', () => undefined)
     await once(ws, 'open')
@@ -74,13 +90,14 @@ describe('the C++ echo server of chapter 8', () => {
     expect(await answer).toBe('ping from the server\n')
 
     const closed = once(ws, 'close')
-    expect(await server.stop('SIGINT')).toBe(0)
+    await server.stop('SIGINT')
+    expect(await server.exited).toEqual({ code: 0, signal: null })
     const [code] = (await closed) as [number]
     expect(code).toBe(1000)
   })
 
   it('refuses a bad port with a message naming it', async () => {
-    const { code, stderr } = await run(`${DIR}/echo_server`, ['70000'])
+    const { code, stderr } = await runToExit(`${DIR}/echo_server`, ['70000'])
     expect(code).toBe(2)
     expect(stderr).toBe('invalid port "70000": expected 0 to 65535\n')
   })

@@ -1,63 +1,19 @@
 /// <reference types="node" />
-import { spawn, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
-import { existsSync } from 'node:fs'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { createEchoServer, type EchoServer } from '@wsrelay/echo-server'
-import { afterEach, describe, expect, it } from 'vitest'
+import { createHarness } from '@wsrelay/test-kit/harness'
+import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { LineSplitter } from '../readers/line-splitter.js'
 import { connectRelay } from './relay-client.js'
 import type { RelayClient, RelayClientEvents } from './types.js'
 
-// The built CLI, as a user runs it: `pnpm test:unit` builds it first.
-const RELAY_CLI = fileURLToPath(
-  new URL('../../../relay/dist/cli.js', import.meta.url),
-)
-
-const cleanups: (() => unknown)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-interface RelayProcess {
-  child: ChildProcess
-  url: string
-  port: number
-}
+// The built CLI, as a user runs it (`pnpm test` builds it first), started
+// the one way every test starts it; everything is closed after each test.
+const { defer, relayProcess } = createHarness()
 
 /** Starts `wsrelay LISTEN TARGET` and waits for its `relay listening` log line. */
-async function startRelay(
-  listen: string,
-  target: string,
-): Promise<RelayProcess> {
-  if (!existsSync(RELAY_CLI)) {
-    throw new Error(`${RELAY_CLI} is missing: run "pnpm build" first.`)
-  }
-  const child = spawn(process.execPath, [RELAY_CLI, listen, target], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  cleanups.push(() => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL')
-      return once(child, 'exit')
-    }
-  })
-  const lines = createInterface({
-    input: child.stdout as NodeJS.ReadableStream,
-  })
-  const url = await new Promise<string>((resolve, reject) => {
-    lines.on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; url?: string }
-      if (entry.msg === 'relay listening' && entry.url) resolve(entry.url)
-    })
-    child.once('exit', (code) =>
-      reject(new Error(`wsrelay exited with ${code} before listening`)),
-    )
-  })
-  return { child, url, port: Number(new URL(url).port) }
-}
+const startRelay = (listen: string, target: string) =>
+  relayProcess([listen, target])
 
 async function startEcho(options: { suffix?: string } = {}): Promise<{
   echo: EchoServer
@@ -65,7 +21,7 @@ async function startEcho(options: { suffix?: string } = {}): Promise<{
 }> {
   const echo = createEchoServer(options)
   const { port } = await echo.listen()
-  cleanups.push(() => echo.close())
+  defer(() => echo.close())
   return { echo, port }
 }
 
@@ -91,7 +47,7 @@ describe('@wsrelay/client against the real wsrelay process and echo server', () 
       WebSocket,
       reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
     })
-    cleanups.push(() => client.close())
+    defer(() => client.close())
     const lines = new LineSplitter()
     const received: string[] = []
     client.on('message', ({ bytes }) => received.push(...lines.push(bytes)))
@@ -118,7 +74,7 @@ describe('@wsrelay/client against the real wsrelay process and echo server', () 
     const close = await closed
     expect([close.code, close.willReconnect]).toEqual([1001, true])
     expect(client.state).toBe('waiting-to-reconnect')
-    await once(first.child, 'exit')
+    await first.exited
     // Attempts while nothing listens fail (1006) and keep waiting.
     await next(client, 'close', ({ code }) => code === 1006)
     expect(client.state).toBe('waiting-to-reconnect')
@@ -150,7 +106,7 @@ describe('@wsrelay/client against the real wsrelay process and echo server', () 
       }
     }
     const client = connectRelay(relay.url, { WebSocket: TrackedWebSocket })
-    cleanups.push(() => client.close())
+    defer(() => client.close())
     await next(client, 'open')
 
     const TOTAL = 8 * 1024 * 1024
