@@ -79,9 +79,44 @@ describe('the C++ echo server of chapter 8', () => {
     expect(code).toBe(1000)
   })
 
+  it('the UDP twin answers each datagram with one datagram through a UDP route, boundaries kept', async () => {
+    const server = await startServer(`${DIR}/udp_echo_server`, ['0'])
+    const relay = await startRelay(undefined, [
+      '--route',
+      `game=udp:127.0.0.1:${server.port}`,
+    ])
+    const ws = new WebSocket(`ws://127.0.0.1:${relay.port}/game`, 'binary')
+    ws.on('error', () => undefined)
+    await once(ws, 'open')
+    const messages: string[] = []
+    const inputs = ['hello\n', 'one\ntwo', 'caf\xc3\xa9\r\n', '']
+    const answered = new Promise<void>((resolve, reject) => {
+      ws.on('message', (data: Buffer, isBinary: boolean) => {
+        expect(isBinary).toBe(true)
+        messages.push(data.toString('utf8'))
+        if (messages.length === inputs.length) resolve()
+      })
+      ws.once('close', (code) => reject(new Error(`closed ${code}`)))
+    })
+    for (const input of inputs) ws.send(Buffer.from(input, 'latin1'))
+    await answered
+    // One message per datagram, each answered whole: no splitter needed.
+    expect(messages).toEqual([
+      'hello from the server\n',
+      'one from the server\ntwo from the server',
+      'café from the server\n',
+      ' from the server',
+    ])
+    ws.close(1000)
+    expect(await server.stop('SIGTERM')).toBe(0)
+    expect(server.output()).toContain('stopped')
+  })
+
   it('refuses a bad port with a message naming it', async () => {
-    const { code, stderr } = await run(`${DIR}/echo_server`, ['70000'])
-    expect(code).toBe(2)
-    expect(stderr).toBe('invalid port "70000": expected 0 to 65535\n')
+    for (const program of ['echo_server', 'udp_echo_server']) {
+      const { code, stderr } = await run(`${DIR}/${program}`, ['70000'])
+      expect(code).toBe(2)
+      expect(stderr).toBe('invalid port "70000": expected 0 to 65535\n')
+    }
   })
 })
