@@ -144,6 +144,36 @@ describe('UDP targets: one WebSocket, one UDP flow', () => {
     })
   })
 
+  it('looks up a route written with a host name, once per session', async () => {
+    const target = await udpEchoServer()
+    const { url } = await startRelay({
+      route: { game: `udp:localhost:${target.port}` },
+    })
+    const client = await connect(`${url}game`)
+    client.ws.send(Buffer.from('by name'))
+    await client.until(() => client.binary.length === 1, 'the echo')
+    expect(client.binary[0]?.toString()).toBe('by name')
+    client.ws.close(1000)
+    await client.closed()
+  })
+
+  it('drains a UDP session on shutdown: 1001 to the page, its socket closed', async () => {
+    const target = await udpEchoServer()
+    const { relay, url } = await startRelay({
+      route: { game: `udp:127.0.0.1:${target.port}` },
+    })
+    const client = await connect(`${url}game`)
+    client.ws.send(Buffer.from('before the drain'))
+    await client.until(() => client.binary.length === 1, 'the echo')
+    const closing = relay.close()
+    expect(await client.closed()).toEqual({
+      code: CloseCode.RELAY_SHUTTING_DOWN,
+      reason: 'Relay shutting down.',
+    })
+    await closing
+    expect(relay.stats().connections).toBe(0)
+  })
+
   it('keeps the page receiving after its end: UDP has no FIN, the target still talks', async () => {
     const target = await udpServer()
     const { url } = await startRelay({
