@@ -59,8 +59,12 @@ export function openDatagramLink(
   const close = (): void => {
     if (phase === 'closed') return
     phase = 'closed'
+    // What never went out is dropped, but its callbacks run, as a destroyed
+    // TCP socket runs its writes' callbacks: a reader paused on one resumes.
+    const dropped = queue
     queue = []
     queuedBytes = 0
+    for (const { onWritten } of dropped) onWritten?.()
     if (socket) {
       socket.close()
       return // 'close' follows
