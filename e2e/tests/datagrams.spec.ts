@@ -95,7 +95,7 @@ test('a UDP session with no datagram either way for --udp-idle-timeout closes 41
       logLine(
         page,
         '!!! Closed 4100 IDLE_TIMEOUT: No datagram either way for 1000 ms (--udp-idle-timeout). ' +
-          'Send keep-alive data, or raise the timeout the reason names (--idle-timeout, or --udp-idle-timeout for UDP) on the relay.',
+          'Send keep-alive data, or raise --idle-timeout on the relay (--udp-idle-timeout for a UDP target).',
       ),
     ).toBeVisible()
     await expect(status(page)).toHaveText('Closed: IDLE_TIMEOUT (4100)')

@@ -102,7 +102,7 @@ export const RELAY_CLOSE_CODES: readonly CloseCodeInfo[] = [
     'MESSAGE_TOO_BIG',
     false,
     'A WebSocket message was larger than the relay accepts (for a UDP target: larger than one datagram).',
-    'Send smaller messages, or raise the limit the reason names (--max-message-size, or --max-datagram-size for UDP) on the relay.',
+    'Send smaller messages, or raise --max-message-size on the relay (--max-datagram-size for a UDP target).',
   ),
   info(
     'INTERNAL_ERROR',
@@ -162,7 +162,7 @@ export const RELAY_CLOSE_CODES: readonly CloseCodeInfo[] = [
     'IDLE_TIMEOUT',
     false,
     'No data flowed either way for longer than the idle timeout.',
-    'Send keep-alive data, or raise the timeout the reason names (--idle-timeout, or --udp-idle-timeout for UDP) on the relay.',
+    'Send keep-alive data, or raise --idle-timeout on the relay (--udp-idle-timeout for a UDP target).',
   ),
   info(
     'PEER_UNRESPONSIVE',
