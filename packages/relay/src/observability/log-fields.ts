@@ -74,7 +74,10 @@ export const LOG_FIELDS = {
     in: 'the open-file limit warning',
     means: 'The open-file limit (`ulimit -n`).',
   },
-  target: { means: '`host:port` of the target.' },
+  target: {
+    means:
+      '`host:port` of the target (in `relay listening`, `udp:host:port` for a UDP default target).',
+  },
   transport: { means: '`tcp`, or `udp` for a datagram target.' },
   route: { means: 'The route, when the path or `open` named one.' },
   address: {

@@ -144,6 +144,24 @@ describe('UDP targets: one WebSocket, one UDP flow', () => {
     })
   })
 
+  it('names a UDP default target as udp:host:port in its listening line, and serves it on every path', async () => {
+    const target = await udpEchoServer()
+    const logs = captureLogs()
+    const { url } = await startRelay({
+      target: `udp:127.0.0.1:${target.port}`,
+      logger: logs.logger,
+    })
+    expect(logs.lines.find((l) => l.msg === 'relay listening')).toMatchObject({
+      target: `udp:127.0.0.1:${target.port}`,
+    })
+    const client = await connect(`${url}any/path`)
+    client.ws.send(Buffer.from('default'))
+    await client.until(() => client.binary.length === 1, 'the echo')
+    expect(client.binary[0]?.toString()).toBe('default')
+    client.ws.close(1000)
+    await client.closed()
+  })
+
   it('looks up a route written with a host name, once per session', async () => {
     const target = await udpEchoServer()
     const { url } = await startRelay({
