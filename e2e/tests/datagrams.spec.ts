@@ -111,12 +111,14 @@ test('a page that stops reading while its UDP server floods: the relay drops, an
   const server = dgram.createSocket('udp4')
   server.on('error', () => undefined)
   let isFlooding = false
+  let isClosed = false
   server.on('message', (datagram, from) => {
     if (!datagram.toString().startsWith('flood') || isFlooding) return
     isFlooding = true
     const until = Date.now() + 3000
     const line = Buffer.from(`${'x'.repeat(1023)}\n`)
     const batch = (): void => {
+      if (isClosed) return
       for (let i = 0; i < 64; i++) server.send(line, from.port, from.address)
       if (Date.now() < until) setImmediate(batch)
     }
@@ -150,6 +152,7 @@ test('a page that stops reading while its UDP server floods: the relay drops, an
     await screenshot(page, testInfo, 'console-udp-dropped')
   } finally {
     await relay.kill('SIGTERM')
+    isClosed = true
     server.close()
   }
 })

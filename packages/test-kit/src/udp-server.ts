@@ -53,10 +53,14 @@ export async function startUdpServer(
   const received: ReceivedDatagram[] = []
   const waiting: ((d: ReceivedDatagram) => void)[] = []
   let taken = 0
+  let isClosed = false
   socket.on('message', (bytes, from) => {
     const datagram = { bytes, from }
     received.push(datagram)
-    onDatagram(datagram, (reply) => socket.send(reply, from.port, from.address))
+    // A reply after close (a flood still running when the test ended) is dropped, as UDP would.
+    onDatagram(datagram, (reply) => {
+      if (!isClosed) socket.send(reply, from.port, from.address)
+    })
     const waiter = waiting.shift()
     if (waiter) {
       taken++
@@ -66,7 +70,6 @@ export async function startUdpServer(
   socket.bind(0, '127.0.0.1')
   await once(socket, 'listening')
   const { port } = socket.address()
-  let isClosed = false
   return {
     port,
     received,
