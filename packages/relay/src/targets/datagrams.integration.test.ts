@@ -269,6 +269,29 @@ describe('UDP targets: what UDP does not give', () => {
     })
   })
 
+  it('carries 65,527 bytes in one datagram over IPv6, and refuses one byte more', async () => {
+    const v6 = dgram.createSocket('udp6')
+    v6.on('message', (datagram, from) =>
+      v6.send(datagram, from.port, from.address),
+    )
+    v6.bind(0, '::1')
+    await once(v6, 'listening')
+    await track({ close: () => new Promise<void>((r) => v6.close(() => r())) })
+    const { url } = await startRelay({
+      route: { game: `udp:[::1]:${v6.address().port}` },
+    })
+    const client = await connect(`${url}game`)
+    client.ws.send(Buffer.alloc(65_527, 7))
+    await client.until(() => client.binary.length === 1, 'the echo')
+    expect(client.binary[0]?.length).toBe(65_527)
+    client.ws.send(Buffer.alloc(65_528))
+    expect(await client.closed()).toEqual({
+      code: CloseCode.MESSAGE_TOO_BIG,
+      reason:
+        'Message of 65528 bytes is over the UDP datagram limit of 65527 bytes (--max-datagram-size).',
+    })
+  })
+
   it('ignores a datagram from any address but the target (the socket is connected)', async () => {
     const target = await udpServer()
     const { url } = await startRelay({
