@@ -93,6 +93,26 @@ test('the console through nginx: a typed line red, its echo blue', async ({
   )
 })
 
+test('the UDP route game through nginx and a relay container: one datagram out, one line back', async ({
+  page,
+}) => {
+  await openConsole(page)
+  await page.getByLabel('Target').selectOption({ label: 'Route: game (UDP)' })
+  await page.getByRole('button', { name: 'Disconnect' }).click()
+  await expect(status(page)).toHaveText('Disconnected')
+  await page.getByRole('button', { name: 'Connect', exact: true }).click()
+  await expect(status(page)).toHaveText('Connected')
+  await expect(
+    logLine(page, '--- Connected to route game over UDP'),
+  ).toBeVisible()
+  await sendLine(page, 'datagram')
+  await expect(logLine(page, '>>> datagram')).toHaveCSS('color', LIGHT.sent)
+  await expect(logLine(page, '<<< datagram from the server')).toHaveCSS(
+    'color',
+    LIGHT.received,
+  )
+})
+
 /** Each console sends a line and shows its echo: the session is live. */
 async function roundTrips(pages: Page[], text: string) {
   await Promise.all(

@@ -9,20 +9,28 @@ const DIR = `${REPO_ROOT}examples/cpp-echo-server`
 
 const { defer, relayProcess } = createHarness()
 
-/** The C++ server on a free port, ready once it prints where it listens. */
-async function startCppServer() {
+/** A C++ server (TCP, or its UDP twin) on a free port, ready once it prints where it listens. */
+async function startCppServer(program = 'echo_server') {
   const server = await startProcess({
-    command: `${DIR}/echo_server`,
+    command: `${DIR}/${program}`,
     args: ['0'],
-    ready: (line) => /^listening on 127\.0\.0\.1:(\d+)$/.exec(line)?.[1],
+    ready: (line) =>
+      /^listening on (?:udp )?127\.0\.0\.1:(\d+)$/.exec(line)?.[1],
   })
   defer(() => server.kill())
   return { ...server, port: Number(server.ready) }
 }
 
-/** The relay CLI in front of `port`, the one way every test starts it. */
-const startRelay = (port: number) =>
-  relayProcess(['127.0.0.1:0', `127.0.0.1:${port}`], { cwd: REPO_ROOT })
+/** The relay CLI in front of `port` (or with `flags` and no default target), the one way every test starts it. */
+const startRelay = (port: number | undefined, flags: readonly string[] = []) =>
+  relayProcess(
+    [
+      ...flags,
+      '127.0.0.1:0',
+      ...(port === undefined ? [] : [`127.0.0.1:${port}`]),
+    ],
+    { cwd: REPO_ROOT },
+  )
 
 /** Collects what a WebSocket receives until `done` says it is enough. */
 function receiveUntil(
@@ -96,9 +104,45 @@ describe('the C++ echo server of chapter 8', () => {
     expect(code).toBe(1000)
   })
 
+  it('the UDP twin answers each datagram with one datagram through a UDP route, boundaries kept', async () => {
+    const server = await startCppServer('udp_echo_server')
+    const relay = await startRelay(undefined, [
+      '--route',
+      `game=udp:127.0.0.1:${server.port}`,
+    ])
+    const ws = new WebSocket(`ws://127.0.0.1:${relay.port}/game`, 'binary')
+    ws.on('error', () => undefined)
+    await once(ws, 'open')
+    const messages: string[] = []
+    const inputs = ['hello\n', 'one\ntwo', 'caf\xc3\xa9\r\n', '']
+    const answered = new Promise<void>((resolve, reject) => {
+      ws.on('message', (data: Buffer, isBinary: boolean) => {
+        expect(isBinary).toBe(true)
+        messages.push(data.toString('utf8'))
+        if (messages.length === inputs.length) resolve()
+      })
+      ws.once('close', (code) => reject(new Error(`closed ${code}`)))
+    })
+    for (const input of inputs) ws.send(Buffer.from(input, 'latin1'))
+    await answered
+    // One message per datagram, each answered whole: no splitter needed.
+    expect(messages).toEqual([
+      'hello from the server\n',
+      'one from the server\ntwo from the server',
+      'café from the server\n',
+      ' from the server',
+    ])
+    ws.close(1000)
+    await server.stop('SIGTERM')
+    expect(await server.exited).toEqual({ code: 0, signal: null })
+    expect(server.stdout()).toContain('stopped')
+  })
+
   it('refuses a bad port with a message naming it', async () => {
-    const { code, stderr } = await runToExit(`${DIR}/echo_server`, ['70000'])
-    expect(code).toBe(2)
-    expect(stderr).toBe('invalid port "70000": expected 0 to 65535\n')
+    for (const program of ['echo_server', 'udp_echo_server']) {
+      const { code, stderr } = await runToExit(`${DIR}/${program}`, ['70000'])
+      expect(code).toBe(2)
+      expect(stderr).toBe('invalid port "70000": expected 0 to 65535\n')
+    }
   })
 })

@@ -52,7 +52,7 @@ const RESOURCE_WAIT_MS = 6000
 /** Open fds may sit this many above baseline once a batch's sockets are gone. */
 const FD_SLACK = 16
 
-/** The relay's command line: a fixed echo target, one route, small messages, no client-chosen targets (no DNS). */
+/** The relay's command line: a fixed echo target, a TCP and a UDP route, small messages, no client-chosen targets (no DNS). */
 export const FUZZ_RELAY_ARGS = [
   '--max-message-size',
   '65536',
@@ -69,6 +69,8 @@ export const FUZZ_RELAY_ARGS = [
   '1000',
   '--route',
   'echo=127.0.0.1:{ECHO}',
+  '--route',
+  'game=udp:127.0.0.1:{UDP}',
   '127.0.0.1:0',
   '127.0.0.1:{ECHO}',
 ]
@@ -105,7 +107,7 @@ export async function sendInput(
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const log = options.log ?? (() => undefined)
   const batchSize = options.batchSize ?? 16
-  const fixture = new RelayFixture(FUZZ_RELAY_ARGS)
+  const fixture = new RelayFixture(FUZZ_RELAY_ARGS, '/game')
   const started = Date.now()
   let inputsTried = 0
   let batches = 0
@@ -245,7 +247,7 @@ export function formatFailure(f: FuzzFailure): string {
 export async function replay(
   what: { seed: number; index: number } | { hex: readonly string[] },
 ): Promise<string | undefined> {
-  const fixture = new RelayFixture(FUZZ_RELAY_ARGS)
+  const fixture = new RelayFixture(FUZZ_RELAY_ARGS, '/game')
   try {
     const relay = await fixture.ready()
     const writes =

@@ -39,7 +39,8 @@ export class Rng {
 
 /** One fuzz input: what kind it is and the TCP writes it makes, in order. */
 export interface FuzzInput {
-  readonly kind: 'frames' | 'mutated-case' | 'control' | 'handshake' | 'path'
+  readonly kind:
+    'frames' | 'mutated-case' | 'control' | 'handshake' | 'path' | 'datagrams'
   readonly writes: readonly Buffer[]
 }
 
@@ -131,6 +132,19 @@ function randomFrame(rng: Rng): Buffer {
   })
 }
 
+/** What `open` may say its transport is: the two it knows, and what it must refuse. */
+const TRANSPORT_VALUES: readonly unknown[] = [
+  'tcp',
+  'udp',
+  'UDP',
+  '',
+  'sctp',
+  null,
+  7,
+  ['udp'],
+  { udp: true },
+]
+
 /** A wsrelay.v1 control message: valid, odd or oversize. */
 function controlText(rng: Rng): string {
   const options = [
@@ -138,7 +152,13 @@ function controlText(rng: Rng): string {
     () =>
       JSON.stringify({
         type: 'open',
-        route: rng.pick(['echo', 'nope', '..', 'a'.repeat(70)]),
+        route: rng.pick(['echo', 'game', 'nope', '..', 'a'.repeat(70)]),
+        ...(rng.chance(0.5) ? { transport: rng.pick(TRANSPORT_VALUES) } : {}),
+      }),
+    () =>
+      JSON.stringify({
+        type: 'open',
+        transport: rng.pick(TRANSPORT_VALUES),
       }),
     () =>
       JSON.stringify({
@@ -151,7 +171,8 @@ function controlText(rng: Rng): string {
           '10.0.0.1',
           'not a host',
         ]),
-        port: rng.pick([1, 80, 65535, 0, 70000, -1]),
+        port: rng.pick([1, 53, 80, 65535, 0, 70000, -1]),
+        ...(rng.chance(0.5) ? { transport: rng.pick(TRANSPORT_VALUES) } : {}),
       }),
     () =>
       JSON.stringify({
@@ -243,6 +264,7 @@ function randomPath(rng: Rng): string {
   const pieces = [
     '/',
     'echo',
+    'game',
     '%',
     '%zz',
     '%ff',
@@ -258,7 +280,7 @@ function randomPath(rng: Rng): string {
     ';',
     '\u00e9',
   ]
-  let path = rng.pick(['/', '/echo', ''])
+  let path = rng.pick(['/', '/echo', '/game', ''])
   const n = rng.int(6)
   for (let i = 0; i < n; i++) path += rng.pick(pieces)
   return rng.chance(0.3) ? rng.pick(BAD_PATHS) : path.length > 0 ? path : '/'
@@ -322,6 +344,7 @@ export function generateInput(
     'control',
     'handshake',
     'path',
+    'datagrams',
   ] as const)
   switch (kind) {
     case 'frames': {
@@ -364,6 +387,39 @@ export function generateInput(
           ...(rng.chance(0.5) ? [randomFrame(rng)] : []),
         ],
       }
+    case 'datagrams': {
+      // The UDP route: one datagram per message, around the largest one
+      // IPv4 carries (65,507 bytes) and the relay's message limit.
+      const frames = Array.from({ length: 1 + rng.int(6) }, () =>
+        rng.chance(0.7)
+          ? encodeFrame({
+              opcode: rng.pick([Opcode.BINARY, Opcode.TEXT]),
+              payload: Buffer.alloc(
+                rng.pick([0, 1, 64, 1200, 65_506, 65_507, 65_508, 65_536]),
+                0x61,
+              ),
+            })
+          : randomFrame(rng),
+      )
+      return {
+        kind,
+        writes: [
+          handshakeRequest(port, {
+            path: '/game',
+            protocols: rng.pick(SUBPROTOCOLS),
+          }),
+          ...(rng.chance(0.3)
+            ? [
+                encodeFrame({
+                  opcode: Opcode.TEXT,
+                  payload: JSON.stringify({ type: 'open' }),
+                }),
+              ]
+            : []),
+          ...frames,
+        ],
+      }
+    }
     case 'path': {
       const head = handshakeRequest(port, {
         path: randomPath(rng),

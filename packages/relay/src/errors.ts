@@ -22,10 +22,20 @@ export const RELAY_ERRORS = {
   RELAY_TARGET_DNS_FAILED: {
     meaning: "the target's host name did not resolve",
   },
-  RELAY_TARGET_UNREACHABLE: { meaning: 'no network route to the TCP server' },
+  RELAY_TARGET_UNREACHABLE: { meaning: 'no network route to the target' },
   RELAY_TARGET_TIMEOUT: { meaning: 'the TCP server did not answer in time' },
   RELAY_TARGET_RESET: { meaning: 'the TCP server reset the connection' },
-  RELAY_TARGET_ERROR: { meaning: 'the TCP connection failed otherwise' },
+  RELAY_TARGET_ERROR: {
+    meaning: 'the connection to the target failed otherwise',
+  },
+  RELAY_UDP_TARGET_REFUSED: {
+    meaning:
+      'the UDP target answered a datagram with ICMP port unreachable (nothing listens there)',
+  },
+  RELAY_DATAGRAM_TOO_BIG: {
+    meaning:
+      'a message for a UDP target was larger than one datagram (`--max-datagram-size`, 65,507 bytes over IPv4)',
+  },
   RELAY_SUBPROTOCOL_UNSUPPORTED: {
     meaning: 'the handshake offered only unknown subprotocols',
   },

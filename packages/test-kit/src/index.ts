@@ -21,6 +21,12 @@ export {
   startTcpServer,
 } from './tcp-server.js'
 export type { TestTcpServer } from './tcp-server.js'
+export {
+  freeUdpPort,
+  startUdpEchoServer,
+  startUdpServer,
+} from './udp-server.js'
+export type { ReceivedDatagram, TestUdpServer } from './udp-server.js'
 export { fdCountOf, MiB, rssOf, runToExit, startProcess } from './processes.js'
 export type { ProcessSpec, WatchedProcess } from './processes.js'
 export {

@@ -11,18 +11,24 @@ import type { RelayClient, RelayClientEvents } from './types.js'
 // the one way every test starts it; everything is closed after each test.
 const { defer, relayProcess } = createHarness()
 
-/** Starts `wsrelay LISTEN TARGET` and waits for its `relay listening` log line. */
-const startRelay = (listen: string, target: string) =>
-  relayProcess([listen, target])
+/** Starts `wsrelay [FLAGS] LISTEN TARGET` and waits for its `relay listening` log line. */
+const startRelay = (
+  listen: string,
+  target: string,
+  flags: readonly string[] = [],
+) => relayProcess([...flags, listen, target])
 
-async function startEcho(options: { suffix?: string } = {}): Promise<{
+async function startEcho(
+  options: { suffix?: string; udpPort?: number } = {},
+): Promise<{
   echo: EchoServer
   port: number
+  udpPort: number
 }> {
   const echo = createEchoServer(options)
-  const { port } = await echo.listen()
+  const { port, udpPort = 0 } = await echo.listen()
   defer(() => echo.close())
-  return { echo, port }
+  return { echo, port, udpPort }
 }
 
 function next<K extends keyof RelayClientEvents>(
@@ -131,5 +137,40 @@ describe('@wsrelay/client against the real wsrelay process and echo server', () 
     // On a quiet machine the kernel may take every chunk at once (peak 0); the
     // bound is what a page relies on: never past the threshold plus one chunk.
     expect(peakBuffered).toBeLessThanOrEqual(THRESHOLD + CHUNK)
+  })
+
+  it('runs the README game loop over a UDP route: one message per datagram, each way', async () => {
+    const { port: echoPort, udpPort } = await startEcho({ udpPort: 0 })
+    const relay = await startRelay('127.0.0.1:0', `127.0.0.1:${echoPort}`, [
+      '--route',
+      `game=udp:127.0.0.1:${udpPort}`,
+    ])
+    const client = connectRelay(relay.url, { WebSocket, protocol: 'v1' })
+    defer(() => client.close())
+    const { description } = await client.open({
+      route: 'game',
+      transport: 'udp',
+    })
+    expect(description).toBe('route game over UDP')
+
+    // Each tick is one 8-byte input: a sequence number and the keys held.
+    const TICKS = 30
+    const snapshots: number[] = []
+    const allBack = new Promise<void>((resolve) =>
+      client.on('message', ({ bytes }) => {
+        expect(bytes.length).toBe(8) // one datagram, one message: no splitter
+        const view = new DataView(bytes.buffer, bytes.byteOffset, 8)
+        snapshots.push(view.getUint32(0))
+        if (snapshots.length === TICKS) resolve()
+      }),
+    )
+    for (let seq = 0; seq < TICKS; seq++) {
+      const input = new DataView(new ArrayBuffer(8))
+      input.setUint32(0, seq)
+      input.setUint16(4, 0b101)
+      client.send(new Uint8Array(input.buffer))
+    }
+    await allBack
+    expect(snapshots).toEqual(Array.from({ length: TICKS }, (_, i) => i))
   })
 })

@@ -48,6 +48,8 @@ const settings = {
   idleTimeout: 0,
   pingInterval: 1000,
   pongTimeout: 500,
+  udpIdleTimeout: 30_000,
+  maxDatagramSize: 65_527,
 }
 
 function start(

@@ -15,13 +15,14 @@ import {
   type ConnectionRefusalKind,
 } from '../refusals.js'
 import type { ResolvedRelayOptions } from '../settings/relay-options.js'
-import { formatHostPort } from '../targets/target-address.js'
+import { formatHostPort, transportOf } from '../targets/target-address.js'
 import {
   classifyTargetError,
   connectTimeoutFailure,
   type TargetFailure,
 } from '../targets/target-failure.js'
-import { openTargetLink, type TargetLink } from '../targets/target-link.js'
+import { openLink } from '../targets/open-link.js'
+import type { TargetLink } from '../targets/target-link.js'
 import type { ChosenTarget, TargetChoice } from '../targets/target-selection.js'
 import type { ConnectionRefusal } from '../upgrade/upgrade-policy.js'
 import {
@@ -37,6 +38,7 @@ import {
   type ConnectionState,
 } from './connection-states.js'
 import { DataPath } from './data-path.js'
+import { DatagramPump } from './datagram-pump.js'
 import { Heartbeat, IdleWatch } from './heartbeat.js'
 import { Valve } from './pauses.js'
 import { V1Session } from './v1-session.js'
@@ -51,6 +53,8 @@ export type ConnectionSettings = Pick<
   | 'idleTimeout'
   | 'pingInterval'
   | 'pongTimeout'
+  | 'udpIdleTimeout'
+  | 'maxDatagramSize'
 >
 
 /** What a connection needs from the relay around it. */
@@ -115,6 +119,8 @@ export class Connection {
   private readonly client: Valve
   private readonly targetValve: Valve
   private readonly data: DataPath
+  /** UDP sessions: target → browser without backpressure (drops, counted). */
+  private datagrams: DatagramPump | undefined
   private readonly heartbeat: Heartbeat
   private readonly idle: IdleWatch
 
@@ -263,6 +269,7 @@ export class Connection {
         break
       case 'closing':
         this.heartbeat.stop()
+        this.datagrams?.stop()
         // A refused peer gets a short grace to read its close, not the drain
         // timeout: a crowd of refused clients must not hold the relay's sockets.
         if (this.close?.refused !== undefined)
@@ -270,6 +277,7 @@ export class Connection {
         break
       case 'flushing':
         this.heartbeat.stop()
+        this.datagrams?.stop()
         // End, not destroy: bytes the browser sent are still queued for the target.
         this.link?.linger(settings.drainTimeout)
         break
@@ -322,6 +330,7 @@ export class Connection {
     log.info(
       logFieldsOf('connection open', {
         target: formatHostPort(target),
+        transport: transportOf(target),
         route: target.route,
         address: target.isClientChosen ? target.connectTo : undefined,
         path,
@@ -330,14 +339,37 @@ export class Connection {
       'connection open',
     )
     this.context.onOpened(this.openEvent(target))
-    this.link = openTargetLink(target, {
-      onConnect: this.onTargetConnect,
-      onData: this.data.fromTarget,
-      onEnd: this.onTargetEnd,
-      onFinish: this.onTargetFinish,
-      onClose: this.onTargetClose,
-      onError: this.onTargetError,
-    })
+    const { settings } = this.context
+    if (target.transport === 'udp') {
+      this.datagrams = new DatagramPump(
+        this.ws,
+        settings.highWaterMark,
+        this.data.stats,
+        this.targetValve,
+        () => this.idle.noteTraffic(),
+        this.session
+          ? (totals) =>
+              this.sendControl({ type: 'notice', kind: 'dropped', ...totals })
+          : undefined,
+      )
+      // UDP has no close: a session to a server that went away ends here.
+      this.idle.retune(
+        settings.udpIdleTimeout,
+        (ms) => `No datagram either way for ${ms} ms (--udp-idle-timeout).`,
+      )
+    }
+    this.link = openLink(
+      target,
+      {
+        onConnect: this.onTargetConnect,
+        onData: this.datagrams?.fromTarget ?? this.data.fromTarget,
+        onEnd: this.onTargetEnd,
+        onFinish: this.onTargetFinish,
+        onClose: this.onTargetClose,
+        onError: this.onTargetError,
+      },
+      settings,
+    )
     this.transition('connecting')
     if (this.targetValve.isPaused) this.link.pause()
     // Early data goes out behind the handshake, in order; the socket buffers it.
@@ -370,6 +402,7 @@ export class Connection {
             address: this.link?.remoteAddress ?? target.connectTo,
           }
         : {}),
+      ...(target.transport === 'udp' ? { transport: target.transport } : {}),
     })
   }
 
@@ -422,8 +455,9 @@ export class Connection {
   }
 
   private targetClosedReason(): string {
+    const name = this.target?.transport === 'udp' ? 'UDP' : 'TCP'
     return this.target
-      ? `TCP target ${formatHostPort(this.target)} closed the connection.`
+      ? `${name} target ${formatHostPort(this.target)} closed the connection.`
       : 'The TCP target closed the connection.'
   }
 

@@ -74,11 +74,18 @@ export class Heartbeat {
 export class IdleWatch {
   private timer: NodeJS.Timeout | undefined
   private sawTraffic = false
+  private describe = (ms: number): string => `No data either way for ${ms} ms.`
 
   constructor(
-    private readonly timeoutMs: number,
+    private timeoutMs: number,
     private readonly onIdle: (reason: string) => void,
   ) {}
+
+  /** Before `start`: watch with another timeout and reason (a UDP session's own). */
+  retune(timeoutMs: number, describe: (ms: number) => string): void {
+    this.timeoutMs = timeoutMs
+    this.describe = describe
+  }
 
   /** Bytes moved, either way. */
   noteTraffic(): void {
@@ -107,6 +114,6 @@ export class IdleWatch {
       return
     }
     this.timer = undefined
-    this.onIdle(`No data either way for ${this.timeoutMs} ms.`)
+    this.onIdle(this.describe(this.timeoutMs))
   }
 }

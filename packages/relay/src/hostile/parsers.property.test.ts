@@ -94,17 +94,34 @@ describe('parseAllowRule and pickAllowedAddress', () => {
     )
   })
 
-  it('parses every well-formed HOST:PORT rule it is given', () => {
+  it('parses every well-formed HOST:PORT rule it is given, with or without a transport', () => {
     const host = fc.oneof(
       fc.constant('*'),
       fc.domain(),
       fc.ipV4(),
       fc.ipV6().map((a) => `[${a}]`),
     )
+    const prefix = fc.constantFrom('', 'tcp:', 'udp:')
     fc.assert(
-      fc.property(host, fc.integer({ min: 1, max: 65535 }), (h, p) => {
-        expect(parseAllowRule(`${h}:${p}`).ports).toEqual({ from: p, to: p })
-      }),
+      fc.property(
+        prefix,
+        host,
+        fc.integer({ min: 1, max: 65535 }),
+        (t, h, p) => {
+          const rule = parseAllowRule(`${t}${h}:${p}`)
+          expect(rule.ports).toEqual({ from: p, to: p })
+          expect(rule.transport).toBe(t === 'udp:' ? 'udp' : 'tcp')
+        },
+      ),
+    )
+  })
+
+  it('parseAllowRule throws only RELAY_INVALID_OPTION behind a udp: prefix too', () => {
+    fc.assert(
+      fc.property(anyString, (text) =>
+        onlyInvalidOption(() => parseAllowRule(`udp:${text}`)),
+      ),
+      { numRuns: 300 },
     )
   })
 

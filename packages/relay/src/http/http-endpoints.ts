@@ -1,4 +1,4 @@
-import { ROUTES_PATH, type RelayOffer } from '@wsrelay/protocol'
+import { ROUTES_PATH, type RelayOffer, type Transport } from '@wsrelay/protocol'
 import type http from 'node:http'
 import type { RelayMetrics } from '../observability/metrics.js'
 import type { Logger } from '../observability/logger.js'
@@ -15,10 +15,10 @@ export interface EndpointsContext {
     readonly healthPath: string | undefined
     readonly readyPath: string | undefined
     readonly noRouteList: boolean
-    /** Only the names are listed, never the addresses. */
-    readonly route: ReadonlyMap<string, unknown>
-    readonly target: unknown
-    readonly allow: readonly unknown[]
+    /** Only the names and transports are listed, never the addresses. */
+    readonly route: ReadonlyMap<string, { readonly transport?: Transport }>
+    readonly target: { readonly transport?: Transport } | undefined
+    readonly allow: readonly { readonly transport: Transport }[]
     /** Page origins the relay accepts besides its own: they may also read `/routes`. */
     readonly allowOrigin: readonly string[]
   }
@@ -42,6 +42,25 @@ const json = (
     ...headers,
   })
   res.end(JSON.stringify(body))
+}
+
+/** What `/routes` lists: names and transports, never addresses. */
+function offerOf(config: EndpointsContext['config']): RelayOffer {
+  const transports = new Set(config.allow.map((rule) => rule.transport))
+  return {
+    routes: [...config.route.keys()],
+    transports: Object.fromEntries(
+      [...config.route].map(([name, t]) => [name, t.transport ?? 'tcp']),
+    ),
+    defaultTarget: config.target !== undefined,
+    ...(config.target
+      ? { defaultTransport: config.target.transport ?? 'tcp' }
+      : {}),
+    clientChosenTargets: config.allow.length > 0,
+    clientChosenTransports: (['tcp', 'udp'] as const).filter((t) =>
+      transports.has(t),
+    ),
+  }
 }
 
 /**
@@ -119,16 +138,7 @@ export function createRequestHandler(
         res.end()
         return
       }
-      json(
-        res,
-        200,
-        {
-          routes: [...config.route.keys()],
-          defaultTarget: config.target !== undefined,
-          clientChosenTargets: config.allow.length > 0,
-        } satisfies RelayOffer,
-        cors,
-      )
+      json(res, 200, offerOf(config) satisfies RelayOffer, cors)
       return
     }
     const notFound = (): void => {

@@ -67,6 +67,12 @@ export const RELAY_METRICS = [
     }),
   },
   {
+    name: 'wsrelay_datagrams_dropped_total',
+    type: 'counter',
+    help: 'Datagrams from UDP targets dropped because the browser was not reading fast enough (UDP has no backpressure; the relay holds at most the high-water mark).',
+    read: ({ totals }) => totals.datagramsDropped,
+  },
+  {
     name: 'wsrelay_budget_shed_total',
     type: 'counter',
     help: 'Connections closed (1013) because they held the most while the relay sat at its memory budget.',

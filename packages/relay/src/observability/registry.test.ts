@@ -22,6 +22,8 @@ const fake = (held: number) => {
       peakPendingToTarget: 0,
       targetPauses: 0,
       clientPauses: 0,
+      datagramsDropped: 3,
+      bytesDropped: 192,
     },
     pauseForBudget: pause,
     shedForBudget: shed,
@@ -80,7 +82,12 @@ describe('ConnectionRegistry', () => {
     expect(r.snapshot()).toMatchObject({
       connections: 0,
       peakConnections: 1,
-      totals: { bytesToTarget: 1, bytesToClient: 2 },
+      totals: {
+        bytesToTarget: 1,
+        bytesToClient: 2,
+        datagramsDropped: 3,
+        bytesDropped: 192,
+      },
     })
   })
 })

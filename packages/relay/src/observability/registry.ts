@@ -10,6 +10,10 @@ export interface ConnectionStats {
   targetPauses: number
   /** Times browser reads were paused because the target (or the browser's own reading) was slow. */
   clientPauses: number
+  /** UDP: datagrams from the target dropped because the browser was not reading (UDP has no backpressure). */
+  datagramsDropped: number
+  /** UDP: their bytes. */
+  bytesDropped: number
 }
 
 /** What the registry needs of a live connection: its counters and the budget's two levers. */
@@ -29,6 +33,8 @@ export interface ConnectionTotals {
   bytesToClient: number
   targetPauses: number
   clientPauses: number
+  datagramsDropped: number
+  bytesDropped: number
 }
 
 /** Permission for one live connection from one client IP; released exactly once. */
@@ -92,6 +98,8 @@ export class ConnectionRegistry<
     bytesToClient: 0,
     targetPauses: 0,
     clientPauses: 0,
+    datagramsDropped: 0,
+    bytesDropped: 0,
   }
   private peakConnections = 0
   private peakBufferedBytes = 0

@@ -9,7 +9,7 @@ import {
   type RelayOptions,
   type ResolvedRelayOptions,
 } from '../settings/relay-options.js'
-import { formatHostPort } from '../targets/target-address.js'
+import { formatHostPort, formatTarget } from '../targets/target-address.js'
 import { createRelayCore, type RelayStats } from './relay-core.js'
 import type { RelayOn } from './relay-events.js'
 
@@ -98,7 +98,7 @@ export function createRelayFrom(resolved: ResolvedRelayOptions): Relay {
     log.info(
       logFieldsOf('relay listening', {
         url: address.url,
-        target: config.target && formatHostPort(config.target),
+        target: config.target && formatTarget(config.target),
         routes: config.route.size > 0 ? [...config.route.keys()] : undefined,
         allow:
           config.allow.length > 0 ? config.allow.map((r) => r.text) : undefined,

@@ -183,7 +183,7 @@ describe('parseCliArgs', () => {
   it.each([
     [
       ['--route', 'vnc', '8080'],
-      'Invalid --route "vnc": expected NAME=HOST:PORT, e.g. echo=127.0.0.1:5000.',
+      'Invalid --route "vnc": expected NAME=HOST:PORT or NAME=udp:HOST:PORT, e.g. echo=127.0.0.1:5000.',
     ],
     [
       ['--route', 'a=h:1', '--route', 'a=h:2', '8080'],

@@ -1,4 +1,8 @@
 import { parseAllowRule } from '../targets/allow-rules.js'
+import {
+  MAX_UDP_PAYLOAD_IPV4,
+  MAX_UDP_PAYLOAD_IPV6,
+} from '../targets/datagram-link.js'
 import { parseTrustedProxies } from '../upgrade/client-address.js'
 import { parseAllowedOrigins } from '../upgrade/origin-policy.js'
 import {
@@ -48,21 +52,21 @@ export const SETTINGS = {
   target: address({
     group: 'arguments',
     role: 'target',
-    cli: { position: 2, shape: 'target_host:target_port' },
+    cli: { position: 2, shape: '[udp:]target_host:target_port' },
     default: undefined,
-    help: 'The TCP server for every path no route names ([v6addr]:port for IPv6); optional with --route or --allow.',
+    help: 'The server for every path no route names: host:port for TCP, udp:host:port for UDP ([v6addr]:port for IPv6); optional with --route or --allow.',
   }),
   route: routes({
     group: 'targets',
-    arg: 'NAME=HOST:PORT',
-    help: 'A named target, chosen by the URL path (ws://relay/NAME) or a wsrelay.v1 open; repeatable.',
+    arg: 'NAME=[udp:]HOST:PORT',
+    help: 'A named target, chosen by the URL path (ws://relay/NAME) or a wsrelay.v1 open; udp: makes it a UDP target; repeatable.',
   }),
   allow: parsedList(
     {
       group: 'targets',
       arg: 'RULE',
-      expected: 'HOST:PORT rules',
-      help: 'Let wsrelay.v1 clients choose a target matching RULE: HOST:PORT, HOST:FROM-TO or HOST:*, HOST a name, * or a CIDR; repeatable. Special addresses (loopback, private, metadata, this host) need a CIDR rule inside their range.',
+      expected: '[udp:]HOST:PORT rules',
+      help: 'Let wsrelay.v1 clients choose a target matching RULE: HOST:PORT, HOST:FROM-TO or HOST:*, HOST a name, * or a CIDR; TCP unless RULE starts with udp: (then UDP only); repeatable. Special addresses (loopback, private, metadata, this host) need a CIDR rule inside their range.',
     },
     (items) => items.map(parseAllowRule),
   ),
@@ -207,6 +211,22 @@ export const SETTINGS = {
     ownServer: true,
     default: 2048,
     help: 'Connections the kernel queues before the relay accepts them; a burst larger than this is refused or retried by the kernel (capped by net.core.somaxconn).',
+  }),
+  udpIdleTimeout: integer({
+    group: 'udp',
+    arg: 'MS',
+    default: 30_000,
+    zero: 'off',
+    max: MAX_TIMER_MS,
+    help: 'End a UDP session with no datagram either way for this long (4100). UDP has no close: this is how a session to a server that went away ends. Used instead of --idle-timeout.',
+  }),
+  maxDatagramSize: integer({
+    group: 'udp',
+    arg: 'BYTES',
+    default: MAX_UDP_PAYLOAD_IPV6,
+    max: MAX_UDP_PAYLOAD_IPV6,
+    defaultText: `what one datagram carries: ${MAX_UDP_PAYLOAD_IPV4} over IPv4, ${MAX_UDP_PAYLOAD_IPV6} over IPv6`,
+    help: 'Largest message a UDP session sends as one datagram; a larger one closes with 1009 and a reason naming this flag.',
   }),
   web: text({
     group: 'http',

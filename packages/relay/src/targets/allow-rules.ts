@@ -1,12 +1,15 @@
 import net from 'node:net'
 import os from 'node:os'
+import type { Transport } from '@wsrelay/protocol'
 import { judgedAddress } from './ip-address.js'
 import { RelayError } from '../errors.js'
 
-/** One `--allow` rule: which hosts (a name, `*`, or a CIDR) on which ports. */
+/** One `--allow` rule: which hosts (a name, `*`, or a CIDR) on which ports, over which transport. */
 export interface AllowRule {
   /** As written, for logs and errors. */
   readonly text: string
+  /** TCP unless the rule starts with `udp:`; a rule opens its own transport only. */
+  readonly transport: Transport
   readonly host:
     | { readonly kind: 'any' }
     | { readonly kind: 'name'; readonly name: string }
@@ -108,7 +111,7 @@ export function hostAddressRanges(
 const invalid = (text: string, why: string): RelayError =>
   new RelayError(
     'RELAY_INVALID_OPTION',
-    `Invalid --allow "${text}": ${why} Expected HOST:PORT, HOST:FROM-TO or HOST:*, where HOST is a name, * or a CIDR such as 10.0.0.0/8 or [fd00::]/8.`,
+    `Invalid --allow "${text}": ${why} Expected [udp:]HOST:PORT, HOST:FROM-TO or HOST:*, where HOST is a name, * or a CIDR such as 10.0.0.0/8 or [fd00::]/8.`,
   )
 
 function parsePorts(text: string, rule: string): { from: number; to: number } {
@@ -121,9 +124,21 @@ function parsePorts(text: string, rule: string): { from: number; to: number } {
   return { from, to }
 }
 
-/** Parses one `--allow` rule; throws RELAY_INVALID_OPTION with an example. */
+/**
+ * Parses one `--allow` rule, TCP unless it starts with `udp:` (or says
+ * `tcp:`); throws RELAY_INVALID_OPTION with an example.
+ */
 export function parseAllowRule(text: string): AllowRule {
-  const bracketed = /^\[([^\]/]+)(?:\/(\d+))?\](?:\/(\d+))?:([^:]+)$/.exec(text)
+  const prefixed = /^(tcp|udp):(.*)$/s.exec(text)
+  const transport: Transport = prefixed?.[1] === 'udp' ? 'udp' : 'tcp'
+  return { ...parseHostsAndPorts(prefixed?.[2] ?? text, text), transport }
+}
+
+function parseHostsAndPorts(
+  body: string,
+  text: string,
+): Omit<AllowRule, 'transport'> {
+  const bracketed = /^\[([^\]/]+)(?:\/(\d+))?\](?:\/(\d+))?:([^:]+)$/.exec(body)
   let hostText: string
   let prefixText: string | undefined
   let portText: string
@@ -132,12 +147,12 @@ export function parseAllowRule(text: string): AllowRule {
     prefixText = bracketed[2] ?? bracketed[3]
     portText = bracketed[4] ?? ''
   } else {
-    const colon = text.lastIndexOf(':')
+    const colon = body.lastIndexOf(':')
     if (colon <= 0) throw invalid(text, 'no port.')
-    const hostPart = text.slice(0, colon)
+    const hostPart = body.slice(0, colon)
     if (hostPart.includes(':')) throw invalid(text, 'IPv6 must be in brackets.')
     ;[hostText = '', prefixText] = hostPart.split('/')
-    portText = text.slice(colon + 1)
+    portText = body.slice(colon + 1)
   }
   const ports = parsePorts(portText, text)
 

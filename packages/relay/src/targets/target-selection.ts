@@ -1,17 +1,23 @@
-import { fitCloseReason, type OpenMessage } from '@wsrelay/protocol'
+import {
+  fitCloseReason,
+  type OpenMessage,
+  type Transport,
+} from '@wsrelay/protocol'
 import {
   pickAllowedAddress,
   type AllowRule,
   type SpecialRange,
 } from './allow-rules.js'
 import type { ResolveHost } from './resolver.js'
-import { formatHostPort, type HostPort } from './target-address.js'
+import {
+  formatHostPort,
+  transportOf,
+  type TargetAddress,
+} from './target-address.js'
 import { classifyTargetError, type TargetFailure } from './target-failure.js'
 
-/** Where one connection goes. */
-export interface ChosenTarget {
-  readonly host: string
-  readonly port: number
+/** Where one connection goes, and how: `transport` is present only for UDP. */
+export interface ChosenTarget extends TargetAddress {
   /** What to connect to: the checked IP for client-chosen targets (no second DNS lookup). */
   readonly connectTo: string
   readonly route?: string
@@ -31,8 +37,8 @@ export type TargetChoice =
 /** What target selection reads of the relay's settings. */
 export interface TargetConfig {
   /** The fixed target, for paths no route names. */
-  readonly target: HostPort | undefined
-  readonly route: ReadonlyMap<string, HostPort>
+  readonly target: TargetAddress | undefined
+  readonly route: ReadonlyMap<string, TargetAddress>
   /** `--allow` rules for client-chosen targets. */
   readonly allow: readonly AllowRule[]
   readonly resolveHost: ResolveHost
@@ -104,10 +110,31 @@ export function targetForPath(
   )
 }
 
+const NAMES: Readonly<Record<Transport, string>> = { tcp: 'TCP', udp: 'UDP' }
+
+/**
+ * An `open` that names a transport for a route or the path's target: the
+ * page asks for datagrams (or a stream) and gets them, or a refusal that
+ * says what the target is.
+ */
+function checkTransport(
+  choice: TargetChoice,
+  asked: Transport | undefined,
+): TargetChoice {
+  if (!choice.ok || asked === undefined) return choice
+  const actual = transportOf(choice.target)
+  if (actual === asked) return choice
+  const what = choice.target.route
+    ? `Route "${choice.target.route}"`
+    : 'The default target'
+  return refuse(`${what} is ${NAMES[actual]}, not ${NAMES[asked]}.`)
+}
+
 /**
  * A `wsrelay.v1` open. Client-chosen targets are resolved once; every address
- * is checked against the allow rules, and the connection goes to the address
- * that passed, so a second DNS answer cannot redirect it.
+ * is checked against the allow rules of the transport asked for (TCP unless
+ * `open` says `udp`), and the connection goes to the address that passed,
+ * so a second DNS answer cannot redirect it.
  */
 export async function targetForOpen(
   config: Config,
@@ -115,15 +142,25 @@ export async function targetForOpen(
   path: string | undefined,
 ): Promise<TargetChoice> {
   if ('route' in open) {
-    return (
+    return checkTransport(
       route(config, open.route) ??
-      refuse(`No route named "${open.route}" on this relay.`)
+        refuse(`No route named "${open.route}" on this relay.`),
+      open.transport,
     )
   }
-  if (!('host' in open)) return targetForPath(config, path)
+  if (!('host' in open))
+    return checkTransport(targetForPath(config, path), open.transport)
+  const transport = open.transport ?? 'tcp'
+  // A rule opens its own transport only: a TCP rule never opens UDP, nor the reverse.
+  const rules = config.allow.filter((rule) => rule.transport === transport)
   const where = formatHostPort(open)
   if (config.allow.length === 0) {
     return refuse('This relay does not allow client-chosen targets.')
+  }
+  if (rules.length === 0) {
+    return refuse(
+      `This relay does not allow client-chosen ${NAMES[transport]} targets.`,
+    )
   }
   let addresses
   try {
@@ -132,18 +169,25 @@ export async function targetForOpen(
     return { ok: false, failure: classifyTargetError(err, open, 'connect') }
   }
   const picked = pickAllowedAddress(
-    config.allow,
+    rules,
     open.host,
     open.port,
     addresses,
     config.hostRanges,
   )
-  if (!picked) return refuse(`Target ${where} is not allowed by this relay.`)
+  if (!picked) {
+    return refuse(
+      transport === 'udp'
+        ? `UDP target ${where} is not allowed by this relay.`
+        : `Target ${where} is not allowed by this relay.`,
+    )
+  }
   return {
     ok: true,
     target: {
       host: open.host,
       port: open.port,
+      ...(transport === 'udp' ? { transport } : {}),
       connectTo: picked.address,
       isClientChosen: true,
     },

@@ -90,19 +90,41 @@ describe('named routes', () => {
     })
   })
 
-  it('lists route names at GET /routes, never their addresses, unless turned off', async () => {
+  it('lists route names and transports at GET /routes, never their addresses, unless turned off', async () => {
     const { port } = await startRelay({
-      route: { vnc: '10.0.0.5:5900', redis: '127.0.0.1:6379' },
+      route: {
+        vnc: '10.0.0.5:5900',
+        redis: '127.0.0.1:6379',
+        game: 'udp:10.0.0.7:27015',
+      },
       allow: ['*:443'],
     })
     const res = await fetch(`http://127.0.0.1:${port}/routes`)
     const body = await res.text()
     expect(JSON.parse(body)).toEqual({
-      routes: ['vnc', 'redis'],
+      routes: ['vnc', 'redis', 'game'],
+      transports: { vnc: 'tcp', redis: 'tcp', game: 'udp' },
       defaultTarget: false,
       clientChosenTargets: true,
+      clientChosenTransports: ['tcp'],
     })
     expect(body).not.toContain('10.0.0.5')
+    expect(body).not.toContain('10.0.0.7')
+
+    const udp = await startRelay({
+      target: 'udp:127.0.0.1:27015',
+      allow: ['udp:*:27015', '*:443'],
+    })
+    expect(
+      await (await fetch(`http://127.0.0.1:${udp.port}/routes`)).json(),
+    ).toEqual({
+      routes: [],
+      transports: {},
+      defaultTarget: true,
+      defaultTransport: 'udp',
+      clientChosenTargets: true,
+      clientChosenTransports: ['tcp', 'udp'],
+    })
 
     const quiet = await startRelay({
       route: { vnc: '10.0.0.5:5900' },

@@ -1,0 +1,69 @@
+import { describe, expect, it, vi } from 'vitest'
+import { openDatagramLink } from './datagram-link.js'
+import type { TargetEvents } from './target-link.js'
+
+const events = (): TargetEvents & Record<string, ReturnType<typeof vi.fn>> => ({
+  onConnect: vi.fn(),
+  onData: vi.fn(),
+  onEnd: vi.fn(),
+  onFinish: vi.fn(),
+  onClose: vi.fn(),
+  onError: vi.fn(),
+})
+
+describe('the datagram link before its socket exists', () => {
+  it('holds writes while the name resolves, counts them, and runs their callbacks when cut', async () => {
+    const heard = events()
+    // A name: the link looks it up first, so no socket exists yet.
+    const link = openDatagramLink(
+      {
+        host: 'localhost',
+        port: 9,
+        transport: 'udp',
+        connectTo: 'localhost',
+        isClientChosen: false,
+      },
+      heard,
+      { maxDatagramSize: 1200 },
+    )
+    const written = vi.fn()
+    link.write(Buffer.alloc(100), written)
+    link.write(Buffer.alloc(50), written)
+    expect(link.pendingBytes).toBe(150)
+    expect(link.isWritable).toBe(true)
+    expect(link.remoteAddress).toBeUndefined()
+    link.destroy()
+    // A reader paused on a queued write must not wait for it forever.
+    expect(written).toHaveBeenCalledTimes(2)
+    expect(link.pendingBytes).toBe(0)
+    expect(link.isWritable).toBe(false)
+    await vi.waitFor(() => expect(heard.onClose).toHaveBeenCalledTimes(1))
+    expect(link.isFinished).toBe(true)
+    // The lookup's answer, when it comes, opens nothing.
+    expect(heard.onConnect).not.toHaveBeenCalled()
+    expect(heard.onError).not.toHaveBeenCalled()
+  })
+
+  it('has no FIN to send: end() only stops writes, and pause does nothing to lose', () => {
+    const heard = events()
+    const link = openDatagramLink(
+      {
+        host: 'localhost',
+        port: 9,
+        transport: 'udp',
+        connectTo: 'localhost',
+        isClientChosen: false,
+      },
+      heard,
+      { maxDatagramSize: 1200 },
+    )
+    link.end()
+    expect(link.isWritable).toBe(false)
+    link.write(Buffer.alloc(10))
+    expect(link.pendingBytes).toBe(0)
+    link.pause()
+    link.resume()
+    expect(heard.onEnd).not.toHaveBeenCalled()
+    link.destroy()
+  })
+})
