@@ -52,6 +52,10 @@ export const RELAY_ERRORS = {
   RELAY_OVERLOADED: {
     meaning: 'over `--max-connections` or `--max-connections-per-ip`',
   },
+  RELAY_LOOKUPS_BUSY: {
+    meaning:
+      'over `--max-lookups` (and its queue) or `--max-lookups-per-ip`: too many client-chosen names resolving',
+  },
   RELAY_MEMORY_BUDGET: {
     meaning:
       'shed: the relay sat at `--memory-budget` and this connection held the most',

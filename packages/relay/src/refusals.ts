@@ -97,6 +97,12 @@ export const REFUSALS = {
     metric: 'target',
     answer: { close: CloseCode.TARGET_NOT_ALLOWED },
   },
+  /** Too many client-chosen names resolving at once, relay-wide or from one IP. */
+  lookupsBusy: {
+    errorCode: 'RELAY_LOOKUPS_BUSY',
+    metric: 'limit',
+    answer: { close: CloseCode.RELAY_OVERLOADED },
+  },
   /** Choosing the target threw: a bug. */
   internal: {
     errorCode: 'RELAY_INTERNAL_ERROR',

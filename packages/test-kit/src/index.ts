@@ -47,3 +47,5 @@ export {
 } from './relay-fixture.js'
 export { pump, startStuckTarget } from './load.js'
 export type { PumpResult, StuckTarget } from './load.js'
+export { startDnsStub } from './dns-stub.js'
+export type { DnsAnswer, DnsStub } from './dns-stub.js'

@@ -61,6 +61,9 @@ function start(
   const context: ConnectionContext = {
     settings: { ...settings, ...overrides },
     chooseTarget,
+    targetLookup: () => {
+      throw new Error('no lookup in unit tests')
+    },
     onOpened: () => undefined,
     onClosed: closed,
     onRefused: () => undefined,

@@ -14,6 +14,7 @@ import {
   REFUSALS,
   type ConnectionRefusalKind,
 } from '../refusals.js'
+import type { LookupFunction } from 'node:net'
 import type { ResolvedRelayOptions } from '../settings/relay-options.js'
 import { formatHostPort } from '../targets/target-address.js'
 import {
@@ -56,10 +57,16 @@ export type ConnectionSettings = Pick<
 /** What a connection needs from the relay around it. */
 export interface ConnectionContext {
   readonly settings: ConnectionSettings
-  /** Picks the target: `undefined` for raw clients (the URL path decides), the `open` message for v1. */
+  /**
+   * Picks the target: `undefined` for raw clients (the URL path decides),
+   * the `open` message for v1. `signal` aborts a lookup when the client leaves.
+   */
   chooseTarget(
     open: OpenMessage | undefined,
+    signal: AbortSignal,
   ): TargetChoice | Promise<TargetChoice>
+  /** How the operator's names (fixed target, routes) are looked up when connecting. */
+  readonly targetLookup: LookupFunction
   /** Called once, when the target is chosen and its connection starts. */
   onOpened(event: ConnectionOpenEvent): void
   /**
@@ -110,6 +117,8 @@ export class Connection {
   private link: TargetLink | undefined
   private target: ChosenTarget | undefined
   private close: CloseRecord | undefined
+  /** Aborts a target choice still running (a DNS lookup) when the connection closes. */
+  private readonly choosing = new AbortController()
   private readonly startedAt = Date.now()
   private readonly session: V1Session | undefined
   private readonly client: Valve
@@ -262,6 +271,7 @@ export class Connection {
         this.idle.start()
         break
       case 'closing':
+        this.choosing.abort()
         this.heartbeat.stop()
         // A refused peer gets a short grace to read its close, not the drain
         // timeout: a crowd of refused clients must not hold the relay's sockets.
@@ -269,6 +279,7 @@ export class Connection {
           this.startTimer(REFUSED_CLOSE_GRACE_MS, () => this.ws.terminate())
         break
       case 'flushing':
+        this.choosing.abort()
         this.heartbeat.stop()
         // End, not destroy: bytes the browser sent are still queued for the target.
         this.link?.linger(settings.drainTimeout)
@@ -299,7 +310,7 @@ export class Connection {
     }
     let choice: TargetChoice | Promise<TargetChoice>
     try {
-      choice = this.context.chooseTarget(open)
+      choice = this.context.chooseTarget(open, this.choosing.signal)
     } catch (err) {
       failed(err)
       return
@@ -330,7 +341,7 @@ export class Connection {
       'connection open',
     )
     this.context.onOpened(this.openEvent(target))
-    this.link = openTargetLink(target, {
+    this.link = openTargetLink(target, this.context.targetLookup, {
       onConnect: this.onTargetConnect,
       onData: this.data.fromTarget,
       onEnd: this.onTargetEnd,

@@ -18,6 +18,10 @@ import {
 import { REFUSALS } from '../refusals.js'
 import { clampToFdLimit } from '../settings/fd-limit.js'
 import type { ResolvedRelayOptions } from '../settings/relay-options.js'
+import {
+  createLookupQueue,
+  createTargetNames,
+} from '../targets/resolver.js'
 import { targetForOpen, targetForPath } from '../targets/target-selection.js'
 import { createHostAllowlist } from '../upgrade/host-allowlist.js'
 import {
@@ -72,6 +76,19 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
   const metrics = config.metrics ? createRelayMetrics(snapshot) : undefined
   const hosts = createHostAllowlist(config.listen.host, config.allowHost)
   const events = createRelayEvents(log)
+  // Client-chosen names through one bounded queue; the operator's names
+  // apart, looked up now and cached, so no client can make them wait.
+  const lookups = createLookupQueue(config.resolveHost, {
+    maxLookups: config.maxLookups,
+    maxLookupsPerIp: config.maxLookupsPerIp,
+    timeoutMs: config.dnsTimeout,
+  })
+  const targetNames = createTargetNames()
+  void targetNames.warm(
+    [config.target, ...config.route.values()].flatMap((t) =>
+      t === undefined ? [] : [t.host],
+    ),
+  )
   let isDraining = false
   let nextId = 1
   let onEmpty: (() => void) | undefined
@@ -93,12 +110,22 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
     },
   })
 
-  const context = (path: string | undefined): ConnectionContext => ({
+  const context = (
+    path: string | undefined,
+    clientAddress: string,
+  ): ConnectionContext => ({
     settings: config,
-    chooseTarget: (open) =>
+    chooseTarget: (open, signal) =>
       open === undefined
         ? targetForPath(config, path)
-        : targetForOpen(config, open, path),
+        : targetForOpen(
+            config,
+            open,
+            path,
+            lookups.forClient(clientAddress),
+            signal,
+          ),
+    targetLookup: targetNames.connectLookup,
     onOpened: (event) => events.emit('connection-open', event),
     onClosed: (connection, close, event) => {
       registry.remove(connection)
@@ -130,7 +157,7 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
     const connection = new Connection(
       ws,
       { id, lease, path, mode, log: connLog, refusal },
-      context(path),
+      context(path, clientAddress),
     )
     if (!refusal) registry.add(connection)
   }

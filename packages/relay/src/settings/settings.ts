@@ -1,4 +1,5 @@
 import { parseAllowRule } from '../targets/allow-rules.js'
+import { parseDnsServers } from '../targets/target-address.js'
 import { parseTrustedProxies } from '../upgrade/client-address.js'
 import {
   address,
@@ -65,6 +66,21 @@ export const SETTINGS = {
     },
     (items) => items.map(parseAllowRule),
   ),
+  noClientNames: bool({
+    group: 'targets',
+    default: false,
+    help: 'wsrelay.v1 clients may name IP addresses only: an open naming a host is refused (4102) with no DNS lookup.',
+  }),
+  dnsServer: parsedList(
+    {
+      group: 'targets',
+      arg: 'ADDR',
+      expected: 'DNS servers such as 10.0.0.2 or 127.0.0.1:5353',
+      defaultText: "the system's (/etc/resolv.conf)",
+      help: 'DNS server for client-chosen names (IP or IP:PORT, [v6]:PORT); repeatable. The fixed target and routes use the system resolver.',
+    },
+    parseDnsServers,
+  ),
   noRouteList: bool({
     group: 'targets',
     default: false,
@@ -127,6 +143,25 @@ export const SETTINGS = {
     default: 10_000,
     max: MAX_TIMER_MS,
     help: 'TCP connect timeout; then close 4003.',
+  }),
+  dnsTimeout: integer({
+    group: 'limits',
+    arg: 'MS',
+    default: 5_000,
+    max: MAX_TIMER_MS,
+    help: 'Time a client-chosen name may take to resolve, waiting included; then close 4001.',
+  }),
+  maxLookups: integer({
+    group: 'limits',
+    arg: 'N',
+    default: 64,
+    help: 'Client-chosen names resolved at once; four times as many may wait, more are closed with 1013.',
+  }),
+  maxLookupsPerIp: integer({
+    group: 'limits',
+    arg: 'N',
+    default: 8,
+    help: 'Client-chosen names one client IP may have resolving or waiting at once; more are closed with 1013.',
   }),
   maxMessageSize: integer({
     group: 'limits',

@@ -228,3 +228,23 @@ export function pickAllowedAddress(
   }
   return undefined
 }
+
+/**
+ * False when no rule could allow host:port whatever its addresses: the
+ * port is outside every rule, or only name rules match and none names this
+ * host. Such an open is refused without a DNS lookup, so a client learns
+ * nothing about the name and costs the resolver nothing.
+ */
+export function couldAllow(
+  rules: readonly AllowRule[],
+  host: string,
+  port: number,
+): boolean {
+  const name = normalizeHost(host)
+  return rules.some(
+    (rule) =>
+      port >= rule.ports.from &&
+      port <= rule.ports.to &&
+      (rule.host.kind !== 'name' || rule.host.name === name),
+  )
+}

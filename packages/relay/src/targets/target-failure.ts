@@ -131,3 +131,13 @@ export function connectTimeoutFailure(
     `TCP target ${formatHostPort(target)} did not answer within ${timeoutMs} ms.`,
   )
 }
+
+/**
+ * The failure reported when a client-chosen name does not resolve: always
+ * 4001, whatever the resolver said (a DNS server that refuses is not a
+ * TCP target that refuses).
+ */
+export function lookupFailure(err: unknown, target: HostPort): TargetFailure {
+  const kind = TARGET_FAILURES.dnsFailed
+  return failure(kind, kind.says(formatHostPort(target), errnoOf(err)), err)
+}

@@ -1,4 +1,4 @@
-import net from 'node:net'
+import net, { type LookupFunction } from 'node:net'
 import type { ChosenTarget } from './target-selection.js'
 
 /** What a connection hears from its target. */
@@ -48,11 +48,14 @@ export interface TargetLink {
 }
 
 /**
- * Opens a TCP connection to the chosen target (its checked address: no
- * second DNS lookup). Every listener is attached before the first event.
+ * Opens a TCP connection to the chosen target: a client-chosen one at the
+ * address that was checked (no second DNS lookup), the operator's through
+ * `lookup` (its cached names). Every listener is attached before the first
+ * event.
  */
 export function openTargetLink(
   target: ChosenTarget,
+  lookup: LookupFunction,
   events: TargetEvents,
 ): TargetLink {
   // allowHalfOpen: a target's FIN must not end our write side before the
@@ -62,6 +65,7 @@ export function openTargetLink(
     port: target.port,
     allowHalfOpen: true,
     noDelay: true,
+    ...(target.isClientChosen ? {} : { lookup }),
   })
   let isFinished = false
   let lingerTimer: NodeJS.Timeout | undefined

@@ -1,12 +1,14 @@
+import net from 'node:net'
 import { fitCloseReason, type OpenMessage } from '@wsrelay/protocol'
 import {
+  couldAllow,
   pickAllowedAddress,
   type AllowRule,
   type SpecialRange,
 } from './allow-rules.js'
-import type { ResolveHost } from './resolver.js'
+import { LookupRefused, type Resolver } from './resolver.js'
 import { formatHostPort, type HostPort } from './target-address.js'
-import { classifyTargetError, type TargetFailure } from './target-failure.js'
+import { lookupFailure, type TargetFailure } from './target-failure.js'
 
 /** Where one connection goes. */
 export interface ChosenTarget {
@@ -23,10 +25,13 @@ export type TargetChoice =
   | { readonly ok: true; readonly target: ChosenTarget }
   | {
       readonly ok: false
-      readonly refusal: 'pathInvalid' | 'targetNotAllowed'
+      readonly refusal: TargetRefusal
       readonly reason: string
     }
   | { readonly ok: false; readonly failure: TargetFailure }
+
+/** Refusals target selection answers with (kinds of the refusal catalogue). */
+export type TargetRefusal = 'pathInvalid' | 'targetNotAllowed' | 'lookupsBusy'
 
 /** What target selection reads of the relay's settings. */
 export interface TargetConfig {
@@ -35,7 +40,8 @@ export interface TargetConfig {
   readonly route: ReadonlyMap<string, HostPort>
   /** `--allow` rules for client-chosen targets. */
   readonly allow: readonly AllowRule[]
-  readonly resolveHost: ResolveHost
+  /** Clients may name IP addresses only: no DNS lookup for them. */
+  readonly noClientNames: boolean
   /** The relay host's own addresses, special for the allow rules. */
   readonly hostRanges: readonly SpecialRange[]
 }
@@ -44,7 +50,7 @@ type Config = TargetConfig
 
 const refuse = (
   reason: string,
-  refusal: 'pathInvalid' | 'targetNotAllowed' = 'targetNotAllowed',
+  refusal: TargetRefusal = 'targetNotAllowed',
 ): TargetChoice => ({ ok: false, refusal, reason: fitCloseReason(reason) })
 
 function route(config: Config, name: string): TargetChoice | undefined {
@@ -105,14 +111,18 @@ export function targetForPath(
 }
 
 /**
- * A `wsrelay.v1` open. Client-chosen targets are resolved once; every address
- * is checked against the allow rules, and the connection goes to the address
- * that passed, so a second DNS answer cannot redirect it.
+ * A `wsrelay.v1` open. A client-chosen name is resolved once, through
+ * `resolver` (bounded, see `resolver.ts`), and only when some rule could
+ * allow it; every address is checked against the allow rules, and the
+ * connection goes to the address that passed, so a second DNS answer
+ * cannot redirect it. `signal` aborts the lookup when the client leaves.
  */
 export async function targetForOpen(
   config: Config,
   open: OpenMessage,
   path: string | undefined,
+  resolver: Resolver,
+  signal: AbortSignal,
 ): Promise<TargetChoice> {
   if ('route' in open) {
     return (
@@ -125,11 +135,23 @@ export async function targetForOpen(
   if (config.allow.length === 0) {
     return refuse('This relay does not allow client-chosen targets.')
   }
+  const isName = net.isIP(open.host) === 0
+  if (isName && config.noClientNames) {
+    return refuse(
+      `Target ${where}: this relay accepts IP addresses only (--no-client-names).`,
+    )
+  }
+  // No lookup for what no rule could allow, whatever it resolves to.
+  if (!couldAllow(config.allow, open.host, open.port)) {
+    return refuse(`Target ${where} is not allowed by this relay.`)
+  }
   let addresses
   try {
-    addresses = await config.resolveHost(open.host)
+    addresses = await resolver.resolve(open.host, signal)
   } catch (err) {
-    return { ok: false, failure: classifyTargetError(err, open, 'connect') }
+    if (err instanceof LookupRefused && err.code === 'RELAY_LOOKUPS_BUSY')
+      return refuse(err.message, 'lookupsBusy')
+    return { ok: false, failure: lookupFailure(err, open) }
   }
   const picked = pickAllowedAddress(
     config.allow,
