@@ -61,6 +61,7 @@ function start(
   const context: ConnectionContext = {
     settings: { ...settings, ...overrides },
     chooseTarget,
+    redact: (text) => text,
     targetLookup: () => {
       throw new Error('no lookup in unit tests')
     },

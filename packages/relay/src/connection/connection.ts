@@ -7,6 +7,7 @@ import {
 } from '@wsrelay/protocol'
 import { WebSocket, type RawData } from 'ws'
 import type { Logger } from '../observability/logger.js'
+import type { Redact } from '../observability/redaction.js'
 import { logFieldsOf } from '../observability/log-fields.js'
 import type { ConnectionStats, Lease } from '../observability/registry.js'
 import {
@@ -57,6 +58,8 @@ export type ConnectionSettings = Pick<
 /** What a connection needs from the relay around it. */
 export interface ConnectionContext {
   readonly settings: ConnectionSettings
+  /** The redaction point: every close reason passes it. */
+  readonly redact: Redact
   /**
    * Picks the target: `undefined` for raw clients (the URL path decides),
    * the `open` message for v1. `signal` aborts a lookup when the client leaves.
@@ -613,7 +616,10 @@ export class Connection {
    */
   private closeWith(record: CloseRecord): void {
     if (this.close || this.isBrowserGone) return
-    this.close = { ...record, reason: fitCloseReason(record.reason) }
+    this.close = {
+      ...record,
+      reason: fitCloseReason(this.context.redact(record.reason)),
+    }
     this.transition('closing')
     this.client.resume('early', 'pongs', 'budget') // read the peer's close reply
     this.ws.close(this.close.code, this.close.reason)

@@ -8,6 +8,8 @@ import { answerUpgradeRefusal } from '../http/http-answers.js'
 import { createRequestHandler } from '../http/http-endpoints.js'
 import { createStaticHandler } from '../http/static-files.js'
 import { logFieldsOf } from '../observability/log-fields.js'
+import { redactingLogger } from '../observability/logger.js'
+import { createRedactor } from '../observability/redaction.js'
 import { createRelayMetrics } from '../observability/metrics.js'
 import {
   BUDGET_SHED_AFTER_MS,
@@ -18,10 +20,7 @@ import {
 import { REFUSALS } from '../refusals.js'
 import { clampToFdLimit } from '../settings/fd-limit.js'
 import type { ResolvedRelayOptions } from '../settings/relay-options.js'
-import {
-  createLookupQueue,
-  createTargetNames,
-} from '../targets/resolver.js'
+import { createLookupQueue, createTargetNames } from '../targets/resolver.js'
 import { targetForOpen, targetForPath } from '../targets/target-selection.js'
 import { createHostAllowlist } from '../upgrade/host-allowlist.js'
 import {
@@ -57,8 +56,11 @@ const NO_LEASE = (clientAddress: string): Lease => ({
 export function createRelayCore(resolved: ResolvedRelayOptions) {
   // Past the open-file limit, accept() fails with EMFILE and clients get a
   // reset instead of the 1013 the limit promises: whoever owns the server.
+  // The one redaction point: every log line, HTTP answer and close reason.
+  const redact = createRedactor([resolved.token])
   const config = {
     ...resolved,
+    logger: redactingLogger(resolved.logger, redact),
     maxConnections: clampToFdLimit(
       resolved.maxConnections,
       resolved.given.has('maxConnections'),
@@ -115,6 +117,7 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
     clientAddress: string,
   ): ConnectionContext => ({
     settings: config,
+    redact,
     chooseTarget: (open, signal) =>
       open === undefined
         ? targetForPath(config, path)
@@ -192,7 +195,7 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
         },
         `upgrade refused: ${decision.message}`,
       )
-      answerUpgradeRefusal(socket, answer.status, decision.message)
+      answerUpgradeRefusal(socket, answer.status, redact(decision.message))
       return
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -219,6 +222,7 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
     snapshot,
     isDraining: () => isDraining,
     log,
+    redact,
   })
 
   /** Drains every connection: 1001 after the flush, cut after the drain timeout. */

@@ -103,7 +103,7 @@ function readConfigFile(
   } catch (err) {
     throw new RelayError(
       'RELAY_INVALID_OPTION',
-      `Cannot parse --config ${path}: ${(err as Error).message.split('\n')[0] ?? ''}. It must be ${isYaml ? 'YAML' : 'JSON'} with keys such as maxConnections.`,
+      `Cannot parse --config ${path}: ${parseErrorWhere(err, text)}. It must be ${isYaml ? 'YAML' : 'JSON'} with keys such as maxConnections.`,
       { cause: err },
     )
   }
@@ -124,6 +124,32 @@ function readConfigFile(
     }
   }
   return data as Record<string, unknown>
+}
+
+/**
+ * Where a config file stopped parsing, without quoting it: the parsers'
+ * messages show the text around the error, and a config file may hold the
+ * token (`{"token": abc…}` unquoted would print its first characters).
+ */
+function parseErrorWhere(err: unknown, text: string): string {
+  const yamlAt = (err as { linePos?: { line: number; col: number }[] })
+    .linePos?.[0]
+  const code = (err as { code?: unknown }).code
+  if (yamlAt)
+    return `${typeof code === 'string' ? code : 'invalid YAML'} at line ${yamlAt.line}, column ${yamlAt.col}`
+  const message = err instanceof Error ? err.message : ''
+  const lineCol = /line (\d+) column (\d+)/.exec(message)
+  if (lineCol) return `invalid JSON at line ${lineCol[1]}, column ${lineCol[2]}`
+  const position = /position (\d+)/.exec(message)
+  if (position) {
+    const before = text.slice(0, Number(position[1]))
+    const line = before.split('\n').length
+    const column = Number(position[1]) - before.lastIndexOf('\n')
+    return `invalid JSON at line ${line}, column ${column}`
+  }
+  return /end of JSON|Unexpected end/i.test(message)
+    ? 'invalid JSON: it ends too early'
+    : 'invalid JSON'
 }
 
 /**

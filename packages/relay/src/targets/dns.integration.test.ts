@@ -110,12 +110,10 @@ describe('client-chosen names', () => {
   }, 40_000)
 
   it('drops the queued lookups of clients that left: DNS never hears their names', async () => {
-    const { echo, dns, relay } = await dnsRelay(() => ({ kind: 'never' }), [
-      '--max-lookups',
-      '2',
-      '--dns-timeout',
-      '1500',
-    ])
+    const { echo, dns, relay } = await dnsRelay(
+      () => ({ kind: 'never' }),
+      ['--max-lookups', '2', '--dns-timeout', '1500'],
+    )
     const conns = []
     for (let i = 0; i < 40; i++)
       conns.push(
@@ -140,10 +138,10 @@ describe('client-chosen names', () => {
   }, 20_000)
 
   it('closes 4001 naming ETIMEOUT when a name never answers within --dns-timeout', async () => {
-    const { echo, relay } = await dnsRelay(() => ({ kind: 'never' }), [
-      '--dns-timeout',
-      '800',
-    ])
+    const { echo, relay } = await dnsRelay(
+      () => ({ kind: 'never' }),
+      ['--dns-timeout', '800'],
+    )
     const conn = await openV1(relay.port, {
       host: 'never.test',
       port: echo.port,
@@ -157,10 +155,10 @@ describe('client-chosen names', () => {
   })
 
   it('closes 1013 past --max-lookups-per-ip, naming the flag', async () => {
-    const { echo, relay } = await dnsRelay(() => ({ kind: 'never' }), [
-      '--max-lookups-per-ip',
-      '2',
-    ])
+    const { echo, relay } = await dnsRelay(
+      () => ({ kind: 'never' }),
+      ['--max-lookups-per-ip', '2'],
+    )
     const open = { host: 'never.test', port: echo.port }
     await openV1(relay.port, open, '10.7.7.7')
     await openV1(relay.port, open, '10.7.7.7')

@@ -219,7 +219,11 @@ describe('the lookup queue', () => {
             expect(running).toBe(calls.length - answered.size)
           }
           // Answer what is left: everyone is settled and nothing stays queued.
-          for (let round = 0; round < 100 && calls.length > answered.size; round++) {
+          for (
+            let round = 0;
+            round < 100 && calls.length > answered.size;
+            round++
+          ) {
             for (const [i, c] of calls.entries()) {
               if (answered.has(i)) continue
               answered.add(i)

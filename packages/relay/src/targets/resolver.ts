@@ -19,7 +19,10 @@ export type ResolveHost = (
 
 /** What a connection (TCP, or any later transport) asks of the name resolver. */
 export interface Resolver {
-  resolve(host: string, signal: AbortSignal): Promise<readonly ResolvedAddress[]>
+  resolve(
+    host: string,
+    signal: AbortSignal,
+  ): Promise<readonly ResolvedAddress[]>
 }
 
 /** Why a lookup did not happen: the bounds were full (close 1013) or the wait timed out (4001). */

@@ -9,7 +9,7 @@ import { clientAddressOf } from './client-address.js'
 import { hintOf, REFUSALS, type ConnectionRefusalKind } from '../refusals.js'
 import type { HostAllowlist } from './host-allowlist.js'
 import { isOriginAllowed } from './origin-policy.js'
-import { offersToken, redactTokens } from './token.js'
+import { offersToken } from './token.js'
 
 /** A refusal answered after the handshake: the kind (its close code, error code, metric) and the reason the page reads. */
 export interface ConnectionRefusal {
@@ -97,7 +97,8 @@ export function decideUpgrade(
   if (protocols.length > 0 && !protocols.some(isSupportedSubprotocol)) {
     return reject(
       'subprotocolUnsupported',
-      `Unsupported WebSocket subprotocol(s) ${redactTokens(protocols).join(', ')}.`,
+      // Shown as offered: the redaction point hides any token on the way out.
+      `Unsupported WebSocket subprotocol(s) ${protocols.join(', ')}.`,
     )
   }
   const mode =
