@@ -46,6 +46,7 @@ const settings = {
   drainTimeout: 1000,
   handshakeTimeout: 5000,
   idleTimeout: 0,
+  stallTimeout: 0,
   pingInterval: 1000,
   pongTimeout: 500,
 }
@@ -127,6 +128,26 @@ describe('Connection timers (fake time)', () => {
     expect(ws.isTerminated).toBe(false)
     connection.pauseForBudget(false)
     vi.advanceTimersByTime(500)
+    expect(ws.isTerminated).toBe(true)
+  })
+
+  it('runs no pong timer while reads are paused, and gives the pong a fresh deadline once they resume', () => {
+    const { ws, connection } = start({ handshakeTimeout: 600_000 })
+    const base = vi.getTimerCount() // the ping interval and the open deadline
+    vi.advanceTimersByTime(1000) // ping sent, pong deadline armed
+    expect(vi.getTimerCount()).toBe(base + 1)
+    connection.pauseForBudget(true)
+    vi.advanceTimersByTime(500) // the deadline passes while paused
+    // The deadline did not re-arm itself, nor does any new ping go out.
+    expect(vi.getTimerCount()).toBe(base)
+    vi.advanceTimersByTime(60_000)
+    expect(ws.pings).toBe(1)
+    expect(vi.getTimerCount()).toBe(base)
+    connection.pauseForBudget(false)
+    expect(vi.getTimerCount()).toBe(base + 1)
+    vi.advanceTimersByTime(499)
+    expect(ws.isTerminated).toBe(false)
+    vi.advanceTimersByTime(1)
     expect(ws.isTerminated).toBe(true)
   })
 

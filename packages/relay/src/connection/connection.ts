@@ -39,7 +39,7 @@ import {
   type ConnectionState,
 } from './connection-states.js'
 import { DataPath } from './data-path.js'
-import { Heartbeat, IdleWatch } from './heartbeat.js'
+import { Heartbeat, IdleWatch, StallWatch } from './heartbeat.js'
 import { Valve } from './pauses.js'
 import { V1Session } from './v1-session.js'
 
@@ -51,6 +51,7 @@ export type ConnectionSettings = Pick<
   | 'drainTimeout'
   | 'handshakeTimeout'
   | 'idleTimeout'
+  | 'stallTimeout'
   | 'pingInterval'
   | 'pongTimeout'
 >
@@ -129,6 +130,7 @@ export class Connection {
   private readonly data: DataPath
   private readonly heartbeat: Heartbeat
   private readonly idle: IdleWatch
+  private readonly stall: StallWatch
 
   constructor(
     private readonly ws: WebSocket,
@@ -145,7 +147,10 @@ export class Connection {
         ws.pause()
         if (reason !== 'budget') this.data.stats.clientPauses++
       },
-      () => ws.resume(),
+      () => {
+        ws.resume()
+        this.heartbeat.onReadingResumed()
+      },
     )
     this.targetValve = new Valve(
       (reason) => {
@@ -175,6 +180,28 @@ export class Connection {
     this.idle = new IdleWatch(settings.idleTimeout, (reason) =>
       this.closeWith({ code: CloseCode.IDLE_TIMEOUT, reason, by: 'relay' }),
     )
+    this.stall = new StallWatch(settings.stallTimeout, {
+      isWaiting: () =>
+        this.client.has('peer') ||
+        this.client.has('pongs') ||
+        this.targetValve.has('peer'),
+      progress: () =>
+        this.data.stats.bytesToTarget -
+        (this.link?.pendingBytes ?? 0) +
+        this.data.stats.bytesToClient -
+        ws.bufferedAmount,
+      onStalled: (reason) => {
+        this.identity.log.warn(
+          { closeCode: CloseCode.SESSION_STALLED },
+          `session stalled: ${reason}`,
+        )
+        this.closeWith({
+          code: CloseCode.SESSION_STALLED,
+          reason,
+          by: 'relay',
+        })
+      },
+    })
     this.session = identity.mode === 'v1' ? new V1Session() : undefined
 
     const { refusal } = identity
@@ -254,7 +281,10 @@ export class Connection {
     }
     clearTimeout(this.stateTimer)
     this.stateTimer = undefined
-    if (from === 'open') this.idle.stop()
+    if (from === 'open') {
+      this.idle.stop()
+      this.stall.stop()
+    }
     this.state = next
     const { settings } = this.context
     switch (next) {
@@ -272,6 +302,7 @@ export class Connection {
         break
       case 'open':
         this.idle.start()
+        this.stall.start()
         break
       case 'closing':
         this.choosing.abort()

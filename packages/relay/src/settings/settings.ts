@@ -203,6 +203,14 @@ export const SETTINGS = {
     max: MAX_TIMER_MS,
     help: 'Close a connection with no bytes either way for this long (4100).',
   }),
+  stallTimeout: integer({
+    group: 'limits',
+    arg: 'MS',
+    default: 60_000,
+    zero: 'off',
+    max: MAX_TIMER_MS,
+    help: 'Close a session that cannot move (the relay waits for a side to read and no byte moved either way) for this long (4105).',
+  }),
   pingInterval: integer({
     group: 'limits',
     arg: 'MS',
