@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
+  createHostsFile,
   createLookupQueue,
   createTargetNames,
   LOOKUP_QUEUE_PER_SLOT,
@@ -267,5 +268,32 @@ describe("the operator's names", () => {
     await expect(names.addressesOf('echo.internal')).resolves.toEqual([
       { address: '10.1.2.3', family: 4 },
     ])
+  })
+})
+
+describe('the hosts file', () => {
+  it('answers names in it (any case, trailing dot), re-read at most every 5 s', () => {
+    let now = 0
+    let text =
+      '127.0.0.1 localhost  # loopback\n::1 localhost ip6-localhost\n\n10.1.2.3 game.internal\n'
+    let reads = 0
+    const hosts = createHostsFile(
+      () => {
+        reads++
+        return text
+      },
+      () => now,
+    )
+    expect(hosts('LocalHost.')).toEqual([
+      { address: '127.0.0.1', family: 4 },
+      { address: '::1', family: 6 },
+    ])
+    expect(hosts('game.internal')).toEqual([{ address: '10.1.2.3', family: 4 }])
+    expect(hosts('elsewhere.example')).toBeUndefined()
+    text = '10.9.9.9 game.internal\n'
+    expect(hosts('game.internal')).toEqual([{ address: '10.1.2.3', family: 4 }])
+    now = 5001
+    expect(hosts('game.internal')).toEqual([{ address: '10.9.9.9', family: 4 }])
+    expect(reads).toBe(2)
   })
 })

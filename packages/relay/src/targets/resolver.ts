@@ -1,4 +1,5 @@
 import dns from 'node:dns'
+import { readFileSync } from 'node:fs'
 import net, { type LookupFunction } from 'node:net'
 
 /** One address a name resolves to. */
@@ -42,18 +43,65 @@ const asError = (err: unknown): Error =>
 /** How long an AAAA answer may lag an A answer that came, in ms (RFC 8305's resolution delay). */
 const SECOND_FAMILY_GRACE_MS = 50
 
+/** How long /etc/hosts is trusted before it is read again, in ms. */
+const HOSTS_FILE_TTL_MS = 5000
+
+/**
+ * Names in a hosts file (`/etc/hosts`): `localhost` and the like, as the
+ * system resolver would answer them first. Read at most every 5 s (a few
+ * hundred bytes), never for each lookup.
+ */
+export function createHostsFile(
+  read: () => string = () => readFileSync('/etc/hosts', 'utf8'),
+  now: () => number = Date.now,
+) {
+  let names = new Map<string, ResolvedAddress[]>()
+  let readAt = -Infinity
+  return (host: string): readonly ResolvedAddress[] | undefined => {
+    if (now() - readAt > HOSTS_FILE_TTL_MS) {
+      readAt = now()
+      names = new Map()
+      let text = ''
+      try {
+        text = read()
+      } catch {
+        // No hosts file: every name goes to DNS.
+      }
+      for (const line of text.split('\n')) {
+        const [address, ...aliases] = line
+          .replace(/#.*/, '')
+          .trim()
+          .split(/\s+/)
+        const family = net.isIP(address ?? '')
+        if (!address || family === 0) continue
+        for (const alias of aliases) {
+          const key = alias.toLowerCase()
+          const list = names.get(key) ?? []
+          list.push({ address, family })
+          names.set(key, list)
+        }
+      }
+    }
+    return names.get(host.toLowerCase().replace(/\.$/, ''))
+  }
+}
+
 /**
  * Client-chosen names go to DNS through c-ares (`dns.Resolver`), never
  * through `getaddrinfo` on libuv's thread pool: a slow name then costs a
  * pending query, not one of the four threads that file reads and the
- * operator's own names need. The servers are the system's
- * (/etc/resolv.conf) or `servers`. /etc/hosts is not read: a client names
- * public hosts; the operator's names (fixed target, routes) go through the
- * system resolver, see {@link createTargetNames}.
+ * operator's own names need. Names in /etc/hosts are answered from it
+ * first, as the system resolver would; the rest go to the system's DNS
+ * servers (/etc/resolv.conf) or `servers`. The operator's names (fixed
+ * target, routes) go through the system resolver, see
+ * {@link createTargetNames}.
  */
 export function createDnsLookup(
   servers: readonly string[],
   timeoutMs: number,
+  hostsFile: (
+    host: string,
+  ) => readonly ResolvedAddress[] | undefined = createHostsFile(),
 ): ResolveHost {
   // Two tries, each a third of the time (c-ares doubles the second): it
   // gives up about when the relay stops waiting.
@@ -62,8 +110,10 @@ export function createDnsLookup(
     tries: 2,
   })
   if (servers.length > 0) resolver.setServers([...servers])
-  return (host) =>
-    new Promise((resolve, reject) => {
+  return (host) => {
+    const fromFile = hostsFile(host)
+    if (fromFile) return Promise.resolve(fromFile)
+    return new Promise((resolve, reject) => {
       const found: ResolvedAddress[][] = [[], []]
       const errors: unknown[] = []
       let settled = 0
@@ -101,6 +151,7 @@ export function createDnsLookup(
       ask(4)
       ask(6)
     })
+  }
 }
 
 /** The bounds of {@link createLookupQueue}. */
