@@ -58,7 +58,7 @@ export const RELAY_ERRORS = {
   },
   RELAY_MEMORY_BUDGET: {
     meaning:
-      'shed: the relay sat at `--memory-budget` and this connection held the most',
+      'shed: this connection waited too long for `--memory-budget` to admit its next read',
   },
   RELAY_INTERNAL_ERROR: {
     meaning:

@@ -69,6 +69,7 @@ function start(
     onOpened: () => undefined,
     onClosed: closed,
     onRefused: () => undefined,
+    admitRead: () => undefined,
   }
   const connection = new Connection(
     ws as unknown as WebSocket,

@@ -41,6 +41,8 @@ import {
 import { DataPath } from './data-path.js'
 import { Heartbeat, IdleWatch, StallWatch } from './heartbeat.js'
 import { Valve } from './pauses.js'
+import { stopReadingNow } from '../targets/read-stop.js'
+import { socketOf } from './relay-websocket.js'
 import { V1Session } from './v1-session.js'
 
 /** The relay settings a connection uses. */
@@ -84,6 +86,8 @@ export interface ConnectionContext {
   ): void
   /** Called once, when the connection is refused before reaching a target: at the decision, so a scrape after the page saw its close counts it. */
   onRefused(close: CloseRecord): void
+  /** Called after every read from either side: the memory budget admits the next read, or pauses this connection. */
+  admitRead(connection: Connection): void
 }
 
 /** Who the connection is, for logs. */
@@ -145,7 +149,9 @@ export class Connection {
     this.client = new Valve(
       (reason) => {
         ws.pause()
-        if (reason !== 'budget') this.data.stats.clientPauses++
+        // The budget stops before the next read, not after it.
+        if (reason === 'budget') stopReadingNow(socketOf(ws))
+        else this.data.stats.clientPauses++
       },
       () => {
         ws.resume()
@@ -177,6 +183,8 @@ export class Connection {
       },
     )
     ws.on('pong', this.heartbeat.onPong)
+    // After ws's own listener: the bytes of each read are then held (or gone).
+    socketOf(ws)?.on('data', this.afterRead)
     this.idle = new IdleWatch(settings.idleTimeout, (reason) =>
       this.closeWith({ code: CloseCode.IDLE_TIMEOUT, reason, by: 'relay' }),
     )
@@ -223,9 +231,17 @@ export class Connection {
     return this.data.stats
   }
 
-  /** Bytes the relay holds for this connection right now, both directions. */
+  /** Bytes the relay holds for this connection right now, both directions, read buffers included. */
   get bufferedBytes(): number {
-    return this.data.heldBytes
+    return (
+      this.data.heldBytes +
+      (socketOf(this.ws)?.readableLength ?? 0) +
+      (this.link?.readableBytes ?? 0)
+    )
+  }
+
+  private readonly afterRead = (): void => {
+    this.context.admitRead(this)
   }
 
   /**
@@ -254,14 +270,20 @@ export class Connection {
     }
   }
 
-  /** The registry sheds this connection: it held the most while the relay sat at its budget. */
+  /**
+   * The registry sheds this connection: it waited too long for the memory
+   * budget. The close frame goes out, then the socket is cut at once: a
+   * peer the relay cannot read would never answer it, and what it holds
+   * must be freed now, not after the close timeout.
+   */
   shedForBudget(budgetBytes: number): void {
     this.closeWith({
       code: closeCodeOf('memoryBudget'),
-      reason: `Relay is at its memory budget (${budgetBytes} bytes) and this connection held the most. Try again later.`,
+      reason: `Relay is at its memory budget (${budgetBytes} bytes) and this connection waited too long to be read. Try again later.`,
       by: 'relay',
       errorCode: REFUSALS.memoryBudget.errorCode,
     })
+    this.ws.terminate()
   }
 
   // ---- the one transition ------------------------------------------------
@@ -377,7 +399,10 @@ export class Connection {
     this.context.onOpened(this.openEvent(target))
     this.link = openTargetLink(target, this.context.targetLookup, {
       onConnect: this.onTargetConnect,
-      onData: this.data.fromTarget,
+      onData: (chunk) => {
+        this.data.fromTarget(chunk)
+        this.afterRead()
+      },
       onEnd: this.onTargetEnd,
       onFinish: this.onTargetFinish,
       onClose: this.onTargetClose,
@@ -652,7 +677,8 @@ export class Connection {
       reason: fitCloseReason(this.context.redact(record.reason)),
     }
     this.transition('closing')
-    this.client.resume('early', 'pongs', 'budget') // read the peer's close reply
+    // Read the peer's close reply; a budget pause stays (reading needs a grant).
+    this.client.resume('early', 'pongs')
     this.ws.close(this.close.code, this.close.reason)
   }
 

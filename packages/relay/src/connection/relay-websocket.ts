@@ -1,4 +1,5 @@
 import { CloseCode, fitCloseReason } from '@wsrelay/protocol'
+import type { Duplex } from 'node:stream'
 import { WebSocket } from 'ws'
 
 /** ws's error codes for frames it refuses, and what the close reason says. */
@@ -93,4 +94,9 @@ export function receiverHeldBytes(ws: WebSocket): number {
   // whole), plus the fragments of the message so far. Not _totalPayloadLength:
   // that counts lengths frames declare, not bytes that arrived.
   return (receiver._bufferedBytes ?? 0) + (receiver._messageLength ?? 0)
+}
+
+/** The socket under a ws WebSocket (ws 8 keeps it in `_socket`). */
+export function socketOf(ws: object): Duplex | undefined {
+  return (ws as { _socket?: Duplex })._socket
 }

@@ -30,7 +30,7 @@ export const RELAY_METRICS = [
   {
     name: 'wsrelay_buffered_bytes',
     type: 'gauge',
-    help: 'Bytes held by the relay now, all connections, both directions (bounded by the high-water mark).',
+    help: 'Bytes held by the relay now, all connections, both directions (admitted against --memory-budget).',
     read: (s) => s.bufferedBytes,
   },
   {
@@ -58,7 +58,7 @@ export const RELAY_METRICS = [
   {
     name: 'wsrelay_backpressure_pauses_total',
     type: 'counter',
-    help: 'Times the relay stopped reading one side because the other was slow (budget: because the relay sat at its memory budget).',
+    help: 'Times the relay stopped reading one side because the other was slow (budget: because the memory budget could not admit its next read).',
     label: { name: 'paused', values: ['target', 'client', 'budget'] },
     read: ({ totals, budgetPauses }) => ({
       target: totals.targetPauses,
@@ -69,7 +69,7 @@ export const RELAY_METRICS = [
   {
     name: 'wsrelay_budget_shed_total',
     type: 'counter',
-    help: 'Connections closed (1013) because they held the most while the relay sat at its memory budget.',
+    help: 'Connections closed (1013) because they waited too long for the memory budget.',
     read: (s) => s.budgetSheds,
   },
   {

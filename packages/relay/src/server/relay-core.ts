@@ -139,6 +139,7 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
     onRefused: (close) => {
       if (close.refused !== undefined) metrics?.refused(close.refused)
     },
+    admitRead: (connection) => registry.admitRead(connection),
   })
 
   const onConnection = (
@@ -199,11 +200,6 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
       return
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      // Every inbound chunk counts toward an early budget check, so a crowd
-      // of half-sent messages cannot outrun the 100 ms timer. Added only now,
-      // behind ws's own listener: a 'data' listener added before the
-      // handshake would switch the socket to flowing and eat early frames.
-      socket.on('data', registry.noteInbound)
       onConnection(
         ws,
         req.url,

@@ -179,7 +179,7 @@ export const SETTINGS = {
     group: 'limits',
     arg: 'BYTES',
     default: 128 * 1024 * 1024,
-    help: 'Bytes held across all connections before the biggest holders are paused.',
+    help: 'Bytes the relay may hold across all connections: a connection that holds bytes reads on only with a grant from it.',
   }),
   drainTimeout: integer({
     group: 'limits',
