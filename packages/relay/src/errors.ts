@@ -52,6 +52,10 @@ export const RELAY_ERRORS = {
   RELAY_OVERLOADED: {
     meaning: 'over `--max-connections` or `--max-connections-per-ip`',
   },
+  RELAY_FD_LIMIT: {
+    meaning:
+      'the process is near its open-file limit (`ulimit -n`): the descriptors left answer refusals',
+  },
   RELAY_LOOKUPS_BUSY: {
     meaning:
       'over `--max-lookups` (and its queue) or `--max-lookups-per-ip`: too many client-chosen names resolving',

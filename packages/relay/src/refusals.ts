@@ -97,6 +97,12 @@ export const REFUSALS = {
     metric: 'target',
     answer: { close: CloseCode.TARGET_NOT_ALLOWED },
   },
+  /** The process is near its open-file limit: descriptors are kept for answering. */
+  fdLimit: {
+    errorCode: 'RELAY_FD_LIMIT',
+    metric: 'limit',
+    answer: { close: CloseCode.RELAY_OVERLOADED },
+  },
   /** Too many client-chosen names resolving at once, relay-wide or from one IP. */
   lookupsBusy: {
     errorCode: 'RELAY_LOOKUPS_BUSY',

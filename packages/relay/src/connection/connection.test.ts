@@ -70,6 +70,7 @@ function start(
     onClosed: closed,
     onRefused: () => undefined,
     admitRead: () => undefined,
+    refusedGraceMs: () => 1000,
   }
   const connection = new Connection(
     ws as unknown as WebSocket,

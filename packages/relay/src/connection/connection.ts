@@ -88,6 +88,8 @@ export interface ConnectionContext {
   onRefused(close: CloseRecord): void
   /** Called after every read from either side: the memory budget admits the next read, or pauses this connection. */
   admitRead(connection: Connection): void
+  /** How long a refused browser gets to read its close before it is cut: 1 s, none when descriptors run short. */
+  refusedGraceMs(): number
 }
 
 /** Who the connection is, for logs. */
@@ -101,9 +103,6 @@ export interface ConnectionIdentity {
   /** Refused before it starts (origin, token, limit): closed at once with the refusal's code and this reason. */
   readonly refusal?: ConnectionRefusal
 }
-
-/** 1 s for a refused peer to read its close frame before it is cut. */
-const REFUSED_CLOSE_GRACE_MS = 1000
 
 /**
  * One browser's WebSocket and its target, owned from accept to close.
@@ -332,7 +331,9 @@ export class Connection {
         // A refused peer gets a short grace to read its close, not the drain
         // timeout: a crowd of refused clients must not hold the relay's sockets.
         if (this.close?.refused !== undefined)
-          this.startTimer(REFUSED_CLOSE_GRACE_MS, () => this.ws.terminate())
+          this.startTimer(this.context.refusedGraceMs(), () =>
+            this.ws.terminate(),
+          )
         break
       case 'flushing':
         this.choosing.abort()

@@ -80,7 +80,10 @@ export function createRelayFrom(resolved: ResolvedRelayOptions): Relay {
       )
     : http.createServer(serverOptions, core.handleRequest)
   server.on('upgrade', core.handleUpgrade)
-  server.on('clientError', answerClientError(log))
+  // Every accepted socket counts against the open-file limit (TLS ones
+  // from before their handshake), refused ones too.
+  server.on('connection', core.trackSocket)
+  server.on('clientError', answerClientError(log, core.refusedGraceMs))
   // A TLS handshake that fails or times out is the client's problem: drop it.
   server.on('tlsClientError', (err: Error, socket: Duplex) => {
     log.debug({ err: err.message }, 'tls client error')

@@ -93,9 +93,9 @@ describe('embedding the relay in an app’s own server', () => {
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .find((line) => line.level === 40)
     expect(warning).toMatchObject({
-      maxConnections: 95,
+      maxConnections: 63,
       fdLimit: 256,
-      msg: 'The open-file limit (256) holds only 95 connections, not 500: using 95. Raise it (ulimit -n 1100) or set --max-connections.',
+      msg: 'The open-file limit (256) holds only 63 connections, not 500: using 63. Raise it (ulimit -n 1422) or set --max-connections.',
     })
   })
 })

@@ -4,7 +4,10 @@ import { isSupportedSubprotocol } from '@wsrelay/protocol'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { Connection, type ConnectionContext } from '../connection/connection.js'
 import { relayWebSocketClass } from '../connection/relay-websocket.js'
-import { answerUpgradeRefusal } from '../http/http-answers.js'
+import {
+  answerUpgradeRefusal,
+  REFUSED_SOCKET_GRACE_MS,
+} from '../http/http-answers.js'
 import { createRequestHandler } from '../http/http-endpoints.js'
 import { createStaticHandler } from '../http/static-files.js'
 import { logFieldsOf } from '../observability/log-fields.js'
@@ -18,7 +21,7 @@ import {
   type RegistrySnapshot,
 } from '../observability/registry.js'
 import { REFUSALS } from '../refusals.js'
-import { clampToFdLimit } from '../settings/fd-limit.js'
+import { clampToFdLimit, openFileLimit } from '../settings/fd-limit.js'
 import type { ResolvedRelayOptions } from '../settings/relay-options.js'
 import { createLookupQueue, createTargetNames } from '../targets/resolver.js'
 import { targetForOpen, targetForPath } from '../targets/target-selection.js'
@@ -27,6 +30,7 @@ import {
   decideUpgrade,
   type ConnectionRefusal,
 } from '../upgrade/upgrade-policy.js'
+import { createDescriptorGuard } from './descriptors.js'
 import { createRelayEvents } from './relay-events.js'
 
 /** Counters across the relay, from its connection registry. */
@@ -78,6 +82,11 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
   const metrics = config.metrics ? createRelayMetrics(snapshot) : undefined
   const hosts = createHostAllowlist(config.listen.host, config.allowHost)
   const events = createRelayEvents(log)
+  const fdLimit = openFileLimit()
+  const descriptors = createDescriptorGuard(fdLimit)
+  /** How long a refused socket may linger: none when descriptors run short. */
+  const refusedGraceMs = (): number =>
+    descriptors.isTight() ? 0 : REFUSED_SOCKET_GRACE_MS
   // Client-chosen names through one bounded queue; the operator's names
   // apart, looked up now and cached, so no client can make them wait.
   const lookups = createLookupQueue(config.resolveHost, {
@@ -140,6 +149,7 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
       if (close.refused !== undefined) metrics?.refused(close.refused)
     },
     admitRead: (connection) => registry.admitRead(connection),
+    refusedGraceMs,
   })
 
   const onConnection = (
@@ -153,6 +163,12 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
     const connLog = log.child({ conn: id, client: clientAddress })
     let refusal = policyRefusal
     let lease = NO_LEASE(clientAddress)
+    if (!refusal && descriptors.isTight()) {
+      refusal = {
+        kind: 'fdLimit',
+        reason: `Relay is at its open-file limit (${fdLimit ?? '?'}). Try again later.`,
+      }
+    }
     if (!refusal) {
       const admitted = registry.admit(clientAddress)
       if (admitted.ok) lease = admitted.lease
@@ -196,7 +212,12 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
         },
         `upgrade refused: ${decision.message}`,
       )
-      answerUpgradeRefusal(socket, answer.status, redact(decision.message))
+      answerUpgradeRefusal(
+        socket,
+        answer.status,
+        redact(decision.message),
+        refusedGraceMs(),
+      )
       return
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -243,6 +264,9 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
     handleRequest,
     drain,
     stats: () => statsOf(snapshot()),
+    /** Counts a socket the relay's own server accepted, until it closes. */
+    trackSocket: descriptors.track,
+    refusedGraceMs,
     on: events.on,
     isDraining: () => isDraining,
   }

@@ -66,6 +66,13 @@ export const TARGET_FAILURES = {
       `TCP target ${where} reset the connection (${errno}).`,
     errnos: ['ECONNRESET', 'EPIPE', 'ECONNABORTED'],
   },
+  fdLimit: {
+    errorCode: 'RELAY_FD_LIMIT',
+    close: CloseCode.RELAY_OVERLOADED,
+    says: (where, errno) =>
+      `Relay is at its open-file limit: cannot open a connection to ${where} (${errno}). Try again later.`,
+    errnos: ['EMFILE', 'ENFILE'],
+  },
   other: {
     errorCode: 'RELAY_TARGET_ERROR',
     close: CloseCode.TARGET_ERROR,
