@@ -2,7 +2,10 @@ import tls from 'node:tls'
 import { RelayError } from '../errors.js'
 import { resolveWebRoot } from '../http/static-files.js'
 import { createSilentLogger, type Logger } from '../observability/logger.js'
-import { hostAddressRanges, type SpecialRange } from '../targets/allow-rules.js'
+import {
+  createHostAddresses,
+  type SpecialRange,
+} from '../targets/allow-rules.js'
 import { createDnsLookup, type ResolveHost } from '../targets/resolver.js'
 import type { Setting } from './setting-kinds.js'
 
@@ -53,8 +56,8 @@ export type ResolvedRelayOptions = Pick<SettingValues, LibrarySettingName> & {
   readonly tls: { cert: string | Buffer; key: string | Buffer } | undefined
   readonly resolveHost: ResolveHost
   readonly logger: Logger
-  /** The relay host's own addresses, special for the allow rules. */
-  readonly hostRanges: readonly SpecialRange[]
+  /** The relay host's own addresses (read again every second), special for the allow rules. */
+  readonly hostRanges: () => readonly SpecialRange[]
   /** Settings given explicitly, not left to their default. */
   readonly given: ReadonlySet<SettingName>
 }
@@ -139,7 +142,7 @@ export function prepareRelayOptions(
     resolveHost:
       hooks.resolveHost ?? createDnsLookup(values.dnsServer, values.dnsTimeout),
     logger: hooks.logger ?? createSilentLogger(),
-    hostRanges: values.allow.length > 0 ? hostAddressRanges() : [],
+    hostRanges: createHostAddresses(),
     given,
   }
 }

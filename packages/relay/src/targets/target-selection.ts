@@ -42,8 +42,8 @@ export interface TargetConfig {
   readonly allow: readonly AllowRule[]
   /** Clients may name IP addresses only: no DNS lookup for them. */
   readonly noClientNames: boolean
-  /** The relay host's own addresses, special for the allow rules. */
-  readonly hostRanges: readonly SpecialRange[]
+  /** The relay host's own addresses (as they are now), special for the allow rules. */
+  readonly hostRanges: () => readonly SpecialRange[]
 }
 
 type Config = TargetConfig
@@ -158,7 +158,7 @@ export async function targetForOpen(
     open.host,
     open.port,
     addresses,
-    config.hostRanges,
+    config.hostRanges(),
   )
   if (!picked) return refuse(`Target ${where} is not allowed by this relay.`)
   return {
