@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino'
+import pretty from 'pino-pretty'
 import type { Redact } from './redaction.js'
 
 export type { Logger }
@@ -54,4 +55,59 @@ export function redactingLogger(logger: Logger, redact: Redact): Logger {
     )
   wrapped.child = child as unknown as Logger['child']
   return wrapped
+}
+
+/** C0 and C1 controls, DEL, and the Unicode line and paragraph separators. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g
+
+/**
+ * Escapes what a terminal would act on (a newline, a carriage return, an
+ * escape sequence) as JSON writes it: `\n`, `\r`, `\u001b`. A log line
+ * quotes text from the network, and must stay one line.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROL, (c) =>
+    c === '\n'
+      ? '\\n'
+      : c === '\r'
+        ? '\\r'
+        : c === '\t'
+          ? '\\t'
+          : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
+}
+
+/**
+ * The command line's logger: JSON lines, or readable lines on a terminal
+ * (`format` auto) where the message is escaped as the fields are (pino's
+ * JSON escapes both; pino-pretty prints the message raw), so no client can
+ * print a forged line.
+ */
+export function createCliLogger(
+  level: string,
+  format: 'json' | 'pretty' | 'auto',
+  isTerminal: boolean,
+  destination?: NodeJS.WritableStream,
+): Logger {
+  const isPretty = format === 'pretty' || (format === 'auto' && isTerminal)
+  const options = { level, base: { name: 'wsrelay' } }
+  if (!isPretty) return destination ? pino(options, destination) : pino(options)
+  return pino(
+    options,
+    pretty({
+      colorize: true,
+      ignore: 'pid,hostname,name',
+      sync: true,
+      ...(destination ? { destination } : {}),
+      messageFormat: (log, messageKey) => {
+        const message = log[messageKey]
+        return escapeControls(
+          typeof message === 'string'
+            ? message
+            : (JSON.stringify(message) ?? ''),
+        )
+      },
+    }),
+  )
 }
