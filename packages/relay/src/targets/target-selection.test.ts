@@ -2,6 +2,7 @@ import net from 'node:net'
 import os from 'node:os'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { parseCliArgs } from '../settings/cli-args.js'
 import { resolveRelayOptions } from '../settings/relay-options.js'
 import {
   addressBytes,
@@ -10,7 +11,7 @@ import {
   pickAllowedAddress,
 } from './allow-rules.js'
 import type { Resolver } from './resolver.js'
-import { targetForOpen } from './target-selection.js'
+import { targetForOpen, targetForPath } from './target-selection.js'
 
 afterEach(() => {
   vi.useRealTimers()
@@ -96,4 +97,68 @@ describe('allow rules at scale', () => {
       { numRuns: 2000 },
     )
   })
+})
+
+describe('route names that are JavaScript built-ins', () => {
+  const BUILT_INS = [
+    'constructor',
+    'toString',
+    'valueOf',
+    'hasOwnProperty',
+    'isPrototypeOf',
+    'propertyIsEnumerable',
+    'toLocaleString',
+  ]
+
+  it.each(BUILT_INS)(
+    '%s is a route like any other: from a flag, a variable, a JSON or YAML file and the library',
+    (name) => {
+      const files: Record<string, string> = {
+        'relay.json': JSON.stringify({ route: { [name]: '127.0.0.1:5001' } }),
+        'relay.yaml': `route:\n  ${name}: 127.0.0.1:5001\n`,
+      }
+      const read = (path: string): string => files[path] ?? ''
+      const routesOf = (command: ReturnType<typeof parseCliArgs>) =>
+        command.kind === 'run' ? [...command.settings.values.route] : []
+      const expected = [[name, { host: '127.0.0.1', port: 5001 }]]
+      expect(
+        routesOf(parseCliArgs(['--route', `${name}=127.0.0.1:5001`, '8080'])),
+      ).toEqual(expected)
+      expect(
+        routesOf(
+          parseCliArgs(['8080'], { WSRELAY_ROUTE: `${name}=127.0.0.1:5001` }),
+        ),
+      ).toEqual(expected)
+      for (const file of Object.keys(files))
+        expect(
+          routesOf(parseCliArgs(['--config', file, '8080'], {}, read)),
+        ).toEqual(expected)
+      const config = resolveRelayOptions({
+        route: { [name]: '127.0.0.1:5001' },
+      })
+      expect([...config.route]).toEqual(expected)
+    },
+  )
+
+  it.each(BUILT_INS)(
+    '%s names no route on a relay without it: the path and open get 4102, never a built-in',
+    async (name) => {
+      const config = resolveRelayOptions({ route: { echo: '127.0.0.1:5001' } })
+      expect(targetForPath(config, `/${name}`)).toEqual({
+        ok: false,
+        refusal: 'targetNotAllowed',
+        reason: `No route named "${name}" on this relay.`,
+      })
+      const resolver: Resolver = { resolve: () => Promise.resolve([]) }
+      expect(
+        await targetForOpen(
+          config,
+          { type: 'open', route: name },
+          '/',
+          resolver,
+          new AbortController().signal,
+        ),
+      ).toMatchObject({ ok: false, refusal: 'targetNotAllowed' })
+    },
+  )
 })
