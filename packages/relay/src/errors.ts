@@ -29,6 +29,10 @@ export const RELAY_ERRORS = {
   RELAY_SUBPROTOCOL_UNSUPPORTED: {
     meaning: 'the handshake offered only unknown subprotocols',
   },
+  RELAY_UPGRADE_BODY: {
+    meaning:
+      'the upgrade request carried a body (Content-Length or Transfer-Encoding)',
+  },
   RELAY_HOST_REJECTED: {
     meaning:
       "the Host header is not one of the relay's names (DNS rebinding guard)",

@@ -8,7 +8,12 @@ import type { RelayErrorCode } from './errors.js'
 
 /** How a refusal is answered: an HTTP status before the upgrade, or a close code after it. */
 export type RefusalAnswer =
-  { readonly status: 400 | 403 | 503 } | { readonly close: CloseCodeValue }
+  | {
+      readonly status: 400 | 403 | 503
+      /** Its row in `UPGRADE_REFUSALS`. */
+      readonly name: string
+    }
+  | { readonly close: CloseCodeValue }
 
 /** One entry of the catalogue. */
 export interface Refusal {
@@ -47,19 +52,25 @@ export const REFUSALS = {
   shuttingDown: {
     errorCode: 'RELAY_SHUTTING_DOWN',
     metric: 'shutting-down',
-    answer: { status: 503 },
+    answer: { status: 503, name: 'RELAY_DRAINING' },
   },
   /** A Host that is not one of the relay's names (DNS rebinding). */
   hostRejected: {
     errorCode: 'RELAY_HOST_REJECTED',
     metric: 'host',
-    answer: { status: 403 },
+    answer: { status: 403, name: 'HOST_NOT_ALLOWED' },
   },
   /** Only subprotocols the relay does not speak. */
   subprotocolUnsupported: {
     errorCode: 'RELAY_SUBPROTOCOL_UNSUPPORTED',
     metric: 'subprotocol',
-    answer: { status: 400 },
+    answer: { status: 400, name: 'SUBPROTOCOL_UNSUPPORTED' },
+  },
+  /** An upgrade with a body: it would be read as WebSocket frames. */
+  upgradeBody: {
+    errorCode: 'RELAY_UPGRADE_BODY',
+    metric: 'protocol',
+    answer: { status: 400, name: 'UPGRADE_HAS_BODY' },
   },
   /** A page from a foreign origin: accepted, then closed, so the page can read why. */
   originRejected: {
@@ -144,5 +155,5 @@ export const closeCodeOf = (kind: CloseRefusalKind): CloseCodeValue =>
 export function hintOf(answer: RefusalAnswer): string {
   return 'close' in answer
     ? closeCodeInfo(answer.close).hint
-    : upgradeRefusalInfo(answer.status).hint
+    : upgradeRefusalInfo(answer.name).hint
 }

@@ -43,6 +43,7 @@ class FakeWebSocket extends EventEmitter {
 const settings = {
   connectTimeout: 1000,
   highWaterMark: 1024,
+  maxMessageSize: 65536,
   drainTimeout: 1000,
   handshakeTimeout: 5000,
   idleTimeout: 0,
@@ -229,6 +230,22 @@ describe('Connection states', () => {
     })
     connection.shutdown('Relay shutting down.')
     expect(ws.closedWith).toBeUndefined()
+  })
+
+  it("records ws's 1002 for a bad frame as the relay's close, even when the browser never answers it", () => {
+    const { ws, closed } = start()
+    ws.emit(
+      'error',
+      Object.assign(new Error('Invalid WebSocket frame: invalid opcode 3'), {
+        code: 'WS_ERR_INVALID_OPCODE',
+      }),
+    )
+    ws.emit('close', 1006, Buffer.alloc(0))
+    expect(closed.mock.calls[0]?.[1]).toMatchObject({
+      code: 1002,
+      reason: 'Invalid WebSocket frame.',
+      by: 'relay',
+    })
   })
 
   it('takes nothing more from a browser that broke a rule', () => {

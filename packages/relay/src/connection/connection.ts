@@ -42,7 +42,7 @@ import { DataPath } from './data-path.js'
 import { Heartbeat, IdleWatch, StallWatch } from './heartbeat.js'
 import { Valve } from './pauses.js'
 import { stopReadingNow } from '../targets/read-stop.js'
-import { socketOf } from './relay-websocket.js'
+import { frameErrorClose, socketOf } from './relay-websocket.js'
 import { V1Session } from './v1-session.js'
 
 /** The relay settings a connection uses. */
@@ -50,6 +50,7 @@ export type ConnectionSettings = Pick<
   ResolvedRelayOptions,
   | 'connectTimeout'
   | 'highWaterMark'
+  | 'maxMessageSize'
   | 'drainTimeout'
   | 'handshakeTimeout'
   | 'idleTimeout'
@@ -605,11 +606,18 @@ export class Connection {
 
   private readonly onClientError = (err: Error & { code?: string }): void => {
     // ws closes the socket itself (1002, 1007 or 1009, with the reason
-    // RelayWebSocket gives it) and then emits 'close'; log only.
+    // RelayWebSocket gives it) and then emits 'close'. That close is the
+    // relay's: record it now, or a client that never echoes it would be
+    // logged as its own 1006.
     this.identity.log.debug(
       { err: err.message, wsCode: err.code },
       'websocket error',
     )
+    if (err.code?.startsWith('WS_ERR_') && !this.isBrowserGone)
+      this.close ??= {
+        ...frameErrorClose(err, this.context.settings.maxMessageSize),
+        by: 'relay',
+      }
   }
 
   // ---- closing --------------------------------------------------------

@@ -78,6 +78,27 @@ function reasonFor(
   return 'Invalid WebSocket frame.'
 }
 
+/** ws's error codes for frames it refuses, and the close code it answers with. */
+const FRAME_ERROR_CLOSE_CODES: Readonly<Record<string, number>> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: CloseCode.MESSAGE_TOO_BIG,
+  WS_ERR_INVALID_UTF8: CloseCode.INVALID_PAYLOAD,
+}
+
+/**
+ * The close the relay sent for a frame ws refused: its code and reason, as
+ * the browser reads them. The connection records it, so a client that
+ * never answers the close is logged with the relay's 1002, not a 1006 of
+ * its own.
+ */
+export function frameErrorClose(
+  err: Error & { code?: string },
+  maxMessageSize: number,
+): { code: number; reason: string } {
+  const code =
+    FRAME_ERROR_CLOSE_CODES[err.code ?? ''] ?? CloseCode.PROTOCOL_ERROR
+  return { code, reason: fitCloseReason(reasonFor(code, err, maxMessageSize)) }
+}
+
 interface ReceiverInternals {
   _receiver?: { _bufferedBytes?: number; _messageLength?: number }
 }

@@ -5,7 +5,9 @@ import { SUBPROTOCOL_BINARY, SUBPROTOCOL_V1 } from '@wsrelay/protocol'
 import { describe, expect, it } from 'vitest'
 import {
   echoProblem,
+  encodeFrame,
   httpRequest,
+  Opcode,
   RawConnection,
   runRelayCli,
 } from '@wsrelay/test-kit'
@@ -249,4 +251,35 @@ describe('the token, whatever form it arrives in', () => {
       expect(run.stderr + run.stdout).not.toContain(TOKEN.slice(0, 6))
     }
   })
+})
+
+describe('an upgrade request with a body', () => {
+  it.each([
+    ['Content-Length: 20', 'Content-Length'],
+    ['Transfer-Encoding: chunked', 'chunked'],
+  ])(
+    'is refused with 400 (%s): no frame in its body reaches the target',
+    async (header) => {
+      const echo = await echoServer()
+      const relay = await relayProcess([
+        '127.0.0.1:0',
+        `127.0.0.1:${echo.port}`,
+      ])
+      // The body is a masked binary frame: read as frames, it would reach the target.
+      const frame = encodeFrame({
+        opcode: Opcode.BINARY,
+        payload: Buffer.from('smuggled-bytes'),
+      })
+      const conn = await RawConnection.open(relay.port, {
+        protocols: [SUBPROTOCOL_BINARY],
+        headers: [header],
+        trailing: frame,
+      })
+      defer(() => conn.destroy())
+      expect(conn.head?.status).toBe(400)
+      expect(conn.head?.body).toMatch(/^The upgrade request carries a body/)
+      expect(echo.received()).toBe(0)
+      expect(echo.accepted()).toBe(0)
+    },
+  )
 })

@@ -8,6 +8,7 @@ import {
 } from '../settings/relay-options.js'
 import { createRelayCore, type RelayStats } from './relay-core.js'
 import type { RelayOn } from './relay-events.js'
+import { originFormOf } from '../targets/target-selection.js'
 import { mountRelay } from './upgrade-dispatch.js'
 
 /** Options of {@link attachRelay}: the relay's options, less what the app's server owns. */
@@ -64,7 +65,8 @@ export function attachRelay(
     handshakeTimeoutMs: config.handshakeTimeout,
     handle(req, socket, head) {
       // Route names are read below the mount path: /relay/echo names route "echo".
-      if (path !== '/') req.url = (req.url ?? '/').slice(path.length) || '/'
+      req.url = originFormOf(req.url)
+      if (path !== '/') req.url = req.url.slice(path.length) || '/'
       if (!req.url?.startsWith('/')) req.url = `/${req.url ?? ''}`
       core.handleUpgrade(req, socket, head)
     },

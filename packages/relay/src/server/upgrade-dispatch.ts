@@ -2,6 +2,7 @@ import http from 'node:http'
 import type https from 'node:https'
 import type { Duplex } from 'node:stream'
 import { answerUpgradeRefusal, endAndForget } from '../http/http-answers.js'
+import { originFormOf } from '../targets/target-selection.js'
 
 /** One relay mounted on a path of an app's server. */
 export interface Mount {
@@ -27,7 +28,7 @@ const dispatchers = new WeakMap<Server, Dispatcher>()
 
 /** True when `url`'s path is `path` or below it. */
 const isUnder = (url: string, path: string): boolean => {
-  const pathname = url.split('?')[0] ?? '/'
+  const pathname = originFormOf(url).split('?')[0] ?? '/'
   if (path === '/') return true
   const prefix = path.endsWith('/') ? path : `${path}/`
   return pathname === path || pathname.startsWith(prefix)

@@ -162,3 +162,20 @@ describe('route names that are JavaScript built-ins', () => {
     },
   )
 })
+
+describe('absolute-form request targets', () => {
+  it('name the same route as their path (RFC 9112 3.2.2)', () => {
+    const config = resolveRelayOptions({
+      route: { vnc: '127.0.0.1:5900' },
+      target: '127.0.0.1:5000',
+    })
+    for (const target of [
+      'ws://relay.example/vnc',
+      'http://relay.example:8080/vnc?x=1',
+    ])
+      expect(targetForPath(config, target)).toMatchObject({
+        ok: true,
+        target: { route: 'vnc' },
+      })
+  })
+})

@@ -69,12 +69,26 @@ function route(config: Config, name: string): TargetChoice | undefined {
 }
 
 /**
+ * A request target in origin form: an absolute-form one
+ * (`GET ws://relay.example/vnc HTTP/1.1`, which RFC 9112 3.2.2 says a
+ * server must accept) loses its scheme and authority, so it names the same
+ * route as `/vnc`.
+ */
+export function originFormOf(target: string | undefined): string {
+  const text = target ?? '/'
+  const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(text)
+  if (!absolute) return text
+  const rest = text.slice(absolute[0].length)
+  return rest.startsWith('/') ? rest : `/${rest}`
+}
+
+/**
  * The first path segment, decoded, e.g. `echo` for `/echo?x=1`; undefined
  * when the path is not a valid percent-encoded path (`/%`, `/%zz`, `/%C0%AF`).
  * Never throws: the path comes straight from the network.
  */
 export function routeNameOf(path: string | undefined): string | undefined {
-  const segment = (path ?? '/').split('?')[0]?.split('/')[1] ?? ''
+  const segment = originFormOf(path).split('?')[0]?.split('/')[1] ?? ''
   try {
     return decodeURIComponent(segment)
   } catch {

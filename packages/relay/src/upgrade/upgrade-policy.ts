@@ -41,7 +41,7 @@ export type UpgradeDecision =
 
 /** Refusals answered with an HTTP status, before any WebSocket exists. */
 export type HttpRefusalKind =
-  'shuttingDown' | 'hostRejected' | 'subprotocolUnsupported'
+  'shuttingDown' | 'hostRejected' | 'subprotocolUnsupported' | 'upgradeBody'
 
 /** The parts of the relay the policy reads. */
 export interface UpgradePolicyContext {
@@ -65,7 +65,7 @@ export const offeredProtocols = (header: string | undefined): string[] =>
 
 /**
  * The upgrade policy, in order: draining (503), Host allowlist (403, against
- * DNS rebinding), subprotocols (400), then origin (4103) and token (4104),
+ * DNS rebinding), a body (400), subprotocols (400), then origin (4103) and token (4104),
  * which are accepted and closed so the page can read why. Never throws:
  * every header here is the network's.
  */
@@ -89,6 +89,18 @@ export function decideUpgrade(
       message: hostRefusal(host),
       clientAddress,
     }
+  }
+  // A body would reach ws as the first bytes after the handshake: frames
+  // the client never framed (a masked frame in it would reach the target).
+  const length = req.headers['content-length']
+  if (
+    req.headers['transfer-encoding'] !== undefined ||
+    (length !== undefined && length !== '0')
+  ) {
+    return reject(
+      'upgradeBody',
+      'The upgrade request carries a body (Content-Length or Transfer-Encoding).',
+    )
   }
   const offered = offeredProtocols(req.headers['sec-websocket-protocol'])
   const protocols = offered.filter(
