@@ -42,6 +42,7 @@ export {
   acceptsConnections,
   crashSummary,
   eventOrClose,
+  FUZZ_NAMES,
   RelayFixture,
   settle,
 } from './relay-fixture.js'
