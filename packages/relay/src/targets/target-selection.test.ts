@@ -59,7 +59,7 @@ describe("the relay host's own addresses", () => {
 describe('allow rules at scale', () => {
   it('judge an address against the special ranges once, not once per rule: 10,000 rules make no BlockList check', () => {
     const rules = Array.from({ length: 10_000 }, (_, i) =>
-      parseAllowRule(`203.0.${i >> 8}.${i & 255}/32:${1 + (i % 1000)}`),
+      parseAllowRule(`203.0.${i >> 8}.${i & 255}/32:80`),
     )
     const check = vi.spyOn(net.BlockList.prototype, 'check')
     expect(
