@@ -64,6 +64,7 @@ function start(
     settings: { ...settings, ...overrides },
     chooseTarget,
     redact: (text) => text,
+    onTargetUnreachable: () => undefined,
     targetLookup: () => {
       throw new Error('no lookup in unit tests')
     },

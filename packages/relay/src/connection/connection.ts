@@ -74,6 +74,8 @@ export interface ConnectionContext {
   ): TargetChoice | Promise<TargetChoice>
   /** How the operator's names (fixed target, routes) are looked up when connecting. */
   readonly targetLookup: LookupFunction
+  /** A connection to an operator's name failed: look the name up afresh next time. */
+  onTargetUnreachable(host: string): void
   /** Called once, when the target is chosen and its connection starts. */
   onOpened(event: ConnectionOpenEvent): void
   /**
@@ -470,6 +472,8 @@ export class Connection {
 
   private readonly onTargetError = (err: Error): void => {
     if (!this.target) return
+    if (this.state === 'connecting' && !this.target.isClientChosen)
+      this.context.onTargetUnreachable(this.target.host)
     this.fail(
       classifyTargetError(
         err,

@@ -138,6 +138,7 @@ export function createRelayCore(resolved: ResolvedRelayOptions) {
             signal,
           ),
     targetLookup: targetNames.connectLookup,
+    onTargetUnreachable: targetNames.forget,
     onOpened: (event) => events.emit('connection-open', event),
     onClosed: (connection, close, event) => {
       registry.remove(connection)

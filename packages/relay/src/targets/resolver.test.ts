@@ -297,3 +297,18 @@ describe('the hosts file', () => {
     expect(reads).toBe(2)
   })
 })
+
+describe("the operator's names after a failed connection", () => {
+  it('look the name up afresh for the next connection', async () => {
+    const { lookup, calls } = manualLookup()
+    const names = createTargetNames(lookup, () => 0)
+    const first = names.addressesOf('echo')
+    calls[0]?.answer([{ address: '10.0.0.1', family: 4 }])
+    await first
+    names.forget('echo')
+    const next = names.addressesOf('echo')
+    expect(calls).toHaveLength(2)
+    calls[1]?.answer([{ address: '10.0.0.2', family: 4 }])
+    await expect(next).resolves.toEqual([{ address: '10.0.0.2', family: 4 }])
+  })
+})

@@ -379,7 +379,8 @@ export function createTargetNames(
       entry = { addresses: [], at: 0, pending: undefined }
       names.set(host, entry)
     }
-    if (entry.addresses.length === 0) return refresh(host, entry)
+    if (entry.addresses.length === 0 || entry.at === -Infinity)
+      return refresh(host, entry)
     if (now() - entry.at > TARGET_NAME_TTL_MS)
       void refresh(host, entry).catch(() => undefined)
     return Promise.resolve(entry.addresses)
@@ -407,11 +408,21 @@ export function createTargetNames(
     )
   }
 
+  /**
+   * A connection to `host` failed: its answer may be stale (a container
+   * restarted on a new address), so the next connection waits for a fresh
+   * lookup.
+   */
+  const forget = (host: string): void => {
+    const entry = names.get(host)
+    if (entry) entry.at = -Infinity
+  }
+
   /** Looks up every name now (at start), so the first connections need not wait. */
   const warm = (hosts: readonly string[]): Promise<void> =>
     Promise.allSettled(hosts.map(addressesOf)).then(() => undefined)
 
-  return { addressesOf, connectLookup, warm }
+  return { addressesOf, connectLookup, forget, warm }
 }
 
 /** The operator's names: see {@link createTargetNames}. */
