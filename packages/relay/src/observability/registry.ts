@@ -84,8 +84,8 @@ export const READ_BYTES = 64 * 1024
 /**
  * Every live connection, in one place: the connection limits with per-IP
  * leases, totals and peaks since start, and the relay-wide memory budget.
- * Nothing on the data path touches it; it reads the connections when asked
- * and on a slow timer.
+ * The data path asks it one thing, once per socket read (`admitRead`: may
+ * this connection read again?); everything else runs on a slow timer.
  */
 export class ConnectionRegistry<
   C extends TrackedConnection = TrackedConnection,
