@@ -38,6 +38,13 @@ export const UPGRADE_REFUSALS: readonly UpgradeRefusalInfo[] = [
     hint: 'If this name is yours, start the relay with --allow-host NAME',
   },
   {
+    status: 404,
+    name: 'NO_ENDPOINT',
+    meaning:
+      'An upgrade to a path no relay attached to the app owns, on an app with no request handler to answer it.',
+    hint: 'Connect to the path the relay is attached on (attachRelay option path).',
+  },
+  {
     status: 503,
     name: 'RELAY_DRAINING',
     meaning: 'The relay is shutting down and takes no new connections.',

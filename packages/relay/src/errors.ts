@@ -33,6 +33,10 @@ export const RELAY_ERRORS = {
     meaning:
       'the upgrade request carried a body (Content-Length or Transfer-Encoding)',
   },
+  RELAY_NO_ENDPOINT: {
+    meaning:
+      'attachRelay: an upgrade to a path no relay owns, on an app with no request handler',
+  },
   RELAY_HOST_REJECTED: {
     meaning:
       "the Host header is not one of the relay's names (DNS rebinding guard)",

@@ -9,7 +9,7 @@ import type { RelayErrorCode } from './errors.js'
 /** How a refusal is answered: an HTTP status before the upgrade, or a close code after it. */
 export type RefusalAnswer =
   | {
-      readonly status: 400 | 403 | 503
+      readonly status: 400 | 403 | 404 | 503
       /** Its row in `UPGRADE_REFUSALS`. */
       readonly name: string
     }
@@ -71,6 +71,12 @@ export const REFUSALS = {
     errorCode: 'RELAY_UPGRADE_BODY',
     metric: 'protocol',
     answer: { status: 400, name: 'UPGRADE_HAS_BODY' },
+  },
+  /** attachRelay: an upgrade no relay owns, on an app with no request handler. */
+  noEndpoint: {
+    errorCode: 'RELAY_NO_ENDPOINT',
+    metric: undefined,
+    answer: { status: 404, name: 'NO_ENDPOINT' },
   },
   /** A page from a foreign origin: accepted, then closed, so the page can read why. */
   originRejected: {

@@ -44,6 +44,15 @@ export function answerUpgradeRefusal(
   )
 }
 
+/** A request head that took too long: 408 and gone, as Node answers one. */
+export function answerRequestTimeout(socket: Duplex): void {
+  endAndForget(
+    socket,
+    `HTTP/1.1 408 ${http.STATUS_CODES[408] ?? ''}\r\nConnection: close\r\n\r\n`,
+    0,
+  )
+}
+
 /**
  * Node's `clientError`: a request that is malformed, too large or too slow
  * (the handshake timeout) is answered (408, 431 or 400) and dropped; it

@@ -161,6 +161,29 @@ describe('embedding the relay in an app’s own server', () => {
     expect(conn.head?.status).toBe(418)
   })
 
+  it('answers 404 naming the fix when the app has no request handler to hand an upgrade to', async () => {
+    const echo = await track(startEchoServer())
+    const server = http.createServer()
+    const relay = attachRelay(server, {
+      path: '/relay',
+      target: `127.0.0.1:${echo.port}`,
+    })
+    defer(() => relay.close())
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    defer(() => {
+      server.closeAllConnections()
+      return new Promise<void>((r) => server.close(() => r()))
+    })
+    const { port } = server.address() as AddressInfo
+    const conn = await RawConnection.open(port, { path: '/chat' })
+    defer(() => conn.destroy())
+    expect(conn.head).toMatchObject({
+      status: 404,
+      body: 'No WebSocket endpoint at this path. Connect to the path the relay is attached on (attachRelay option path).\n',
+    })
+  })
+
   it('cuts a connection whose first request head drips past handshakeTimeout, with 408', async () => {
     const { port } = await appWithRelay({ handshakeTimeout: 500 })
     const socket = net.connect({ host: '127.0.0.1', port })

@@ -1,7 +1,12 @@
 import http from 'node:http'
 import type https from 'node:https'
 import type { Duplex } from 'node:stream'
-import { answerUpgradeRefusal, endAndForget } from '../http/http-answers.js'
+import {
+  answerRequestTimeout,
+  answerUpgradeRefusal,
+  endAndForget,
+} from '../http/http-answers.js'
+import { hintOf, REFUSALS } from '../refusals.js'
 import { originFormOf } from '../targets/target-selection.js'
 
 /** One relay mounted on a path of an app's server. */
@@ -46,7 +51,12 @@ function handToApp(
   socket: Duplex,
 ): void {
   if (server.listenerCount('request') === 0) {
-    answerUpgradeRefusal(socket, 404, 'No WebSocket endpoint at this path.')
+    const { answer } = REFUSALS.noEndpoint
+    answerUpgradeRefusal(
+      socket,
+      answer.status,
+      `No WebSocket endpoint at this path. ${hintOf(answer)}`,
+    )
     return
   }
   const res = new http.ServerResponse(req)
@@ -106,12 +116,7 @@ export function mountRelay(server: Server, mount: Mount): () => void {
         timeoutMs = Math.max(timeoutMs, m.handshakeTimeoutMs)
       const timer = setTimeout(() => {
         if (started.has(socket) || socket.destroyed) return
-        // As Node answers a request head that takes too long.
-        endAndForget(
-          socket,
-          'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
-          0,
-        )
+        answerRequestTimeout(socket)
       }, timeoutMs)
       timer.unref()
       socket.once('close', () => clearTimeout(timer))
