@@ -49,8 +49,9 @@ function handToApp(
   server: Server,
   req: http.IncomingMessage,
   socket: Duplex,
+  hasRequestHandler: boolean,
 ): void {
-  if (server.listenerCount('request') === 0) {
+  if (!hasRequestHandler) {
     const { answer } = REFUSALS.noEndpoint
     answerUpgradeRefusal(
       socket,
@@ -105,7 +106,11 @@ export function mountRelay(server: Server, mount: Mount): () => void {
       // A reset must not become an unhandled 'error' on a socket we hand on.
       socket.on('error', () => undefined)
       if (server.listenerCount('upgrade') > 1) return // another listener's
-      handToApp(server, req, socket)
+      // Our own 'request' listener only watches; the app's answers.
+      const handlers = server
+        .listeners('request')
+        .filter((l) => l !== onRequest).length
+      handToApp(server, req, socket, handlers > 0)
     }
     const onRequest = (req: http.IncomingMessage): void => {
       started.add(req.socket)
