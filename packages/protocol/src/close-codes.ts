@@ -35,6 +35,7 @@ export const CloseCode = {
   TARGET_NOT_ALLOWED: 4102,
   ORIGIN_NOT_ALLOWED: 4103,
   UNAUTHORIZED: 4104,
+  SESSION_STALLED: 4105,
 } as const
 
 /** Name of a close code wsrelay sends, e.g. `'TARGET_REFUSED'`. */
@@ -187,6 +188,12 @@ export const RELAY_CLOSE_CODES: readonly CloseCodeInfo[] = [
     false,
     'The relay needs a valid token, and none or a wrong one was offered.',
     'Offer the token as the subprotocol wsrelay.token.<token> (the client option token).',
+  ),
+  info(
+    'SESSION_STALLED',
+    true,
+    'Nothing moved for longer than the stall timeout while the relay waited for a side to read.',
+    'Check that the TCP server reads what it is sent; raise --stall-timeout if it pauses on purpose.',
   ),
 ]
 

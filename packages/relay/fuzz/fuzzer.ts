@@ -52,7 +52,12 @@ const RESOURCE_WAIT_MS = 6000
 /** Open fds may sit this many above baseline once a batch's sockets are gone. */
 const FD_SLACK = 16
 
-/** The relay's command line: a fixed echo target, a TCP and a UDP route, small messages, no client-chosen targets (no DNS). */
+/**
+ * The relay's command line: a fixed echo target, a TCP and a UDP route,
+ * small messages, and client-chosen targets allowed only to the echo target,
+ * their names resolved by a DNS stub on loopback (fast, slow and silent
+ * names), so every input stays on this machine.
+ */
 export const FUZZ_RELAY_ARGS = [
   '--max-message-size',
   '65536',
@@ -71,6 +76,14 @@ export const FUZZ_RELAY_ARGS = [
   'echo=127.0.0.1:{ECHO}',
   '--route',
   'game=udp:127.0.0.1:{UDP}',
+  '--allow',
+  '127.0.0.1/32:{ECHO}',
+  '--dns-server',
+  '{DNS}',
+  '--dns-timeout',
+  '1000',
+  '--stall-timeout',
+  '2000',
   '127.0.0.1:0',
   '127.0.0.1:{ECHO}',
 ]
@@ -127,7 +140,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     ) {
       const first = inputsTried
       const inputs = Array.from({ length: batchSize }, (_, i) =>
-        generateInput(options.seed, first + i, relay.port),
+        generateInput(options.seed, first + i, relay.port, fixture.echo?.port),
       )
       await Promise.all(
         inputs.map((input) => sendInput(relay.port, input.writes)),
@@ -253,7 +266,8 @@ export async function replay(
     const writes =
       'hex' in what
         ? what.hex.map((h) => Buffer.from(h, 'hex'))
-        : generateInput(what.seed, what.index, relay.port).writes
+        : generateInput(what.seed, what.index, relay.port, fixture.echo?.port)
+            .writes
     await sendInput(relay.port, writes)
     return await fixture.problem()
   } finally {

@@ -3,9 +3,20 @@ import {
   closePayload,
   encodeFrame,
   FRAME_CASES,
+  FUZZ_NAMES,
   handshakeRequest,
   Opcode,
 } from '@wsrelay/test-kit'
+
+/**
+ * The echo target's port, for opens that an allow rule admits; set by
+ * {@link generateInput} for the input it builds (the same seed and index
+ * give the same input for the same target).
+ */
+let targetPort = 1
+
+/** A line a client would like to see in the relay's log. */
+const FORGED_LINE = '\n[12:00:00.000] INFO: forged ok'
 
 /** A deterministic PRNG (mulberry32): the same seed gives the same inputs. */
 export class Rng {
@@ -167,12 +178,36 @@ function controlText(rng: Rng): string {
           '127.0.0.1',
           '::1',
           '::ffff:127.0.0.1',
+          '::ffff:7f00:1',
           '169.254.169.254',
           '10.0.0.1',
           'not a host',
+          // Names the DNS stub answers fast, late, never, or not at all.
+          FUZZ_NAMES.fast,
+          FUZZ_NAMES.slow,
+          FUZZ_NAMES.never,
+          'FAST.TEST.',
+          'nxdomain.test',
+          'a'.repeat(63) + '.' + 'b'.repeat(63) + '.test',
+          'localhost',
         ]),
-        port: rng.pick([1, 53, 80, 65535, 0, 70000, -1]),
+        port: rng.pick([targetPort, targetPort, 1, 80, 65535, 0, 70000, -1]),
         ...(rng.chance(0.5) ? { transport: rng.pick(TRANSPORT_VALUES) } : {}),
+      }),
+    () =>
+      JSON.stringify({
+        type: rng.pick([FORGED_LINE, '\u001b[2J', 'open\r\n']),
+      }),
+    () =>
+      JSON.stringify({
+        type: 'open',
+        route: rng.pick([
+          'constructor',
+          'toString',
+          '__proto__',
+          'hasOwnProperty',
+          FORGED_LINE,
+        ]),
       }),
     () =>
       JSON.stringify({
@@ -261,6 +296,16 @@ function mutate(rng: Rng, input: Buffer): Buffer {
 }
 
 function randomPath(rng: Rng): string {
+  if (rng.chance(0.15))
+    return rng.pick([
+      'ws://relay.example/echo',
+      'http://127.0.0.1/echo?x=1',
+      '/?token=fuzz-token-0123456789abcdef',
+      '/%0a[12:00:00.000]%20INFO:%20forged',
+      '/constructor',
+      '/toString?x',
+      '/__proto__',
+    ])
   const pieces = [
     '/',
     'echo',
@@ -322,6 +367,8 @@ function randomHandshake(rng: Rng, port: number): Buffer {
             'Sec-WebSocket-Extensions: permessage-deflate',
             'Content-Length: 10',
             'Transfer-Encoding: chunked',
+            'Sec-WebSocket-Protocol: WSRELAY.TOKEN.fuzz-token-0123456789abcdef',
+            'Sec-WebSocket-Protocol: fuzz-token-0123456789abcdef',
           ]),
         ]
       : [],
@@ -329,12 +376,14 @@ function randomHandshake(rng: Rng, port: number): Buffer {
   return rng.chance(0.5) ? mutate(rng, base) : base
 }
 
-/** The input number `index` of a run seeded with `seed`; the same pair always gives the same bytes. */
+/** The input number `index` of a run seeded with `seed`; the same pair (and target) always gives the same input. */
 export function generateInput(
   seed: number,
   index: number,
   port: number,
+  echoPort = 1,
 ): FuzzInput {
+  targetPort = echoPort
   const rng = new Rng((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0)
   const upgrade = (protocols: readonly string[]) =>
     handshakeRequest(port, { protocols })

@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { pino } from 'pino'
-import pretty from 'pino-pretty'
 import { RelayError } from './errors.js'
+import { createCliLogger } from './observability/logger.js'
 import { createRelayFrom } from './server/create-relay.js'
 import { addressInUseHint } from './settings/address-in-use.js'
 import {
@@ -37,14 +36,10 @@ async function main(): Promise<number> {
   const { logLevel, logFormat } = command.settings.values
   const { token, tls } = loadCliFiles(command.settings, read)
   // People read a terminal; machines read JSON lines.
-  const isPretty =
-    logFormat === 'pretty' ||
-    (logFormat === 'auto' && process.stdout.isTTY === true)
-  const logger = pino(
-    { level: logLevel, base: { name: 'wsrelay' } },
-    isPretty
-      ? pretty({ colorize: true, ignore: 'pid,hostname,name', sync: true })
-      : undefined,
+  const logger = createCliLogger(
+    logLevel,
+    logFormat,
+    process.stdout.isTTY === true,
   )
   for (const warning of command.warnings) logger.warn(warning)
   const checked = command.settings

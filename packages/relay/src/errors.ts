@@ -39,6 +39,14 @@ export const RELAY_ERRORS = {
   RELAY_SUBPROTOCOL_UNSUPPORTED: {
     meaning: 'the handshake offered only unknown subprotocols',
   },
+  RELAY_UPGRADE_BODY: {
+    meaning:
+      'the upgrade request carried a body (Content-Length or Transfer-Encoding)',
+  },
+  RELAY_NO_ENDPOINT: {
+    meaning:
+      'attachRelay: an upgrade to a path no relay owns, on an app with no request handler',
+  },
   RELAY_HOST_REJECTED: {
     meaning:
       "the Host header is not one of the relay's names (DNS rebinding guard)",
@@ -62,9 +70,17 @@ export const RELAY_ERRORS = {
   RELAY_OVERLOADED: {
     meaning: 'over `--max-connections` or `--max-connections-per-ip`',
   },
+  RELAY_FD_LIMIT: {
+    meaning:
+      'the process is near its open-file limit (`ulimit -n`): the descriptors left answer refusals',
+  },
+  RELAY_LOOKUPS_BUSY: {
+    meaning:
+      'over `--max-lookups` (and its queue) or `--max-lookups-per-ip`: too many client-chosen names resolving',
+  },
   RELAY_MEMORY_BUDGET: {
     meaning:
-      'shed: the relay sat at `--memory-budget` and this connection held the most',
+      'shed: this connection waited too long for `--memory-budget` to admit its next read',
   },
   RELAY_INTERNAL_ERROR: {
     meaning:

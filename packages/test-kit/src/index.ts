@@ -48,8 +48,11 @@ export {
   acceptsConnections,
   crashSummary,
   eventOrClose,
+  FUZZ_NAMES,
   RelayFixture,
   settle,
 } from './relay-fixture.js'
 export { pump, startStuckTarget } from './load.js'
 export type { PumpResult, StuckTarget } from './load.js'
+export { startDnsStub } from './dns-stub.js'
+export type { DnsAnswer, DnsStub } from './dns-stub.js'

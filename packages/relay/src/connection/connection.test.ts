@@ -43,9 +43,11 @@ class FakeWebSocket extends EventEmitter {
 const settings = {
   connectTimeout: 1000,
   highWaterMark: 1024,
+  maxMessageSize: 65536,
   drainTimeout: 1000,
   handshakeTimeout: 5000,
   idleTimeout: 0,
+  stallTimeout: 0,
   pingInterval: 1000,
   pongTimeout: 500,
   udpIdleTimeout: 30_000,
@@ -63,9 +65,16 @@ function start(
   const context: ConnectionContext = {
     settings: { ...settings, ...overrides },
     chooseTarget,
+    redact: (text) => text,
+    onTargetUnreachable: () => undefined,
+    targetLookup: () => {
+      throw new Error('no lookup in unit tests')
+    },
     onOpened: () => undefined,
     onClosed: closed,
     onRefused: () => undefined,
+    admitRead: () => undefined,
+    refusedGraceMs: () => 1000,
   }
   const connection = new Connection(
     ws as unknown as WebSocket,
@@ -125,6 +134,26 @@ describe('Connection timers (fake time)', () => {
     expect(ws.isTerminated).toBe(false)
     connection.pauseForBudget(false)
     vi.advanceTimersByTime(500)
+    expect(ws.isTerminated).toBe(true)
+  })
+
+  it('runs no pong timer while reads are paused, and gives the pong a fresh deadline once they resume', () => {
+    const { ws, connection } = start({ handshakeTimeout: 600_000 })
+    const base = vi.getTimerCount() // the ping interval and the open deadline
+    vi.advanceTimersByTime(1000) // ping sent, pong deadline armed
+    expect(vi.getTimerCount()).toBe(base + 1)
+    connection.pauseForBudget(true)
+    vi.advanceTimersByTime(500) // the deadline passes while paused
+    // The deadline did not re-arm itself, nor does any new ping go out.
+    expect(vi.getTimerCount()).toBe(base)
+    vi.advanceTimersByTime(60_000)
+    expect(ws.pings).toBe(1)
+    expect(vi.getTimerCount()).toBe(base)
+    connection.pauseForBudget(false)
+    expect(vi.getTimerCount()).toBe(base + 1)
+    vi.advanceTimersByTime(499)
+    expect(ws.isTerminated).toBe(false)
+    vi.advanceTimersByTime(1)
     expect(ws.isTerminated).toBe(true)
   })
 
@@ -204,6 +233,22 @@ describe('Connection states', () => {
     })
     connection.shutdown('Relay shutting down.')
     expect(ws.closedWith).toBeUndefined()
+  })
+
+  it("records ws's 1002 for a bad frame as the relay's close, even when the browser never answers it", () => {
+    const { ws, closed } = start()
+    ws.emit(
+      'error',
+      Object.assign(new Error('Invalid WebSocket frame: invalid opcode 3'), {
+        code: 'WS_ERR_INVALID_OPCODE',
+      }),
+    )
+    ws.emit('close', 1006, Buffer.alloc(0))
+    expect(closed.mock.calls[0]?.[1]).toMatchObject({
+      code: 1002,
+      reason: 'Invalid WebSocket frame.',
+      by: 'relay',
+    })
   })
 
   it('takes nothing more from a browser that broke a rule', () => {

@@ -7,6 +7,7 @@ import {
 } from '@wsrelay/protocol'
 import { WebSocket, type RawData } from 'ws'
 import type { Logger } from '../observability/logger.js'
+import type { Redact } from '../observability/redaction.js'
 import { logFieldsOf } from '../observability/log-fields.js'
 import type { ConnectionStats, Lease } from '../observability/registry.js'
 import {
@@ -14,6 +15,7 @@ import {
   REFUSALS,
   type ConnectionRefusalKind,
 } from '../refusals.js'
+import type { LookupFunction } from 'node:net'
 import type { ResolvedRelayOptions } from '../settings/relay-options.js'
 import { formatHostPort, transportOf } from '../targets/target-address.js'
 import {
@@ -39,8 +41,10 @@ import {
 } from './connection-states.js'
 import { DataPath } from './data-path.js'
 import { DatagramPump } from './datagram-pump.js'
-import { Heartbeat, IdleWatch } from './heartbeat.js'
+import { Heartbeat, IdleWatch, StallWatch } from './heartbeat.js'
 import { Valve } from './pauses.js'
+import { stopReadingNow } from '../targets/read-stop.js'
+import { frameErrorClose, socketOf } from './relay-websocket.js'
 import { V1Session } from './v1-session.js'
 
 /** The relay settings a connection uses. */
@@ -48,9 +52,11 @@ export type ConnectionSettings = Pick<
   ResolvedRelayOptions,
   | 'connectTimeout'
   | 'highWaterMark'
+  | 'maxMessageSize'
   | 'drainTimeout'
   | 'handshakeTimeout'
   | 'idleTimeout'
+  | 'stallTimeout'
   | 'pingInterval'
   | 'pongTimeout'
   | 'udpIdleTimeout'
@@ -60,10 +66,20 @@ export type ConnectionSettings = Pick<
 /** What a connection needs from the relay around it. */
 export interface ConnectionContext {
   readonly settings: ConnectionSettings
-  /** Picks the target: `undefined` for raw clients (the URL path decides), the `open` message for v1. */
+  /** The redaction point: every close reason passes it. */
+  readonly redact: Redact
+  /**
+   * Picks the target: `undefined` for raw clients (the URL path decides),
+   * the `open` message for v1. `signal` aborts a lookup when the client leaves.
+   */
   chooseTarget(
     open: OpenMessage | undefined,
+    signal: AbortSignal,
   ): TargetChoice | Promise<TargetChoice>
+  /** How the operator's names (fixed target, routes) are looked up when connecting. */
+  readonly targetLookup: LookupFunction
+  /** A connection to an operator's name failed: look the name up afresh next time. */
+  onTargetUnreachable(host: string): void
   /** Called once, when the target is chosen and its connection starts. */
   onOpened(event: ConnectionOpenEvent): void
   /**
@@ -77,6 +93,10 @@ export interface ConnectionContext {
   ): void
   /** Called once, when the connection is refused before reaching a target: at the decision, so a scrape after the page saw its close counts it. */
   onRefused(close: CloseRecord): void
+  /** Called after every read from either side: the memory budget admits the next read, or pauses this connection. */
+  admitRead(connection: Connection): void
+  /** How long a refused browser gets to read its close before it is cut: 1 s, none when descriptors run short. */
+  refusedGraceMs(): number
 }
 
 /** Who the connection is, for logs. */
@@ -90,9 +110,6 @@ export interface ConnectionIdentity {
   /** Refused before it starts (origin, token, limit): closed at once with the refusal's code and this reason. */
   readonly refusal?: ConnectionRefusal
 }
-
-/** 1 s for a refused peer to read its close frame before it is cut. */
-const REFUSED_CLOSE_GRACE_MS = 1000
 
 /**
  * One browser's WebSocket and its target, owned from accept to close.
@@ -114,6 +131,8 @@ export class Connection {
   private link: TargetLink | undefined
   private target: ChosenTarget | undefined
   private close: CloseRecord | undefined
+  /** Aborts a target choice still running (a DNS lookup) when the connection closes. */
+  private readonly choosing = new AbortController()
   private readonly startedAt = Date.now()
   private readonly session: V1Session | undefined
   private readonly client: Valve
@@ -123,6 +142,7 @@ export class Connection {
   private datagrams: DatagramPump | undefined
   private readonly heartbeat: Heartbeat
   private readonly idle: IdleWatch
+  private readonly stall: StallWatch
 
   constructor(
     private readonly ws: WebSocket,
@@ -137,9 +157,14 @@ export class Connection {
     this.client = new Valve(
       (reason) => {
         ws.pause()
-        if (reason !== 'budget') this.data.stats.clientPauses++
+        // The budget stops before the next read, not after it.
+        if (reason === 'budget') stopReadingNow(socketOf(ws))
+        else this.data.stats.clientPauses++
       },
-      () => ws.resume(),
+      () => {
+        ws.resume()
+        this.heartbeat.onReadingResumed()
+      },
     )
     this.targetValve = new Valve(
       (reason) => {
@@ -166,9 +191,33 @@ export class Connection {
       },
     )
     ws.on('pong', this.heartbeat.onPong)
+    // After ws's own listener: the bytes of each read are then held (or gone).
+    socketOf(ws)?.on('data', this.afterRead)
     this.idle = new IdleWatch(settings.idleTimeout, (reason) =>
       this.closeWith({ code: CloseCode.IDLE_TIMEOUT, reason, by: 'relay' }),
     )
+    this.stall = new StallWatch(settings.stallTimeout, {
+      isWaiting: () =>
+        this.client.has('peer') ||
+        this.client.has('pongs') ||
+        this.targetValve.has('peer'),
+      progress: () =>
+        this.data.stats.bytesToTarget -
+        (this.link?.pendingBytes ?? 0) +
+        this.data.stats.bytesToClient -
+        ws.bufferedAmount,
+      onStalled: (reason) => {
+        this.identity.log.warn(
+          { closeCode: CloseCode.SESSION_STALLED },
+          `session stalled: ${reason}`,
+        )
+        this.closeWith({
+          code: CloseCode.SESSION_STALLED,
+          reason,
+          by: 'relay',
+        })
+      },
+    })
     this.session = identity.mode === 'v1' ? new V1Session() : undefined
 
     const { refusal } = identity
@@ -190,9 +239,17 @@ export class Connection {
     return this.data.stats
   }
 
-  /** Bytes the relay holds for this connection right now, both directions. */
+  /** Bytes the relay holds for this connection right now, both directions, read buffers included. */
   get bufferedBytes(): number {
-    return this.data.heldBytes
+    return (
+      this.data.heldBytes +
+      (socketOf(this.ws)?.readableLength ?? 0) +
+      (this.link?.readableBytes ?? 0)
+    )
+  }
+
+  private readonly afterRead = (): void => {
+    this.context.admitRead(this)
   }
 
   /**
@@ -221,14 +278,20 @@ export class Connection {
     }
   }
 
-  /** The registry sheds this connection: it held the most while the relay sat at its budget. */
+  /**
+   * The registry sheds this connection: it waited too long for the memory
+   * budget. The close frame goes out, then the socket is cut at once: a
+   * peer the relay cannot read would never answer it, and what it holds
+   * must be freed now, not after the close timeout.
+   */
   shedForBudget(budgetBytes: number): void {
     this.closeWith({
       code: closeCodeOf('memoryBudget'),
-      reason: `Relay is at its memory budget (${budgetBytes} bytes) and this connection held the most. Try again later.`,
+      reason: `Relay is at its memory budget (${budgetBytes} bytes) and this connection waited too long to be read. Try again later.`,
       by: 'relay',
       errorCode: REFUSALS.memoryBudget.errorCode,
     })
+    this.ws.terminate()
   }
 
   // ---- the one transition ------------------------------------------------
@@ -248,7 +311,10 @@ export class Connection {
     }
     clearTimeout(this.stateTimer)
     this.stateTimer = undefined
-    if (from === 'open') this.idle.stop()
+    if (from === 'open') {
+      this.idle.stop()
+      this.stall.stop()
+    }
     this.state = next
     const { settings } = this.context
     switch (next) {
@@ -266,16 +332,21 @@ export class Connection {
         break
       case 'open':
         this.idle.start()
+        this.stall.start()
         break
       case 'closing':
+        this.choosing.abort()
         this.heartbeat.stop()
         this.datagrams?.stop()
         // A refused peer gets a short grace to read its close, not the drain
         // timeout: a crowd of refused clients must not hold the relay's sockets.
         if (this.close?.refused !== undefined)
-          this.startTimer(REFUSED_CLOSE_GRACE_MS, () => this.ws.terminate())
+          this.startTimer(this.context.refusedGraceMs(), () =>
+            this.ws.terminate(),
+          )
         break
       case 'flushing':
+        this.choosing.abort()
         this.heartbeat.stop()
         this.datagrams?.stop()
         // End, not destroy: bytes the browser sent are still queued for the target.
@@ -307,7 +378,7 @@ export class Connection {
     }
     let choice: TargetChoice | Promise<TargetChoice>
     try {
-      choice = this.context.chooseTarget(open)
+      choice = this.context.chooseTarget(open, this.choosing.signal)
     } catch (err) {
       failed(err)
       return
@@ -358,11 +429,16 @@ export class Connection {
         (ms) => `No datagram either way for ${ms} ms (--udp-idle-timeout).`,
       )
     }
+    const fromTarget = this.datagrams?.fromTarget ?? this.data.fromTarget
     this.link = openLink(
       target,
+      this.context.targetLookup,
       {
         onConnect: this.onTargetConnect,
-        onData: this.datagrams?.fromTarget ?? this.data.fromTarget,
+        onData: (chunk) => {
+          fromTarget(chunk)
+          this.afterRead()
+        },
         onEnd: this.onTargetEnd,
         onFinish: this.onTargetFinish,
         onClose: this.onTargetClose,
@@ -431,6 +507,8 @@ export class Connection {
 
   private readonly onTargetError = (err: Error): void => {
     if (!this.target) return
+    if (this.state === 'connecting' && !this.target.isClientChosen)
+      this.context.onTargetUnreachable(this.target.host)
     this.fail(
       classifyTargetError(
         err,
@@ -568,11 +646,18 @@ export class Connection {
 
   private readonly onClientError = (err: Error & { code?: string }): void => {
     // ws closes the socket itself (1002, 1007 or 1009, with the reason
-    // RelayWebSocket gives it) and then emits 'close'; log only.
+    // RelayWebSocket gives it) and then emits 'close'. That close is the
+    // relay's: record it now, or a client that never echoes it would be
+    // logged as its own 1006.
     this.identity.log.debug(
       { err: err.message, wsCode: err.code },
       'websocket error',
     )
+    if (err.code?.startsWith('WS_ERR_') && !this.isBrowserGone)
+      this.close ??= {
+        ...frameErrorClose(err, this.context.settings.maxMessageSize),
+        by: 'relay',
+      }
   }
 
   // ---- closing --------------------------------------------------------
@@ -636,9 +721,13 @@ export class Connection {
    */
   private closeWith(record: CloseRecord): void {
     if (this.close || this.isBrowserGone) return
-    this.close = { ...record, reason: fitCloseReason(record.reason) }
+    this.close = {
+      ...record,
+      reason: fitCloseReason(this.context.redact(record.reason)),
+    }
     this.transition('closing')
-    this.client.resume('early', 'pongs', 'budget') // read the peer's close reply
+    // Read the peer's close reply; a budget pause stays (reading needs a grant).
+    this.client.resume('early', 'pongs')
     this.ws.close(this.close.code, this.close.reason)
   }
 

@@ -18,6 +18,8 @@ export interface HeartbeatPeer {
 export class Heartbeat {
   private interval: NodeJS.Timeout | undefined
   private deadline: NodeJS.Timeout | undefined
+  /** A pong is due but the relay had stopped reading: judged afresh once it reads again. */
+  private isPongOwed = false
 
   constructor(
     private readonly intervalMs: number,
@@ -36,16 +38,25 @@ export class Heartbeat {
     clearTimeout(this.deadline)
     this.interval = undefined
     this.deadline = undefined
+    this.isPongOwed = false
   }
 
   /** The browser answered. */
   readonly onPong = (): void => {
     clearTimeout(this.deadline)
     this.deadline = undefined
+    this.isPongOwed = false
+  }
+
+  /** The relay reads the browser again: a pong still owed gets a fresh deadline. */
+  onReadingResumed(): void {
+    if (!this.isPongOwed || this.interval === undefined) return
+    this.isPongOwed = false
+    this.armDeadline()
   }
 
   private readonly onInterval = (): void => {
-    if (this.deadline || !this.peer.isOpen()) return
+    if (this.deadline || this.isPongOwed || !this.peer.isOpen()) return
     this.peer.ping()
     this.armDeadline()
   }
@@ -56,13 +67,70 @@ export class Heartbeat {
   }
 
   private readonly onDeadline = (): void => {
-    // A pong the relay has not read yet is not the browser's fault: wait on.
+    this.deadline = undefined
+    // A pong the relay has not read yet is not the browser's fault. No timer
+    // runs meanwhile: the deadline starts again when reading does, and a
+    // session that never reads again is the stall watch's to close.
     if (this.peer.isPausedByUs()) {
-      this.armDeadline()
+      this.isPongOwed = true
       return
     }
-    this.deadline = undefined
     this.peer.onUnresponsive(`No pong within ${this.pongTimeoutMs} ms.`)
+  }
+}
+
+/** What the stall watch reads of the connection. */
+export interface StallPeer {
+  /** True while the relay waits for a side to read (it stopped reading the other for backpressure). */
+  isWaiting(): boolean
+  /** A number that changes whenever bytes move (handed to either kernel). */
+  progress(): number
+  onStalled(reason: string): void
+}
+
+/**
+ * Finds a session that cannot move: the relay has stopped reading one side
+ * because the other does not read, and no byte has moved either way for
+ * `timeoutMs` (a target that never reads; a browser gone behind a FIN the
+ * relay cannot see, since it stopped reading). Checked four times per
+ * period, so such a session is closed within 1.25 periods; 0 turns it off.
+ */
+export class StallWatch {
+  private timer: NodeJS.Timeout | undefined
+  private since: number | undefined
+  private lastProgress = Number.NaN
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly peer: StallPeer,
+  ) {}
+
+  start(): void {
+    if (this.timeoutMs === 0 || this.timer) return
+    this.timer = setInterval(this.onTick, Math.max(1, this.timeoutMs / 4))
+    this.timer.unref()
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
+    this.timer = undefined
+    this.since = undefined
+  }
+
+  private readonly onTick = (): void => {
+    const now = Date.now()
+    const progress = this.peer.progress()
+    if (!this.peer.isWaiting() || progress !== this.lastProgress) {
+      this.lastProgress = progress
+      this.since = this.peer.isWaiting() ? now : undefined
+      return
+    }
+    this.since ??= now
+    if (now - this.since < this.timeoutMs) return
+    this.stop()
+    this.peer.onStalled(
+      `Nothing moved for ${this.timeoutMs} ms: a side stopped reading.`,
+    )
   }
 }
 

@@ -34,6 +34,11 @@ export class Valve {
     return this.reasons.size > 0
   }
 
+  /** True while `reason` holds. */
+  has(reason: PauseReason): boolean {
+    return this.reasons.has(reason)
+  }
+
   pause(reason: PauseReason): void {
     if (this.reasons.size === 0) this.onPause(reason)
     this.reasons.add(reason)

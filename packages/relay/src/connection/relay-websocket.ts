@@ -1,4 +1,5 @@
 import { CloseCode, fitCloseReason } from '@wsrelay/protocol'
+import type { Duplex } from 'node:stream'
 import { WebSocket } from 'ws'
 
 /** ws's error codes for frames it refuses, and what the close reason says. */
@@ -77,6 +78,27 @@ function reasonFor(
   return 'Invalid WebSocket frame.'
 }
 
+/** ws's error codes for frames it refuses, and the close code it answers with. */
+const FRAME_ERROR_CLOSE_CODES: Readonly<Record<string, number>> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: CloseCode.MESSAGE_TOO_BIG,
+  WS_ERR_INVALID_UTF8: CloseCode.INVALID_PAYLOAD,
+}
+
+/**
+ * The close the relay sent for a frame ws refused: its code and reason, as
+ * the browser reads them. The connection records it, so a client that
+ * never answers the close is logged with the relay's 1002, not a 1006 of
+ * its own.
+ */
+export function frameErrorClose(
+  err: Error & { code?: string },
+  maxMessageSize: number,
+): { code: number; reason: string } {
+  const code =
+    FRAME_ERROR_CLOSE_CODES[err.code ?? ''] ?? CloseCode.PROTOCOL_ERROR
+  return { code, reason: fitCloseReason(reasonFor(code, err, maxMessageSize)) }
+}
+
 interface ReceiverInternals {
   _receiver?: { _bufferedBytes?: number; _messageLength?: number }
 }
@@ -93,4 +115,9 @@ export function receiverHeldBytes(ws: WebSocket): number {
   // whole), plus the fragments of the message so far. Not _totalPayloadLength:
   // that counts lengths frames declare, not bytes that arrived.
   return (receiver._bufferedBytes ?? 0) + (receiver._messageLength ?? 0)
+}
+
+/** The socket under a ws WebSocket (ws 8 keeps it in `_socket`). */
+export function socketOf(ws: object): Duplex | undefined {
+  return (ws as { _socket?: Duplex })._socket
 }

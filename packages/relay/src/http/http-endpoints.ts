@@ -2,6 +2,7 @@ import { ROUTES_PATH, type RelayOffer, type Transport } from '@wsrelay/protocol'
 import type http from 'node:http'
 import type { RelayMetrics } from '../observability/metrics.js'
 import type { Logger } from '../observability/logger.js'
+import type { Redact } from '../observability/redaction.js'
 import type { HostAllowlist } from '../upgrade/host-allowlist.js'
 import type { RegistrySnapshot } from '../observability/registry.js'
 import type { StaticHandler } from './static-files.js'
@@ -28,6 +29,8 @@ export interface EndpointsContext {
   readonly snapshot: () => RegistrySnapshot
   readonly isDraining: () => boolean
   readonly log: Logger
+  /** The redaction point, for answers that quote the request. */
+  readonly redact: Redact
 }
 
 const json = (
@@ -94,7 +97,7 @@ export function createRequestHandler(
     res.on('error', () => undefined) // a client that went away; nothing to answer
     if (!ctx.hosts.isAllowed(req.headers.host)) {
       res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' })
-      res.end(`${hostRefusal(req.headers.host)}\n`)
+      res.end(`${ctx.redact(hostRefusal(req.headers.host))}\n`)
       return
     }
     const path = (req.url ?? '/').split('?')[0] ?? '/'

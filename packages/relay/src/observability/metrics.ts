@@ -1,3 +1,4 @@
+import { closeCodeInfo } from '@wsrelay/protocol'
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import { REFUSAL_METRICS, type RefusalMetric } from '../refusals.js'
 import type { RegistrySnapshot } from './registry.js'
@@ -30,7 +31,7 @@ export const RELAY_METRICS = [
   {
     name: 'wsrelay_buffered_bytes',
     type: 'gauge',
-    help: 'Bytes held by the relay now, all connections, both directions (bounded by the high-water mark).',
+    help: 'Bytes held by the relay now, all connections, both directions (admitted against --memory-budget).',
     read: (s) => s.bufferedBytes,
   },
   {
@@ -58,7 +59,7 @@ export const RELAY_METRICS = [
   {
     name: 'wsrelay_backpressure_pauses_total',
     type: 'counter',
-    help: 'Times the relay stopped reading one side because the other was slow (budget: because the relay sat at its memory budget).',
+    help: 'Times the relay stopped reading one side because the other was slow (budget: because the memory budget could not admit its next read).',
     label: { name: 'paused', values: ['target', 'client', 'budget'] },
     read: ({ totals, budgetPauses }) => ({
       target: totals.targetPauses,
@@ -75,14 +76,18 @@ export const RELAY_METRICS = [
   {
     name: 'wsrelay_budget_shed_total',
     type: 'counter',
-    help: 'Connections closed (1013) because they held the most while the relay sat at its memory budget.',
+    help: 'Connections closed (1013) because they waited too long for the memory budget.',
     read: (s) => s.budgetSheds,
   },
   {
     name: 'wsrelay_connections_closed_total',
     type: 'counter',
     help: 'Connections that ended, by WebSocket close code (1001 counts drains; 4xxx are the relay’s own).',
-    label: { name: 'code', values: 'the WebSocket close code' },
+    label: {
+      name: 'code',
+      values:
+        'a close code of the close-code table, or `other` (a client chooses its own)',
+    },
   },
   {
     name: 'wsrelay_connections_refused_total',
@@ -145,7 +150,17 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
   const refused = counters.get('wsrelay_connections_refused_total')
   return {
     registry,
-    closed: (code) => closed?.inc({ code: String(code) }),
+    closed: (code) => closed?.inc({ code: closeCodeLabel(code) }),
     refused: (reason) => refused?.inc({ reason }),
   }
+}
+
+/**
+ * The `code` label of a close: a code the relay knows (its own, and the
+ * ones a browser reports), or `other`. A client chooses its close code
+ * (3000-4999 are free for applications), and each label value is a series
+ * Prometheus keeps: one client must not grow them without bound.
+ */
+export function closeCodeLabel(code: number): string {
+  return closeCodeInfo(code).name === 'UNKNOWN' ? 'other' : String(code)
 }

@@ -1,5 +1,6 @@
 import http from 'node:http'
 import https from 'node:https'
+import type net from 'node:net'
 import type { Duplex } from 'node:stream'
 import { RelayError } from '../errors.js'
 import { answerClientError } from '../http/http-answers.js'
@@ -81,7 +82,17 @@ export function createRelayFrom(resolved: ResolvedRelayOptions): Relay {
       )
     : http.createServer(serverOptions, core.handleRequest)
   server.on('upgrade', core.handleUpgrade)
-  server.on('clientError', answerClientError(log))
+  // Every accepted socket counts against the open-file limit (TLS ones
+  // from before their handshake), refused ones too; the shutdown cuts
+  // those still open after the drain (a TLS handshake in flight would
+  // otherwise hold server.close() for up to the handshake timeout).
+  const accepted = new Set<Duplex>()
+  server.on('connection', (socket: Duplex) => {
+    accepted.add(socket)
+    socket.once('close', () => accepted.delete(socket))
+    core.trackSocket(socket as net.Socket)
+  })
+  server.on('clientError', answerClientError(log, core.refusedGraceMs))
   // A TLS handshake that fails or times out is the client's problem: drop it.
   server.on('tlsClientError', (err: Error, socket: Duplex) => {
     log.debug({ err: err.message }, 'tls client error')
@@ -162,6 +173,7 @@ export function createRelayFrom(resolved: ResolvedRelayOptions): Relay {
             server.close(() => resolve()),
           )
           server.closeAllConnections()
+          for (const socket of accepted) socket.destroy()
           await serverClosed
         }
         log.info('relay closed')

@@ -4,10 +4,15 @@ import { isSupportedSubprotocol } from '@wsrelay/protocol'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { Connection, type ConnectionContext } from '../connection/connection.js'
 import { relayWebSocketClass } from '../connection/relay-websocket.js'
-import { answerUpgradeRefusal } from '../http/http-answers.js'
+import {
+  answerUpgradeRefusal,
+  REFUSED_SOCKET_GRACE_MS,
+} from '../http/http-answers.js'
 import { createRequestHandler } from '../http/http-endpoints.js'
 import { createStaticHandler } from '../http/static-files.js'
 import { logFieldsOf } from '../observability/log-fields.js'
+import { redactingLogger } from '../observability/logger.js'
+import { createRedactor } from '../observability/redaction.js'
 import { createRelayMetrics } from '../observability/metrics.js'
 import {
   BUDGET_SHED_AFTER_MS,
@@ -16,14 +21,16 @@ import {
   type RegistrySnapshot,
 } from '../observability/registry.js'
 import { REFUSALS } from '../refusals.js'
-import { clampToFdLimit } from '../settings/fd-limit.js'
+import { clampToFdLimit, openFileLimit } from '../settings/fd-limit.js'
 import type { ResolvedRelayOptions } from '../settings/relay-options.js'
+import { createLookupQueue, createTargetNames } from '../targets/resolver.js'
 import { targetForOpen, targetForPath } from '../targets/target-selection.js'
 import { createHostAllowlist } from '../upgrade/host-allowlist.js'
 import {
   decideUpgrade,
   type ConnectionRefusal,
 } from '../upgrade/upgrade-policy.js'
+import { createDescriptorGuard } from './descriptors.js'
 import { createRelayEvents } from './relay-events.js'
 
 /** Counters across the relay, from its connection registry. */
@@ -57,8 +64,11 @@ export function createRelayCore(
 ) {
   // Past the open-file limit, accept() fails with EMFILE and clients get a
   // reset instead of the 1013 the limit promises: whoever owns the server.
+  // The one redaction point: every log line, HTTP answer and close reason.
+  const redact = createRedactor([resolved.token])
   const config = {
     ...resolved,
+    logger: redactingLogger(resolved.logger, redact),
     maxConnections: clampToFdLimit(
       resolved.maxConnections,
       resolved.given.has('maxConnections'),
@@ -77,6 +87,24 @@ export function createRelayCore(
   const metrics = config.metrics ? createRelayMetrics(snapshot) : undefined
   const hosts = createHostAllowlist(config.listen.host, config.allowHost)
   const events = createRelayEvents(log)
+  const fdLimit = openFileLimit()
+  const descriptors = createDescriptorGuard(fdLimit)
+  /** How long a refused socket may linger: none when descriptors run short. */
+  const refusedGraceMs = (): number =>
+    descriptors.isTight() ? 0 : REFUSED_SOCKET_GRACE_MS
+  // Client-chosen names through one bounded queue; the operator's names
+  // apart, looked up now and cached, so no client can make them wait.
+  const lookups = createLookupQueue(config.resolveHost, {
+    maxLookups: config.maxLookups,
+    maxLookupsPerIp: config.maxLookupsPerIp,
+    timeoutMs: config.dnsTimeout,
+  })
+  const targetNames = createTargetNames()
+  void targetNames.warm(
+    [config.target, ...config.route.values()].flatMap((t) =>
+      t === undefined ? [] : [t.host],
+    ),
+  )
   let isDraining = false
   let nextId = 1
   let onEmpty: (() => void) | undefined
@@ -98,12 +126,24 @@ export function createRelayCore(
     },
   })
 
-  const context = (path: string | undefined): ConnectionContext => ({
+  const context = (
+    path: string | undefined,
+    clientAddress: string,
+  ): ConnectionContext => ({
     settings: config,
-    chooseTarget: (open) =>
+    redact,
+    chooseTarget: (open, signal) =>
       open === undefined
         ? targetForPath(config, path)
-        : targetForOpen(config, open, path),
+        : targetForOpen(
+            config,
+            open,
+            path,
+            lookups.forClient(clientAddress),
+            signal,
+          ),
+    targetLookup: targetNames.connectLookup,
+    onTargetUnreachable: targetNames.forget,
     onOpened: (event) => events.emit('connection-open', event),
     onClosed: (connection, close, event) => {
       registry.remove(connection)
@@ -114,6 +154,8 @@ export function createRelayCore(
     onRefused: (close) => {
       if (close.refused !== undefined) metrics?.refused(close.refused)
     },
+    admitRead: (connection) => registry.admitRead(connection),
+    refusedGraceMs,
   })
 
   const onConnection = (
@@ -127,6 +169,12 @@ export function createRelayCore(
     const connLog = log.child({ conn: id, client: clientAddress })
     let refusal = policyRefusal
     let lease = NO_LEASE(clientAddress)
+    if (!refusal && descriptors.isTight()) {
+      refusal = {
+        kind: 'fdLimit',
+        reason: `Relay is at its open-file limit (${fdLimit ?? '?'}). Try again later.`,
+      }
+    }
     if (!refusal) {
       const admitted = registry.admit(clientAddress)
       if (admitted.ok) lease = admitted.lease
@@ -135,7 +183,7 @@ export function createRelayCore(
     const connection = new Connection(
       ws,
       { id, lease, path, mode, log: connLog, refusal },
-      context(path),
+      context(path, clientAddress),
     )
     if (!refusal) registry.add(connection)
   }
@@ -170,15 +218,15 @@ export function createRelayCore(
         },
         `upgrade refused: ${decision.message}`,
       )
-      answerUpgradeRefusal(socket, answer.status, decision.message)
+      answerUpgradeRefusal(
+        socket,
+        answer.status,
+        redact(decision.message),
+        refusedGraceMs(),
+      )
       return
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      // Every inbound chunk counts toward an early budget check, so a crowd
-      // of half-sent messages cannot outrun the 100 ms timer. Added only now,
-      // behind ws's own listener: a 'data' listener added before the
-      // handshake would switch the socket to flowing and eat early frames.
-      socket.on('data', registry.noteInbound)
       onConnection(
         ws,
         req.url,
@@ -197,6 +245,7 @@ export function createRelayCore(
     snapshot,
     isDraining: () => isDraining,
     log,
+    redact,
   })
 
   /** Drains every connection: 1001 after the flush, cut after the drain timeout. */
@@ -221,6 +270,9 @@ export function createRelayCore(
     handleRequest,
     drain,
     stats: () => statsOf(snapshot()),
+    /** Counts a socket the relay's own server accepted, until it closes. */
+    trackSocket: descriptors.track,
+    refusedGraceMs,
     on: events.on,
     isDraining: () => isDraining,
   }

@@ -111,15 +111,6 @@ function flagValueHint(
     : `${flag} needs a value (${usage}), but ${next} follows it. A value that starts with "-" is written ${flag}=${next}.`
 }
 
-/**
- * The first line of a parser's message, without the colon the yaml package
- * ends it with (it introduces a source excerpt we do not print).
- */
-function parseErrorText(err: unknown): string {
-  const first = (err as Error).message.split('\n')[0] ?? ''
-  return first.replace(/[\s:]+$/, '')
-}
-
 /** Reads a --config file: JSON, or YAML by extension; keys are the settings' names. */
 function readConfigFile(
   path: string,
@@ -143,7 +134,7 @@ function readConfigFile(
   } catch (err) {
     throw new RelayError(
       'RELAY_INVALID_OPTION',
-      `Cannot parse --config ${path}: ${parseErrorText(err)}. It must be ${isYaml ? 'YAML' : 'JSON'} with keys such as maxConnections.`,
+      `Cannot parse --config ${path}: ${parseErrorWhere(err, text)}. It must be ${isYaml ? 'YAML' : 'JSON'} with keys such as maxConnections.`,
       { cause: err },
     )
   }
@@ -164,6 +155,38 @@ function readConfigFile(
     }
   }
   return data as Record<string, unknown>
+}
+
+/**
+ * Where a config file stopped parsing, without quoting it: the parsers'
+ * messages show the text around the error, and a config file may hold the
+ * token (`{"token": abc…}` unquoted would print its first characters).
+ */
+function parseErrorWhere(err: unknown, text: string): string {
+  const yamlAt = (err as { linePos?: { line: number; col: number }[] })
+    .linePos?.[0]
+  const code = (err as { code?: unknown }).code
+  if (yamlAt) {
+    // The yaml package's codes (BAD_INDENT, BLOCK_AS_IMPLICIT_KEY) in words.
+    const what =
+      typeof code === 'string'
+        ? code.toLowerCase().replace(/_/g, ' ')
+        : 'invalid YAML'
+    return `${what} at line ${yamlAt.line}, column ${yamlAt.col}`
+  }
+  const message = err instanceof Error ? err.message : ''
+  const lineCol = /line (\d+) column (\d+)/.exec(message)
+  if (lineCol) return `invalid JSON at line ${lineCol[1]}, column ${lineCol[2]}`
+  const position = /position (\d+)/.exec(message)
+  if (position) {
+    const before = text.slice(0, Number(position[1]))
+    const line = before.split('\n').length
+    const column = Number(position[1]) - before.lastIndexOf('\n')
+    return `invalid JSON at line ${line}, column ${column}`
+  }
+  return /end of JSON|Unexpected end/i.test(message)
+    ? 'invalid JSON: it ends too early'
+    : 'invalid JSON'
 }
 
 /**

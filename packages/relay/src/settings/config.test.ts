@@ -141,7 +141,7 @@ describe('configuration: flags, WSRELAY_* and --config under one schema', () => 
       ['--config', 'c.yaml', '8080', 'h:1'],
       {},
       { 'c.yaml': 'a: b: c\n' },
-      'Cannot parse --config c.yaml: Nested mappings are not allowed in compact mappings at line 1, column 4. It must be YAML with keys such as maxConnections.',
+      'Cannot parse --config c.yaml: block as implicit key at line 1, column 4. It must be YAML with keys such as maxConnections.',
     ],
     [
       ['8080', 'h:1'],

@@ -19,9 +19,9 @@ function clampLog(
 }
 
 describe('the open-file limit note', () => {
-  it('lowers the limit to what the descriptors hold (two per connection, 64 kept, one for a refusal)', () => {
-    expect(connectionsWithinFdLimit(10_000, 20_000)).toBe(9967)
-    expect(connectionsWithinFdLimit(10_000, 1024)).toBe(479)
+  it('lowers the limit to what the descriptors hold (two per connection, 64 kept, a quarter up to 1,024 for refusing)', () => {
+    expect(connectionsWithinFdLimit(10_000, 20_000)).toBe(9455)
+    expect(connectionsWithinFdLimit(10_000, 1024)).toBe(351)
     expect(connectionsWithinFdLimit(10_000, undefined)).toBe(10_000)
   })
 
@@ -29,7 +29,7 @@ describe('the open-file limit note', () => {
     expect(clampLog(10_000, false, '127.0.0.1', 20_000).lines).toEqual([
       {
         level: 'debug',
-        msg: 'The open-file limit (20000) holds only 9967 connections, not 10000: using 9967. Raise it (ulimit -n 20100) or set --max-connections.',
+        msg: 'The open-file limit (20000) holds only 9455 connections, not 10000: using 9455. Raise it (ulimit -n 21090) or set --max-connections.',
       },
     ])
     expect(clampLog(10_000, false, '127.0.0.1', 1024).lines[0]?.level).toBe(
@@ -45,11 +45,11 @@ describe('the open-file limit note', () => {
 
   it('warns when a network relay (or an attached one) loses more of its default', () => {
     expect(clampLog(10_000, false, '0.0.0.0', 1024)).toEqual({
-      fits: 479,
+      fits: 351,
       lines: [
         {
           level: 'warn',
-          msg: 'The open-file limit (1024) holds only 479 connections, not 10000: using 479. Raise it (ulimit -n 20100) or set --max-connections.',
+          msg: 'The open-file limit (1024) holds only 351 connections, not 10000: using 351. Raise it (ulimit -n 21090) or set --max-connections.',
         },
       ],
     })

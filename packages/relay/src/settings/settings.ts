@@ -3,6 +3,7 @@ import {
   MAX_UDP_PAYLOAD_IPV4,
   MAX_UDP_PAYLOAD_IPV6,
 } from '../targets/datagram-link.js'
+import { parseDnsServers } from '../targets/target-address.js'
 import { parseTrustedProxies } from '../upgrade/client-address.js'
 import { parseAllowedOrigins } from '../upgrade/origin-policy.js'
 import {
@@ -70,6 +71,21 @@ export const SETTINGS = {
     },
     (items) => items.map(parseAllowRule),
   ),
+  noClientNames: bool({
+    group: 'targets',
+    default: false,
+    help: 'wsrelay.v1 clients may name IP addresses only: an open naming a host is refused (4102) with no DNS lookup.',
+  }),
+  dnsServer: parsedList(
+    {
+      group: 'targets',
+      arg: 'ADDR',
+      expected: 'DNS servers such as 10.0.0.2 or 127.0.0.1:5353',
+      defaultText: "the system's (/etc/resolv.conf)",
+      help: 'DNS server for client-chosen names (IP or IP:PORT, [v6]:PORT); repeatable. The fixed target and routes use the system resolver.',
+    },
+    parseDnsServers,
+  ),
   noRouteList: bool({
     group: 'targets',
     default: false,
@@ -136,6 +152,25 @@ export const SETTINGS = {
     max: MAX_TIMER_MS,
     help: 'TCP connect timeout; then close 4003.',
   }),
+  dnsTimeout: integer({
+    group: 'limits',
+    arg: 'MS',
+    default: 5_000,
+    max: MAX_TIMER_MS,
+    help: 'Time a client-chosen name may take to resolve, waiting included; then close 4001.',
+  }),
+  maxLookups: integer({
+    group: 'limits',
+    arg: 'N',
+    default: 64,
+    help: 'Client-chosen names resolved at once; four times as many may wait, more are closed with 1013.',
+  }),
+  maxLookupsPerIp: integer({
+    group: 'limits',
+    arg: 'N',
+    default: 8,
+    help: 'Client-chosen names one client IP may have resolving or waiting at once; more are closed with 1013.',
+  }),
   maxMessageSize: integer({
     group: 'limits',
     arg: 'BYTES',
@@ -152,7 +187,7 @@ export const SETTINGS = {
     group: 'limits',
     arg: 'BYTES',
     default: 128 * 1024 * 1024,
-    help: 'Bytes held across all connections before the biggest holders are paused.',
+    help: 'Bytes the relay may hold across all connections: a connection that holds bytes reads on only with a grant from it.',
   }),
   drainTimeout: integer({
     group: 'limits',
@@ -175,6 +210,14 @@ export const SETTINGS = {
     zero: 'off',
     max: MAX_TIMER_MS,
     help: 'Close a connection with no bytes either way for this long (4100).',
+  }),
+  stallTimeout: integer({
+    group: 'limits',
+    arg: 'MS',
+    default: 60_000,
+    zero: 'off',
+    max: MAX_TIMER_MS,
+    help: 'Close a session that cannot move (the relay waits for a side to read and no byte moved either way) for this long (4105).',
   }),
   pingInterval: integer({
     group: 'limits',

@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns'
 import { describe, expect, it, vi } from 'vitest'
 import { openDatagramLink } from './datagram-link.js'
 import type { TargetEvents } from './target-link.js'
@@ -23,6 +24,7 @@ describe('the datagram link before its socket exists', () => {
         connectTo: 'localhost',
         isClientChosen: false,
       },
+      lookup,
       heard,
       { maxDatagramSize: 1200 },
     )
@@ -54,6 +56,7 @@ describe('the datagram link before its socket exists', () => {
         connectTo: 'localhost',
         isClientChosen: false,
       },
+      lookup,
       heard,
       { maxDatagramSize: 1200 },
     )

@@ -1,6 +1,5 @@
 import dgram from 'node:dgram'
-import dns from 'node:dns'
-import net from 'node:net'
+import net, { type LookupFunction } from 'node:net'
 import { datagramTooBigFailure, KnownTargetFailure } from './target-failure.js'
 import type { TargetEvents, TargetLink } from './target-link.js'
 import type { ChosenTarget } from './target-selection.js'
@@ -40,6 +39,8 @@ type Phase = 'resolving' | 'connecting' | 'open' | 'closed'
  */
 export function openDatagramLink(
   target: ChosenTarget,
+  /** The operator's names, resolved and cached as for TCP routes. */
+  lookup: LookupFunction,
   events: TargetEvents,
   settings: DatagramLinkSettings,
 ): TargetLink {
@@ -153,10 +154,15 @@ export function openDatagramLink(
     connect(target.connectTo, family)
   } else {
     // A route's host name, the operator's: one lookup, like net.connect's.
-    dns.lookup(target.connectTo, { verbatim: true }, (err, address, fam) => {
+    lookup(target.connectTo, {}, (err, found, fam) => {
       if (phase !== 'resolving') return
+      // One address was asked for; a lookup that answers with all gives the first.
+      const first =
+        typeof found === 'string' ? { address: found, family: fam } : found[0]
       if (err) fail(err)
-      else connect(address, fam === 6 ? 6 : 4)
+      else if (!first)
+        fail(Object.assign(new Error('no address'), { code: 'ENOTFOUND' }))
+      else connect(first.address, first.family === 6 ? 6 : 4)
     })
   }
 
@@ -167,6 +173,8 @@ export function openDatagramLink(
         (phase === 'open' && socket ? socket.getSendQueueSize() : 0)
       )
     },
+    // A datagram that arrives is handed on at once; none waits unread.
+    readableBytes: 0,
     get remoteAddress() {
       if (phase !== 'open' || !socket) return undefined
       return socket.remoteAddress().address

@@ -1,3 +1,4 @@
+import type { LookupFunction } from 'node:net'
 import { openDatagramLink, type DatagramLinkSettings } from './datagram-link.js'
 import {
   openTargetLink,
@@ -13,10 +14,12 @@ import type { ChosenTarget } from './target-selection.js'
  */
 export function openLink(
   target: ChosenTarget,
+  /** Resolves the operator's names (cached); client-chosen targets come as checked addresses. */
+  lookup: LookupFunction,
   events: TargetEvents,
   settings: DatagramLinkSettings,
 ): TargetLink {
   return target.transport === 'udp'
-    ? openDatagramLink(target, events, settings)
-    : openTargetLink(target, events)
+    ? openDatagramLink(target, lookup, events, settings)
+    : openTargetLink(target, lookup, events)
 }

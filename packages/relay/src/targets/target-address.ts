@@ -1,3 +1,4 @@
+import net from 'node:net'
 import { isTransport, type Transport } from '@wsrelay/protocol'
 import { RelayError } from '../errors.js'
 
@@ -155,4 +156,25 @@ export function checkTargetAddress(value: {
     checkHostPort(value.host, value.port, 'target'),
     transport,
   )
+}
+
+/**
+ * Checks `--dns-server` entries: an IP address, `IP:PORT` or `[v6]:PORT`.
+ * Returns them as `dns.Resolver.setServers` takes them.
+ */
+export function parseDnsServers(items: readonly string[]): readonly string[] {
+  return items.map((text) => {
+    if (net.isIP(text) !== 0) return text
+    const bracketed = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text)
+    const plain = /^([^:[\]]+):(\d{1,5})$/.exec(text)
+    const [, host = '', port = ''] = bracketed ?? plain ?? []
+    const portNumber = Number(port)
+    if (net.isIP(host) === 0 || !(portNumber >= 1 && portNumber <= 65535)) {
+      throw new RelayError(
+        'RELAY_INVALID_OPTION',
+        `Invalid --dns-server "${text}": expected an IP address, IP:PORT or [v6]:PORT, e.g. 10.0.0.2 or 127.0.0.1:5353.`,
+      )
+    }
+    return text
+  })
 }

@@ -97,6 +97,13 @@ export const TARGET_FAILURES = {
     errnos: ['ECONNRESET', 'EPIPE', 'ECONNABORTED'],
     only: 'tcp',
   },
+  fdLimit: {
+    errorCode: 'RELAY_FD_LIMIT',
+    close: CloseCode.RELAY_OVERLOADED,
+    says: (where, errno) =>
+      `Relay is at its open-file limit: cannot open a connection to ${where} (${errno}). Try again later.`,
+    errnos: ['EMFILE', 'ENFILE'],
+  },
   other: {
     errorCode: 'RELAY_TARGET_ERROR',
     close: CloseCode.TARGET_ERROR,
@@ -197,5 +204,23 @@ export function datagramTooBigFailure(
   return failure(
     TARGET_FAILURES.datagramTooBig,
     `Message of ${size} bytes is over the UDP datagram limit of ${limit} bytes (${why}).`,
+  )
+}
+
+/**
+ * The failure reported when a client-chosen name does not resolve: always
+ * 4001, whatever the resolver said (a DNS server that refuses is not a
+ * TCP target that refuses).
+ */
+export function lookupFailure(err: unknown, target: Where): TargetFailure {
+  const kind = TARGET_FAILURES.dnsFailed
+  return failure(
+    kind,
+    kind.says(
+      formatHostPort(target),
+      errnoOf(err),
+      NAMES[target.transport ?? 'tcp'],
+    ),
+    err,
   )
 }

@@ -1,4 +1,5 @@
-import net from 'node:net'
+import net, { type LookupFunction } from 'node:net'
+import { stopReadingNow } from './read-stop.js'
 import type { ChosenTarget } from './target-selection.js'
 
 /** What a connection hears from its target. */
@@ -23,6 +24,8 @@ export interface TargetEvents {
 export interface TargetLink {
   /** Bytes written and not yet handed to the kernel. */
   readonly pendingBytes: number
+  /** Bytes read from the target and not yet handed on (a paused socket's buffer). */
+  readonly readableBytes: number
   /** The address connected to, once connected. */
   readonly remoteAddress: string | undefined
   /** True once our side is done (every byte and our end went out) or the socket is gone. */
@@ -33,6 +36,7 @@ export interface TargetLink {
   write(bytes: Buffer, onWritten?: () => void): void
   /** No more bytes from the browser: end our side after what is queued. */
   end(): void
+  /** Stops reading the target now, before its next read. */
   pause(): void
   resume(): void
   /**
@@ -48,11 +52,14 @@ export interface TargetLink {
 }
 
 /**
- * Opens a TCP connection to the chosen target (its checked address: no
- * second DNS lookup). Every listener is attached before the first event.
+ * Opens a TCP connection to the chosen target: a client-chosen one at the
+ * address that was checked (no second DNS lookup), the operator's through
+ * `lookup` (its cached names). Every listener is attached before the first
+ * event.
  */
 export function openTargetLink(
   target: ChosenTarget,
+  lookup: LookupFunction,
   events: TargetEvents,
 ): TargetLink {
   // allowHalfOpen: a target's FIN must not end our write side before the
@@ -62,6 +69,7 @@ export function openTargetLink(
     port: target.port,
     allowHalfOpen: true,
     noDelay: true,
+    ...(target.isClientChosen ? {} : { lookup }),
   })
   let isFinished = false
   let lingerTimer: NodeJS.Timeout | undefined
@@ -82,6 +90,9 @@ export function openTargetLink(
     get pendingBytes() {
       return socket.writableLength
     },
+    get readableBytes() {
+      return socket.readableLength
+    },
     get remoteAddress() {
       return socket.remoteAddress
     },
@@ -98,7 +109,7 @@ export function openTargetLink(
     end() {
       if (!socket.destroyed) socket.end()
     },
-    pause: () => socket.pause(),
+    pause: () => stopReadingNow(socket),
     resume: () => socket.resume(),
     linger(ms) {
       if (socket.destroyed) return
