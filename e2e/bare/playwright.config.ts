@@ -1,5 +1,4 @@
-import { defineConfig } from '@playwright/test'
-import { chromium } from '../chromium.js'
+import { runningStackConfig } from '../running-stack.js'
 
 /**
  * The README's demo line on a bare machine, seen from outside: Chromium on
@@ -13,22 +12,5 @@ if (!url) {
     'BARE_DEMO_URL is unset: run .ci/docker/bare-machine.sh, which starts the demo in a clean container first.',
   )
 }
-const isCi = process.env.CI === 'true'
 
-export default defineConfig({
-  testDir: '.',
-  workers: 1,
-  forbidOnly: isCi,
-  retries: 0,
-  timeout: 60_000,
-  expect: { timeout: 15_000 },
-  reporter: isCi
-    ? [['list'], ['json', { outputFile: '../../test-results/bare.json' }]]
-    : [['list']],
-  use: {
-    baseURL: url,
-    trace: 'retain-on-failure',
-    screenshot: 'only-on-failure',
-  },
-  projects: [chromium],
-})
+export default runningStackConfig('bare', url)
