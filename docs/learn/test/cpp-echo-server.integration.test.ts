@@ -1,4 +1,5 @@
 import { once } from 'node:events'
+import { lacks } from '@wsrelay/test-kit/tools'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { runToExit, startProcess } from '@wsrelay/test-kit'
@@ -54,13 +55,16 @@ function receiveUntil(
   })
 }
 
-describe('the C++ echo server of chapter 8', () => {
+/** Chapter 8 builds it with make and g++. */
+const lacksBuild = lacks(['g++', 'make'])
+
+describe.skipIf(lacksBuild)('the C++ echo server of chapter 8', () => {
   beforeAll(async () => {
     assertBuilt()
     const { code, stdout, stderr } = await runToExit('make', ['-C', DIR], {
       timeoutMs: 60_000,
     })
-    expect(code, `make failed (is g++ installed?):\n${stdout}${stderr}`).toBe(0)
+    expect(code, `make failed:\n${stdout}${stderr}`).toBe(0)
   }, 60_000)
 
   it('answers each line through the relay, however the bytes are split into frames', async () => {

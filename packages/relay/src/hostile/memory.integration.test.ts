@@ -1,5 +1,6 @@
 import { SUBPROTOCOL_BINARY, SUBPROTOCOL_V1 } from '@wsrelay/protocol'
 import { describe, expect, it } from 'vitest'
+import { lacks } from '@wsrelay/test-kit/tools'
 import {
   echoProblem,
   encodeFrame,
@@ -82,7 +83,7 @@ describe('a relay under a flood from one client', () => {
     expect(await echoProblem(relay.port)).toBeUndefined()
   }, 40_000)
 
-  it.each([
+  it.skipIf(lacks('python3')).each([
     ['a wsrelay.v1 client after open', 'v1'],
     ['a wsrelay.v1 client after an open naming host and port', 'v1-host'],
     ['a raw client', 'raw'],

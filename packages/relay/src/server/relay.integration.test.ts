@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CloseCode } from '@wsrelay/protocol'
 import { describe, expect, it } from 'vitest'
+import { lacks } from '@wsrelay/test-kit/tools'
 import {
   freePort,
   RawConnection,
@@ -221,7 +222,10 @@ describe('relay: HTTP side', () => {
     expect(await health.json()).toEqual({ status: 'ok', connections: 0 })
   })
 
-  it('listens with the backlog --listen-backlog asks for (ss shows it as Send-Q)', async () => {
+  it('listens with the backlog --listen-backlog asks for (ss shows it as Send-Q)', async ({
+    skip,
+  }) => {
+    skip(lacks('ss'))
     const backlogOf = (port: number): number => {
       const out = spawnSync('ss', ['-Hltn', `sport = :${port}`], {
         encoding: 'utf8',

@@ -6,6 +6,7 @@ import net from 'node:net'
 import { join } from 'node:path'
 import { CloseCode, describeClose, tokenSubprotocol } from '@wsrelay/protocol'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { lacks } from '@wsrelay/test-kit/tools'
 import { startEchoServer, startTcpServer } from '@wsrelay/test-kit'
 import { WebSocket } from 'ws'
 import { loadCliFiles, parseCliArgs } from '../settings/cli-args.js'
@@ -195,7 +196,7 @@ describe('token auth', () => {
   })
 })
 
-describe('TLS', () => {
+describe.skipIf(lacks('openssl'))('TLS', () => {
   let dir = ''
   const pem = (name: string) => readFileSync(join(dir, name), 'utf8')
 
