@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import {
   accessSync,
   appendFileSync,
@@ -214,3 +215,48 @@ function isExecutable(file: string): boolean {
 }
 
 const unique = <T>(items: readonly T[]): T[] => [...new Set(items)]
+
+/** A throwaway self-signed certificate and its key, as PEM files. */
+export interface TestCertificate {
+  /** The certificate's path. */
+  readonly cert: string
+  /** The private key's path. */
+  readonly key: string
+}
+
+/**
+ * Makes a self-signed P-256 certificate for 127.0.0.1 (valid one day) in
+ * `dir`, with `openssl`. Call it from a hook or a test, never while tests are
+ * collected, and only where `lacks('openssl')` skipped the suite otherwise.
+ */
+export function selfSignedCertificate(
+  dir: string,
+  name = 'cert',
+): TestCertificate {
+  const cert = join(dir, `${name}.crt`)
+  const key = join(dir, `${name}.key`)
+  execFileSync(
+    toolPath('openssl') ?? 'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  )
+  return { cert, key }
+}

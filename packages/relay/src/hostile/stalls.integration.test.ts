@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
@@ -14,7 +13,7 @@ import {
   RawConnection,
 } from '@wsrelay/test-kit'
 import { createHarness } from '@wsrelay/test-kit/harness'
-import { lacks } from '@wsrelay/test-kit/tools'
+import { lacks, selfSignedCertificate } from '@wsrelay/test-kit/tools'
 import { SETTINGS } from '../settings/settings.js'
 
 // Issue 7, "Streams that stall" and the TLS handshake timeout (integration:
@@ -94,30 +93,12 @@ describe('--high-water-mark', () => {
 
 describe.skipIf(lacks('openssl'))('TLS under --handshake-timeout', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wsrelay-tls-'))
-  const cert = join(dir, 'cert.pem')
-  const key = join(dir, 'key.pem')
+  const cert = join(dir, 'cert.crt')
+  const key = join(dir, 'cert.key')
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
   // In a hook, not while the tests are collected: a skipped suite is collected too.
   beforeAll(() => {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    )
+    selfSignedCertificate(dir)
   })
 
   it('drops 50 clients that say nothing or half a ClientHello within about 2 s', async () => {
