@@ -32,8 +32,8 @@ def run(cmd, **kw):
     return subprocess.run(cmd, cwd=kw.pop("cwd", ROOT), check=True, **kw)
 
 
-def free_port():
-    with socket.socket() as s:
+def free_port(kind=socket.SOCK_STREAM):
+    with socket.socket(socket.AF_INET, kind) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
@@ -101,6 +101,26 @@ for (let i = 0; i < count; i++) {
 }
 """
 
+# One WebSocket on the UDP route `game`: each line goes out as one datagram
+# and comes back as one message.
+UDP_ROUND_TRIP = """
+const WebSocket = require('ws');
+const url = process.argv[1];
+const t = setTimeout(() => { console.error('smoke: UDP route timed out'); process.exit(1) }, 10000);
+const ws = new WebSocket(`${url}/game`, 'binary');
+const want = ['one from the server\\n', 'two from the server\\n'];
+const got = [];
+ws.on('open', () => { ws.send('one\\n'); ws.send('two\\n') });
+ws.on('message', (d) => {
+  got.push(d.toString());
+  if (got.length < want.length) return;
+  if (JSON.stringify(got) !== JSON.stringify(want)) { console.error(`smoke: UDP route gave ${JSON.stringify(got)}`); process.exit(1) }
+  clearTimeout(t); ws.close();
+});
+ws.on('error', (e) => { console.error(`smoke: ${e.message}`); process.exit(1) });
+ws.on('close', (code) => { if (got.length < want.length) { console.error(`smoke: UDP route closed ${code}`); process.exit(1) } });
+"""
+
 
 def http_get(port, path, host=None):
     """Status, content type and body of GET path on 127.0.0.1:port."""
@@ -142,6 +162,7 @@ def main():
     as_user = {"user": 65534, "group": 65534} if os.geteuid() == 0 else {}
 
     echo_port = free_port()
+    echo_udp_port = free_port(socket.SOCK_DGRAM)
     relay_ports = [free_port() for _ in range(replicas)]
     nginx_port = free_port()
     procs = {}
@@ -149,7 +170,8 @@ def main():
     try:
         echo = services["echo"]
         # The health check reads port 5000 from /proc/net/tcp, in hex.
-        swaps = {"5000": str(echo_port), "0.0.0.0": "127.0.0.1", ":1388 ": f":{echo_port:04X} "}
+        swaps = {"5000": str(echo_port), "27015": str(echo_udp_port), "0.0.0.0": "127.0.0.1",
+                 ":1388 ": f":{echo_port:04X} "}
         args = [swapped(a, swaps) for a in echo["command"]]
         print(f"smoke: echo: node dist/cli.js {' '.join(json.dumps(a) for a in args)}")
         procs["echo"] = subprocess.Popen(["node", "dist/cli.js", *args], cwd=f"{out}/echo",
@@ -160,7 +182,7 @@ def main():
         for i, port in enumerate(relay_ports):
             name = f"relay-{i + 1}"
             swaps = {"0.0.0.0:8080": f"127.0.0.1:{port}", "echo:5000": f"127.0.0.1:{echo_port}",
-                     "127.0.0.1:8080": f"127.0.0.1:{port}"}
+                     "echo:27015": f"127.0.0.1:{echo_udp_port}", "127.0.0.1:8080": f"127.0.0.1:{port}"}
             args = [swapped(a, swaps) for a in relay["command"]]
             print(f"smoke: {name}: node dist/cli.js {' '.join(json.dumps(a) for a in args)}")
             logs[name] = open(f"{out}/{name}.log", "w+")
@@ -216,6 +238,8 @@ def main():
         print(f"smoke: {sessions} sessions through nginx, per relay: {counts}")
         if sum(counts.values()) != sessions or min(counts.values()) == 0:
             raise SystemExit("smoke: sessions did not spread over every relay")
+        run(["node", "-e", UDP_ROUND_TRIP, f"ws://127.0.0.1:{nginx_port}"], cwd=f"{out}/relay")
+        print("smoke: the UDP route answers through nginx, one message per datagram")
     finally:
         codes = {}
         for name, proc in reversed(list(procs.items())):

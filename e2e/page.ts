@@ -25,6 +25,16 @@ export async function sendLine(page: Page, text: string) {
   await input.press('Enter')
 }
 
+/** The README's first minute: hello typed, a red `>>> hello`, then a blue `<<< hello from the server`. */
+export async function expectHelloRoundTrip(page: Page) {
+  await sendLine(page, 'hello')
+  await expect(logLine(page, '>>> hello')).toHaveCSS('color', LIGHT.sent)
+  await expect(logLine(page, '<<< hello from the server')).toHaveCSS(
+    'color',
+    LIGHT.received,
+  )
+}
+
 export async function openConsole(page: Page, url = '/') {
   await page.goto(url)
   await expect(status(page)).toHaveText('Connected')

@@ -39,7 +39,7 @@ export default defineConfig({
   // The exact commands the containers and `pnpm dev` run, on loopback ports.
   webServer: [
     {
-      command: `node ${echoServer} --host 127.0.0.1 --port ${PORTS.echo} --suffix " from the server"`,
+      command: `node ${echoServer} --host 127.0.0.1 --port ${PORTS.echo} --udp ${PORTS.udpEcho} --suffix " from the server"`,
       port: PORTS.echo,
       reuseExistingServer: false,
     },
@@ -66,8 +66,17 @@ export default defineConfig({
     {
       command:
         `node ${relay} --web ${consoleDist} --route echo=127.0.0.1:${PORTS.echo} ` +
-        `--allow 127.0.0.1/32:${PORTS.echo} 127.0.0.1:${PORTS.routedRelay}`,
+        `--allow 127.0.0.1/32:${PORTS.echo} --allow-origin http://127.0.0.1:${PORTS.relay} ` +
+        `127.0.0.1:${PORTS.routedRelay}`,
       url: `http://127.0.0.1:${PORTS.routedRelay}/healthz`,
+      reuseExistingServer: false,
+    },
+    {
+      command:
+        `node ${relay} --web ${consoleDist} --route game=udp:127.0.0.1:${PORTS.udpEcho} ` +
+        `--route dead=udp:127.0.0.1:${PORTS.deadUdp} --route echo=127.0.0.1:${PORTS.echo} ` +
+        `127.0.0.1:${PORTS.udpRelay}`,
+      url: `http://127.0.0.1:${PORTS.udpRelay}/healthz`,
       reuseExistingServer: false,
     },
     {

@@ -14,8 +14,12 @@ export const PORTS = {
   rawEcho: base + 2,
   /** dedicated echo server the target-ended spec starts and stops itself */
   stoppableEcho: base + 3,
-  /** nothing listens here: the "target is down" case */
+  /** UDP: the line-mode echo server answers datagrams here too (`--udp`) */
+  udpEcho: base + 4,
+  /** nothing listens here: the "target is down" case (TCP) */
   deadTarget: base + 9,
+  /** UDP: nothing is bound here, so a datagram gets ICMP port unreachable */
+  deadUdp: base + 10,
   /** relay serving the built console, relaying to the echo server */
   relay: base + 80,
   /** relay serving the built console, relaying to the dead target */
@@ -28,6 +32,12 @@ export const PORTS = {
   stoppableEchoRelay: base + 84,
   /** relay the reconnect spec starts, kills and starts again */
   restartedRelay: base + 85,
+  /** relay with UDP routes: `game` to `udpEcho`, `dead` to `deadUdp`; and a TCP route `echo` */
+  udpRelay: base + 87,
+  /** relay the datagram spec starts with a short --udp-idle-timeout */
+  udpIdleRelay: base + 88,
+  /** relay the datagram spec starts in front of its flooding UDP server */
+  udpFloodRelay: base + 89,
   /** Vite dev server proxying /relay to `relay`, as `pnpm dev` does */
   viteDev: base + 173,
   /** relay the first-minute spec starts after the page is open */

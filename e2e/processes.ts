@@ -51,3 +51,18 @@ export async function startRelay(
     ]),
   )
 }
+
+/** The relay CLI serving the built console on 127.0.0.1:port, with these settings (routes, timeouts). */
+export async function startRelayWith(
+  port: number,
+  settings: readonly string[],
+): Promise<SpecProcess> {
+  return specProcess(
+    await startRelayProcess([
+      '--web',
+      CONSOLE_DIST,
+      ...settings,
+      `127.0.0.1:${port}`,
+    ]),
+  )
+}

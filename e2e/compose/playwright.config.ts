@@ -1,5 +1,4 @@
-import { defineConfig } from '@playwright/test'
-import { chromium } from '../chromium.js'
+import { runningStackConfig } from '../running-stack.js'
 
 /**
  * The compose stack as a user runs it: Chromium against nginx on
@@ -14,23 +13,5 @@ if (!port || !process.env.COMPOSE_PROJECT_NAME) {
     'NGINX_PORT and COMPOSE_PROJECT_NAME are unset: run .ci/docker/compose-demo.sh, which starts the stack first.',
   )
 }
-const isCi = process.env.CI === 'true'
-
-export default defineConfig({
-  testDir: '.',
-  // One stack, changed by the specs in order: no parallel workers.
-  workers: 1,
-  forbidOnly: isCi,
-  retries: 0,
-  timeout: 60_000,
-  expect: { timeout: 15_000 },
-  reporter: isCi
-    ? [['list'], ['json', { outputFile: '../../test-results/compose.json' }]]
-    : [['list']],
-  use: {
-    baseURL: `http://127.0.0.1:${port}`,
-    trace: 'retain-on-failure',
-    screenshot: 'only-on-failure',
-  },
-  projects: [chromium],
-})
+// One stack, changed by the specs in order: they run one at a time.
+export default runningStackConfig('compose', `http://127.0.0.1:${port}`)

@@ -3,7 +3,14 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { expect, test, type BrowserContext, type Page } from '@playwright/test'
-import { LIGHT, logLine, openConsole, sendLine, status } from '../page.js'
+import {
+  expectHelloRoundTrip,
+  LIGHT,
+  logLine,
+  openConsole,
+  sendLine,
+  status,
+} from '../page.js'
 import {
   containersOf,
   docker,
@@ -85,9 +92,24 @@ test('the console through nginx: a typed line red, its echo blue', async ({
   page,
 }) => {
   await openConsole(page)
-  await sendLine(page, 'hello')
-  await expect(logLine(page, '>>> hello')).toHaveCSS('color', LIGHT.sent)
-  await expect(logLine(page, '<<< hello from the server')).toHaveCSS(
+  await expectHelloRoundTrip(page)
+})
+
+test('the UDP route game through nginx and a relay container: one datagram out, one line back', async ({
+  page,
+}) => {
+  await openConsole(page)
+  await page.getByLabel('Target').selectOption({ label: 'Route: game (UDP)' })
+  await page.getByRole('button', { name: 'Disconnect' }).click()
+  await expect(status(page)).toHaveText('Disconnected')
+  await page.getByRole('button', { name: 'Connect', exact: true }).click()
+  await expect(status(page)).toHaveText('Connected')
+  await expect(
+    logLine(page, '--- Connected to route game over UDP'),
+  ).toBeVisible()
+  await sendLine(page, 'datagram')
+  await expect(logLine(page, '>>> datagram')).toHaveCSS('color', LIGHT.sent)
+  await expect(logLine(page, '<<< datagram from the server')).toHaveCSS(
     'color',
     LIGHT.received,
   )

@@ -89,3 +89,27 @@ test('a client-chosen target the relay does not allow is refused with the reason
   // Not worth retrying: closed with the reason, no reconnect loop.
   await expect(status(page)).toHaveText('Closed: TARGET_NOT_ALLOWED (4102)')
 })
+
+test('a console served from another origin the relay allows gets its targets, with no CORS error', async ({
+  page,
+}) => {
+  const errors: string[] = []
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text())
+  })
+  // The console from one relay, pointed at the routed relay, which allows
+  // this page's origin (--allow-origin http://127.0.0.1:<relay port>).
+  await page.goto(
+    `http://127.0.0.1:${PORTS.relay}/?url=ws://127.0.0.1:${PORTS.routedRelay}/`,
+  )
+  await expect(page.getByLabel('Target').getByRole('option')).toHaveText([
+    'Route: echo',
+    'Custom host:port…',
+  ])
+  await expect(status(page)).toHaveText('Connected')
+  await sendLine(page, 'across origins')
+  await expect(
+    log(page).getByText('<<< across origins from the server', { exact: true }),
+  ).toBeVisible()
+  expect(errors).toEqual([])
+})

@@ -12,6 +12,9 @@ import { createLogStore } from './log/log-store.js'
 import { LogView } from './log/log-view.js'
 import { Toolbar } from './log/toolbar.js'
 
+/** Decodes one datagram as UTF-8 (invalid bytes become U+FFFD). */
+const DATAGRAM_TEXT = new TextDecoder()
+
 const INITIAL_OPTIONS: ConsoleOptions = {
   lineEnding: 'lf',
   isHexInput: false,
@@ -30,8 +33,19 @@ export function App() {
     isHexViewRef.current = options.isHexView
   }, [options.isHexView])
   const onReceived = useCallback(
-    (bytes: Uint8Array, text: string, at: number) => {
+    (bytes: Uint8Array, text: string, at: number, isDatagram: boolean) => {
       log.countReceived(bytes.length)
+      if (isDatagram) {
+        // A datagram is decoded alone: nothing carries over to the next one.
+        log.push({
+          type: 'datagram',
+          text: isHexViewRef.current
+            ? toHex(bytes)
+            : DATAGRAM_TEXT.decode(bytes),
+          at,
+        })
+        return
+      }
       log.push({
         type: 'received',
         text: isHexViewRef.current ? `${toHex(bytes)}\n` : text,
@@ -77,7 +91,11 @@ export function App() {
         onDisconnect={relay.disconnect}
         onInvalidTarget={(text) => log.push({ type: 'error', text })}
       />
-      <Toolbar store={log} rttMs={relay.rttMs} />
+      <Toolbar
+        store={log}
+        rttMs={relay.rttMs}
+        isDatagrams={view.transport === 'udp'}
+      />
       <LogView store={log} />
       <Composer
         ref={composer}

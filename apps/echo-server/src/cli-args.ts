@@ -3,16 +3,19 @@ import { EchoError } from './errors.js'
 import type { EchoServerOptions } from './echo-server.js'
 
 /** `echo-server --help`. */
-export const USAGE = `Usage: echo-server [--host HOST] [--port PORT] [--suffix TEXT]
+export const USAGE = `Usage: echo-server [--host HOST] [--port PORT] [--udp PORT] [--suffix TEXT]
 
 A TCP echo server. By default every byte comes back as it was sent.
 With --suffix, line mode: each line comes back followed by TEXT, e.g.
   echo-server --port 5000 --suffix " from the server"
 answers "hello\\n" with "hello from the server\\n".
+With --udp, it answers UDP too: each datagram goes back to its sender as
+one datagram (in line mode, each line in it with the suffix).
 
 Options:
   --host HOST     interface to listen on (default 127.0.0.1)
-  --port PORT     port to listen on (default 5000; 0 picks a free one)
+  --port PORT     TCP port to listen on (default 5000; 0 picks a free one)
+  --udp PORT      also answer UDP on this port (0 picks a free one)
   --suffix TEXT   line mode with this suffix
   -h, --help      show this help
 `
@@ -29,6 +32,7 @@ export function parseEchoArgs(
       options: {
         host: { type: 'string', default: '127.0.0.1' },
         port: { type: 'string', default: '5000' },
+        udp: { type: 'string' },
         suffix: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -41,12 +45,24 @@ export function parseEchoArgs(
     )
   }
   if (values.help) return 'help'
-  const port = Number(values.port)
-  if (!/^\d{1,5}$/.test(values.port) || port > 65535) {
+  const port = portOf('--port', values.port)
+  const udpPort =
+    values.udp === undefined ? undefined : portOf('--udp', values.udp)
+  return {
+    host: values.host,
+    port,
+    suffix: values.suffix,
+    ...(udpPort === undefined ? {} : { udpPort }),
+  }
+}
+
+function portOf(flag: string, text: string): number {
+  const port = Number(text)
+  if (!/^\d{1,5}$/.test(text) || port > 65535) {
     throw new EchoError(
       'ECHO_INVALID_OPTION',
-      `Invalid --port "${values.port}": expected 0 to 65535.`,
+      `Invalid ${flag} "${text}": expected 0 to 65535.`,
     )
   }
-  return { host: values.host, port, suffix: values.suffix }
+  return port
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import dgram from 'node:dgram'
 import { once } from 'node:events'
 import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -81,5 +82,56 @@ describe('echo server', () => {
     expect(took).toBeGreaterThanOrEqual(CLOSE_GRACE_MS - 50)
     expect(took).toBeLessThan(CLOSE_GRACE_MS + 1000)
     stubborn.destroy()
+  })
+
+  it('answers UDP beside TCP with --udp: one datagram back per datagram, to its sender', async () => {
+    server = createEchoServer({ udpPort: 0, suffix: ' from the server' })
+    const { port, udpPort } = await server.listen()
+    expect(udpPort).toBeGreaterThan(0)
+    const client = dgram.createSocket('udp4')
+    client.bind(0, '127.0.0.1')
+    await once(client, 'listening')
+    const answers: string[] = []
+    client.on('message', (m) => answers.push(m.toString()))
+    for (const text of ['hello\n', 'one\ntwo', 'héllo'])
+      client.send(text, udpPort ?? 0, '127.0.0.1')
+    while (answers.length < 3) await once(client, 'message')
+    expect(answers).toEqual([
+      'hello from the server\n',
+      'one from the server\ntwo from the server',
+      'héllo from the server',
+    ])
+    client.close()
+    // The TCP side is unchanged.
+    expect((await roundTrip(port, Buffer.from('tcp\n'))).toString()).toBe(
+      'tcp from the server\n',
+    )
+  })
+
+  it('echoes datagrams byte for byte without --suffix', async () => {
+    server = createEchoServer({ udpPort: 0 })
+    const { udpPort } = await server.listen()
+    const client = dgram.createSocket('udp4')
+    const sizes = [0, 1, 1200, 65_507]
+    const got: Buffer[] = []
+    client.on('message', (m) => got.push(m))
+    const sent = sizes.map((n) => randomBytes(n))
+    for (const bytes of sent) client.send(bytes, udpPort ?? 0, '127.0.0.1')
+    while (got.length < sizes.length) await once(client, 'message')
+    expect(got).toEqual(sent)
+    client.close()
+  })
+
+  it('reports a UDP port in use with a clear error', async () => {
+    const taken = dgram.createSocket('udp4')
+    taken.bind(0, '127.0.0.1')
+    await once(taken, 'listening')
+    const udpPort = taken.address().port
+    const second = createEchoServer({ udpPort })
+    await expect(second.listen()).rejects.toMatchObject({
+      code: 'ECHO_LISTEN_FAILED',
+      message: `Cannot bind UDP 127.0.0.1:${udpPort} (EADDRINUSE). Is another server using the port?`,
+    })
+    taken.close()
   })
 })

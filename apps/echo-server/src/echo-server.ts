@@ -1,6 +1,7 @@
 import net from 'node:net'
 import { EchoError } from './errors.js'
 import { createLineEcho } from './line-echo.js'
+import { startUdpEcho, type UdpEcho } from './udp-echo.js'
 
 /** 2 s for clients to close after the server ended their connection. */
 export const CLOSE_GRACE_MS = 2000
@@ -13,14 +14,16 @@ export interface EchoServerOptions {
   port?: number
   /** When set, line mode: each line comes back followed by this text. Otherwise bytes come back as they are. */
   suffix?: string
+  /** Also answer UDP on this port (0: a free one): each datagram back to its sender, as one datagram. */
+  udpPort?: number
   /** Called with one line of text per event (listening, connection open/close). */
   log?: (line: string) => void
 }
 
 /** A running echo server. */
 export interface EchoServer {
-  /** Starts listening; resolves with the bound port. */
-  listen(): Promise<{ host: string; port: number }>
+  /** Starts listening; resolves with the bound port (and the UDP port, with `udpPort`). */
+  listen(): Promise<{ host: string; port: number; udpPort?: number }>
   /** Stops accepting, ends every connection, resolves when all are closed. */
   close(): Promise<void>
   /** Connections open right now. */
@@ -28,7 +31,8 @@ export interface EchoServer {
 }
 
 /**
- * A TCP echo server that serves many clients at once.
+ * A TCP echo server that serves many clients at once, and with `udpPort` a
+ * UDP echo beside it.
  *
  * @example
  * const echo = createEchoServer({ port: 5000, suffix: ' from the server' })
@@ -39,6 +43,7 @@ export function createEchoServer(options: EchoServerOptions = {}): EchoServer {
   const log = options.log ?? (() => undefined)
   const sockets = new Set<net.Socket>()
   let nextId = 1
+  let udp: UdpEcho | undefined
 
   const server = net.createServer((socket) => {
     const id = nextId++
@@ -74,8 +79,10 @@ export function createEchoServer(options: EchoServerOptions = {}): EchoServer {
   })
 
   return {
-    listen() {
+    async listen() {
       const port = options.port ?? 0
+      if (options.udpPort !== undefined)
+        udp = await startUdpEcho(host, options.udpPort, options.suffix, log)
       return new Promise((resolve, reject) => {
         server.once('error', (err: NodeJS.ErrnoException) =>
           reject(
@@ -89,15 +96,22 @@ export function createEchoServer(options: EchoServerOptions = {}): EchoServer {
         server.listen({ host, port, backlog: 2048 }, () => {
           const addr = server.address() as net.AddressInfo
           log(
-            `echo server listening on ${addr.address}:${addr.port} (${options.suffix === undefined ? 'byte echo' : `line mode, suffix ${JSON.stringify(options.suffix)}`})`,
+            `echo server listening on ${addr.address}:${addr.port}${udp ? `, UDP ${addr.address}:${udp.port}` : ''} (${options.suffix === undefined ? 'byte echo' : `line mode, suffix ${JSON.stringify(options.suffix)}`})`,
           )
-          resolve({ host: addr.address, port: addr.port })
+          resolve({
+            host: addr.address,
+            port: addr.port,
+            ...(udp ? { udpPort: udp.port } : {}),
+          })
         })
       })
     },
     close() {
+      const udpClosed = udp?.close()
       return new Promise((resolve) => {
-        server.close(() => resolve())
+        server.close(
+          () => void Promise.resolve(udpClosed).then(() => resolve()),
+        )
         for (const socket of sockets) socket.end()
         // A client that never closes its side must not keep the server alive.
         setTimeout(() => {

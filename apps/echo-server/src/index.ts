@@ -1,6 +1,7 @@
 export { createEchoServer } from './echo-server.js'
 export type { EchoServer, EchoServerOptions } from './echo-server.js'
 export { createLineEcho, MAX_LINE_BYTES } from './line-echo.js'
+export { echoDatagramLines } from './udp-echo.js'
 export { EchoError } from './errors.js'
 export type { EchoErrorCode } from './errors.js'
 export { parseEchoArgs, USAGE } from './cli-args.js'

@@ -1,8 +1,9 @@
+import { lacks } from '@wsrelay/test-kit/tools'
 import { describe, expect, it } from 'vitest'
 import { chapterFiles } from './markdown.js'
 import { assertBuilt } from './processes.js'
 import { PortMap } from './shell-runner.js'
-import { walkThrough } from './walkthrough.js'
+import { toolsOf, walkThrough } from './walkthrough.js'
 
 /**
  * Each chapter alone, as a reader who starts there: its blocks in order in a
@@ -15,7 +16,8 @@ describe('every chapter, alone in a fresh terminal', () => {
   it.for(chapterFiles())(
     '%s runs and shows what it says',
     { timeout: 120_000 },
-    async (chapter) => {
+    async (chapter, { skip }) => {
+      skip(lacks(toolsOf('chapter', [chapter]), `docs/learn/${chapter} alone`))
       assertBuilt()
       const summary = await walkThrough({
         ports: await PortMap.free(),

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Published, RawRow } from '../compare/report.js'
-import { assertBuilt, run } from './processes.js'
+import { runToExit } from '@wsrelay/test-kit'
+import { REPO_ROOT, assertBuilt } from './processes.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'learn-compare-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -11,7 +12,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 describe('pnpm learn:compare --quick (chapter 11)', () => {
   it('repeats each row, prints medians with their spread, and writes its results where it is told', async () => {
     assertBuilt()
-    const { code, stdout, stderr } = await run(
+    const { code, stdout, stderr } = await runToExit(
       process.execPath,
       [
         'docs/learn/compare/compare.js',
@@ -21,12 +22,13 @@ describe('pnpm learn:compare --quick (chapter 11)', () => {
         '--out',
         dir,
       ],
-      { timeoutMs: 60_000 },
+      { timeoutMs: 60_000, cwd: REPO_ROOT },
     )
     expect(code, stderr).toBe(0)
     expect(stdout).toContain('(a) 10-byte payload, N round trips')
     expect(stdout).toMatch(
-      /Messages {2}HTTP \(ms\) {2}WebSocket \(ms\) {2}x times \(range\) {2}HTTP keep-alive \(ms\)/,
+      // Columns are right-aligned: a wide cell (±1221%) widens its header's gap.
+      /Messages {2,}HTTP \(ms\) {2,}WebSocket \(ms\) {2,}x times \(range\) {2,}HTTP keep-alive \(ms\)/,
     )
     expect(stdout).toMatch(
       /^ {6}10 +\d+ ±\d+% +\d+ ±\d+% +\d+\.\d\dx \(\d+\.\d-\d+\.\d\) +\d+ ±\d+%$/m,
@@ -69,11 +71,11 @@ describe('pnpm learn:compare --quick (chapter 11)', () => {
   }, 70_000)
 
   it('refuses a bad --repeat with the range and an example', async () => {
-    const { code, stderr } = await run(process.execPath, [
-      'docs/learn/compare/compare.js',
-      '--repeat',
-      'lots',
-    ])
+    const { code, stderr } = await runToExit(
+      process.execPath,
+      ['docs/learn/compare/compare.js', '--repeat', 'lots'],
+      { cwd: REPO_ROOT },
+    )
     expect(code).toBe(2)
     expect(stderr).toBe(
       'learn:compare: --repeat lots is not a whole number from 1 to 50. Try --repeat 5.\n',

@@ -7,6 +7,7 @@ import {
   commandsOf,
   isBackground,
   isJobControl,
+  isUdpServer,
   listenPortsOf,
   logFileOf,
   matchesOutput,
@@ -86,6 +87,18 @@ describe('the shell runner', () => {
     )
     expect(logFileOf('examples/echo_server 7000 &')).toBeUndefined()
     expect(logFileOf('node x.js 2>&1 &')).toBeUndefined()
+    // The C++ UDP server binds a UDP port: nothing to connect to, so its bind is waited for.
+    expect(isUdpServer('examples/cpp-echo-server/udp_echo_server 7000 &')).toBe(
+      true,
+    )
+    expect(isUdpServer('examples/cpp-echo-server/echo_server 7000 &')).toBe(
+      false,
+    )
+    expect(
+      isUdpServer(
+        'node relay.js --route game=udp:127.0.0.1:7000 8081 > relay.log &',
+      ),
+    ).toBe(false)
   })
 
   it('puts real ports in commands and the documented ones back in output', () => {

@@ -1,3 +1,4 @@
+import dgram from 'node:dgram'
 import { once } from 'node:events'
 import { existsSync, readFileSync } from 'node:fs'
 import net from 'node:net'
@@ -120,6 +121,14 @@ export const isJobControl = (command: string): boolean =>
     .split(';')
     .every((part) => /^\s*(kill|wait)(\s+%\d+)*\s*$/.test(part))
 
+/**
+ * True for a background server that binds a UDP port and no TCP one (the
+ * C++ UDP echo server): there is nothing to connect to, so the runner
+ * waits until the port is bound instead.
+ */
+export const isUdpServer = (command: string): boolean =>
+  /(^|\/)udp_echo_server\s/.test(command)
+
 /** The documented ports a background command listens on: 4-digit ports not written as a target (host:PORT). */
 export function listenPortsOf(command: string): number[] {
   return [...command.replace(/#.*$/, '').matchAll(/(?<![\d.:])(\d{4})(?!\d)/g)]
@@ -195,6 +204,36 @@ export async function isPortFree(port: number): Promise<boolean> {
     await once(server, 'close')
   }
   return free
+}
+
+/** True when nothing has bound UDP 127.0.0.1:port (we can bind it ourselves). */
+export async function isUdpPortFree(port: number): Promise<boolean> {
+  const socket = dgram.createSocket('udp4')
+  const free = await new Promise<boolean>((resolve) => {
+    socket.once('error', () => resolve(false))
+    socket.bind(port, '127.0.0.1', () => resolve(true))
+  })
+  if (free) await new Promise<void>((resolve) => socket.close(() => resolve()))
+  return free
+}
+
+/** Waits until UDP `port` is bound; fails at once when `pid` has exited. */
+async function waitUdpBound(
+  port: number,
+  pid: number,
+  what: string,
+  timeoutMs = LISTEN_TIMEOUT_MS,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) throw new Error(`"${what}" exited before binding`)
+    if (!(await isUdpPortFree(port))) return
+    // Binding has no event to await from outside; 50 ms is the retry interval.
+    await delay(50)
+  }
+  throw new Error(
+    `"${what}" did not bind UDP 127.0.0.1:${port} within ${timeoutMs} ms`,
+  )
 }
 
 const accepts = (port: number): Promise<boolean> =>
@@ -329,8 +368,9 @@ export async function runBlockIn(
         fail(
           `Background command "${command}" listens on none of the ports ${DOC_PORTS.join(', ')}`,
         )
+      const isUdp = isUdpServer(command)
       for (const doc of listen) {
-        if (!(await isPortFree(ports.get(doc))))
+        if (!(await (isUdp ? isUdpPortFree : isPortFree)(ports.get(doc))))
           fail(
             `"${command}": port ${doc} is still taken when this line starts. An earlier block's server still holds it: the text must stop it first (kill %N; wait).`,
           )
@@ -338,9 +378,11 @@ export async function runBlockIn(
       const pid = await session.start(actual)
       if (/^sleep\s/.test(command)) continue
       for (const doc of listen) {
-        await waitListening(ports.get(doc), pid, command).catch((err: Error) =>
-          fail(err.message),
-        )
+        await (isUdp ? waitUdpBound : waitListening)(
+          ports.get(doc),
+          pid,
+          command,
+        ).catch((err: Error) => fail(err.message))
       }
       // A reader looks at the log after the server said it listens; the
       // port may accept a moment before that line is written.

@@ -1,13 +1,51 @@
+import { TOOLS, type Tool } from '@wsrelay/test-kit/tools'
 import { chapterFiles, codeBlocks } from './markdown.js'
 import { startDevDemo, type DevDemo } from './dev-demo.js'
 import { ShellSession } from './shell-session.js'
 import {
   BlockError,
+  commandsOf,
   matchesOutput,
   runBlockIn,
+  runElsewhere,
   type PortMap,
   type RunMode,
 } from './shell-runner.js'
+
+/** Every chapter, in order (the README is the table of contents). */
+const allChapters = (): string[] =>
+  chapterFiles().filter((c) => c !== 'README.md')
+
+const isTool = (word: string): word is Tool => Object.hasOwn(TOOLS, word)
+
+/**
+ * The outside programs `chapters` run in `mode`, read from their commands
+ * (only those a runner types): each command's programs, and g++ and make for
+ * anything with the C++ example, which chapter 8 builds with make (CMake's
+ * default generator runs make too) and chapter 9 runs.
+ */
+export function toolsOf(
+  mode: RunMode,
+  chapters: readonly string[] = allChapters(),
+): Tool[] {
+  const tools = new Set<Tool>()
+  for (const chapter of chapters)
+    for (const block of codeBlocks(chapter).filter((b) => b.lang === 'sh'))
+      for (const command of commandsOf(block.content)) {
+        if (runElsewhere(command, mode) !== undefined) continue
+        for (const part of command.split(/&&|\|\||[;|]/)) {
+          // The program: the first word after any NAME=value assignments.
+          const program = part
+            .trim()
+            .split(/\s+/)
+            .find((w) => !/^\w+=/.test(w))
+          if (program !== undefined && isTool(program)) tools.add(program)
+        }
+        if (command.includes('examples/cpp-echo-server'))
+          for (const tool of ['g++', 'make'] as const) tools.add(tool)
+      }
+  return [...tools].sort()
+}
 
 /** What a walk through the whole text did. */
 export interface WalkSummary {
@@ -36,8 +74,7 @@ export async function walkThrough(options: {
   const started = Date.now()
   const session = new ShellSession()
   let dev: DevDemo | undefined
-  const chapters =
-    options.chapters ?? chapterFiles().filter((c) => c !== 'README.md')
+  const chapters = options.chapters ?? allChapters()
   let blocks = 0
   let commands = 0
   let leftRunning = ''

@@ -14,6 +14,7 @@ export type {
   RelayOpenEvent,
   RelayStateChange,
   RelayTargetChange,
+  RelayDroppedEvent,
   WebSocketConstructorLike,
   WebSocketLike,
 } from './session/types.js'

@@ -3,7 +3,8 @@
  *
  * Standard RFC 6455 codes (section 7.4.1) are used where one fits; codes of our
  * own live in 4000-4999, the range RFC 6455 reserves for applications:
- * 40xx are about the TCP target, 41xx about limits and policy of the relay.
+ * 40xx are about the target (TCP or UDP), 41xx about limits and policy of
+ * the relay.
  */
 export const CloseCode = {
   /** RFC 6455 1000: a normal close; when the relay sends it, the target closed after sending everything. */
@@ -28,11 +29,13 @@ export const CloseCode = {
   TARGET_TIMEOUT: 4003,
   TARGET_RESET: 4004,
   TARGET_ERROR: 4005,
+  UDP_TARGET_REFUSED: 4006,
   IDLE_TIMEOUT: 4100,
   PEER_UNRESPONSIVE: 4101,
   TARGET_NOT_ALLOWED: 4102,
   ORIGIN_NOT_ALLOWED: 4103,
   UNAUTHORIZED: 4104,
+  SESSION_STALLED: 4105,
 } as const
 
 /** Name of a close code wsrelay sends, e.g. `'TARGET_REFUSED'`. */
@@ -99,8 +102,8 @@ export const RELAY_CLOSE_CODES: readonly CloseCodeInfo[] = [
   info(
     'MESSAGE_TOO_BIG',
     false,
-    'A WebSocket message was larger than the relay accepts.',
-    'Send smaller messages, or raise --max-message-size on the relay.',
+    'A WebSocket message was larger than the relay accepts (for a UDP target: larger than one datagram).',
+    'Send smaller messages, or raise --max-message-size on the relay (--max-datagram-size for a UDP target).',
   ),
   info(
     'INTERNAL_ERROR',
@@ -123,13 +126,13 @@ export const RELAY_CLOSE_CODES: readonly CloseCodeInfo[] = [
   info(
     'TARGET_DNS_FAILED',
     true,
-    'The TCP server host name could not be resolved.',
+    "The target's host name could not be resolved.",
     'Check the target host name for typos and that DNS works on the relay host.',
   ),
   info(
     'TARGET_UNREACHABLE',
     true,
-    'There is no network route from the relay to the TCP server.',
+    'There is no network route from the relay to the target.',
     'Check the target address and the network/firewall between relay and server.',
   ),
   info(
@@ -147,14 +150,20 @@ export const RELAY_CLOSE_CODES: readonly CloseCodeInfo[] = [
   info(
     'TARGET_ERROR',
     true,
-    'The TCP connection to the server failed.',
+    'The connection to the target failed.',
     'Check the relay log for the error, then reconnect.',
+  ),
+  info(
+    'UDP_TARGET_REFUSED',
+    true,
+    'The UDP target refused a datagram (ICMP port unreachable): nothing listens on that port.',
+    'Is the UDP server running and bound to that host and port? Reconnect once it is up.',
   ),
   info(
     'IDLE_TIMEOUT',
     false,
     'No data flowed either way for longer than the idle timeout.',
-    'Send keep-alive data, or raise --idle-timeout on the relay.',
+    'Send keep-alive data, or raise --idle-timeout on the relay (--udp-idle-timeout for a UDP target).',
   ),
   info(
     'PEER_UNRESPONSIVE',
@@ -179,6 +188,12 @@ export const RELAY_CLOSE_CODES: readonly CloseCodeInfo[] = [
     false,
     'The relay needs a valid token, and none or a wrong one was offered.',
     'Offer the token as the subprotocol wsrelay.token.<token> (the client option token).',
+  ),
+  info(
+    'SESSION_STALLED',
+    true,
+    'Nothing moved for longer than the stall timeout while the relay waited for a side to read.',
+    'Check that the TCP server reads what it is sent; raise --stall-timeout if it pauses on purpose.',
   ),
 ]
 

@@ -9,6 +9,7 @@ import {
   type ClientControlMessage,
   type RelayControlMessage,
 } from './control-messages.js'
+import { TRANSPORTS, type Transport } from './transport.js'
 import { utf8ByteLength } from './utf8.js'
 
 // Text frames are network input: whatever arrives, the parsers answer with a
@@ -27,6 +28,7 @@ const hostileText = fc.oneof(
           'end',
           'pong',
           'connected',
+          'notice',
           '__proto__',
           'constructor',
         ),
@@ -36,6 +38,14 @@ const hostileText = fc.oneof(
         id: fc.oneof(fc.integer(), fc.double(), fc.string()),
         ts: fc.oneof(fc.double(), fc.string()),
         address: fc.string(),
+        transport: fc.oneof(
+          fc.constantFrom('tcp', 'udp', 'UDP', ''),
+          fc.integer(),
+          fc.constant(null),
+        ),
+        kind: fc.oneof(fc.constant('dropped'), fc.string()),
+        datagrams: fc.oneof(fc.nat(), fc.double(), fc.string()),
+        bytes: fc.oneof(fc.nat(), fc.integer(), fc.string()),
       },
       { requiredKeys: ['type'] },
     )
@@ -52,12 +62,22 @@ const timestamp = fc
   .map((d) => (Object.is(d, -0) ? 0 : d))
 const hostName = fc.domain().filter((d) => d.length <= 253)
 const port = fc.integer({ min: 1, max: 65535 })
+/** No transport (TCP, as before datagram targets), or one named. */
+const transport = fc.option(fc.constantFrom(...TRANSPORTS), { nil: undefined })
+const withTransport = <T extends object>(
+  message: T,
+  t: Transport | undefined,
+): T => (t === undefined ? message : { ...message, transport: t })
 const clientMessage: fc.Arbitrary<ClientControlMessage> = fc.oneof(
-  fc.constant({ type: 'open' } as const),
+  transport.map((t) => withTransport({ type: 'open' } as const, t)),
   fc
-    .stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/)
-    .map((route) => ({ type: 'open', route }) as const),
-  fc.record({ type: fc.constant('open' as const), host: hostName, port }),
+    .tuple(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/), transport)
+    .map(([route, t]) => withTransport({ type: 'open', route } as const, t)),
+  fc
+    .tuple(hostName, port, transport)
+    .map(([host, p, t]) =>
+      withTransport({ type: 'open', host, port: p } as const, t),
+    ),
   fc.record({
     type: fc.constant('ping' as const),
     id: fc.nat(),
@@ -70,11 +90,16 @@ const relayMessage: fc.Arbitrary<RelayControlMessage> = fc.oneof(
   fc
     .string({ minLength: 1, maxLength: 63 })
     .map((route) => ({ type: 'connected', route }) as const),
+  fc
+    .tuple(hostName, port, fc.ipV4(), transport)
+    .map(([host, p, address, t]) =>
+      withTransport({ type: 'connected', host, port: p, address } as const, t),
+    ),
   fc.record({
-    type: fc.constant('connected' as const),
-    host: hostName,
-    port,
-    address: fc.ipV4(),
+    type: fc.constant('notice' as const),
+    kind: fc.constant('dropped' as const),
+    datagrams: fc.nat(),
+    bytes: fc.nat(),
   }),
   fc.record({
     type: fc.constant('pong' as const),

@@ -17,6 +17,15 @@ describe('parseClientMessage', () => {
       '{"type":"open","host":"::1","port":1}',
       { type: 'open', host: '::1', port: 1 },
     ],
+    [
+      '{"type":"open","host":"127.0.0.1","port":27015,"transport":"udp"}',
+      { type: 'open', host: '127.0.0.1', port: 27015, transport: 'udp' },
+    ],
+    [
+      '{"type":"open","route":"game","transport":"udp"}',
+      { type: 'open', route: 'game', transport: 'udp' },
+    ],
+    ['{"type":"open","transport":"tcp"}', { type: 'open', transport: 'tcp' }],
     ['{"type":"ping","id":3,"ts":1712.5}', { type: 'ping', id: 3, ts: 1712.5 }],
     ['{"type":"end"}', { type: 'end' }],
   ])('accepts %s', (text, message) => {
@@ -59,6 +68,18 @@ describe('parseClientMessage', () => {
       'open takes a route or a host and port, not both.',
     ],
     ['{"type":"open","evil":true}', 'Unknown field "evil" in open.'],
+    [
+      '{"type":"open","host":"x","port":1,"transport":"UDP"}',
+      'open "transport" must be "tcp" or "udp".',
+    ],
+    [
+      '{"type":"open","route":"game","transport":"sctp"}',
+      'open "transport" must be "tcp" or "udp".',
+    ],
+    [
+      '{"type":"open","transport":null}',
+      'open "transport" must be "tcp" or "udp".',
+    ],
     ['{"type":"ping","id":-1,"ts":0}', 'ping needs a whole-number "id".'],
     ['{"type":"ping","id":1}', 'ping needs a numeric "ts".'],
     ['{"type":"end","now":1}', 'Unknown field "now" in end.'],
@@ -82,8 +103,17 @@ describe('parseRelayMessage', () => {
         port: 7000,
         address: '203.0.113.9',
       },
+      {
+        type: 'connected',
+        host: 'game.example',
+        port: 27015,
+        address: '203.0.113.9',
+        transport: 'udp',
+      },
+      { type: 'connected', route: 'game', transport: 'udp' },
       { type: 'pong', id: 1, ts: 2 },
       { type: 'end' },
+      { type: 'notice', kind: 'dropped', datagrams: 12, bytes: 768 },
     ] as const) {
       expect(parseRelayMessage(encodeControlMessage(message))).toEqual({
         ok: true,
@@ -101,6 +131,23 @@ describe('parseRelayMessage refuses', () => {
       '{"type":"connected","host":"x","port":0,"address":"1.2.3.4"}',
     ],
     ['a route that is not a string', '{"type":"connected","route":7}'],
+    ['an unknown transport', '{"type":"connected","transport":"quic"}'],
+    [
+      'a notice of an unknown kind',
+      '{"type":"notice","kind":"weather","datagrams":1,"bytes":1}',
+    ],
+    [
+      'a negative count',
+      '{"type":"notice","kind":"dropped","datagrams":-1,"bytes":1}',
+    ],
+    [
+      'a fractional count',
+      '{"type":"notice","kind":"dropped","datagrams":1.5,"bytes":1}',
+    ],
+    [
+      'a notice with an extra field',
+      '{"type":"notice","kind":"dropped","datagrams":1,"bytes":1,"x":1}',
+    ],
   ])('%s', (_name, text) => {
     expect(parseRelayMessage(text).ok).toBe(false)
   })

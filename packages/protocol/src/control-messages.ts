@@ -1,3 +1,4 @@
+import { isTransport, type Transport } from './transport.js'
 import { utf8ByteLength } from './utf8.js'
 
 /**
@@ -5,7 +6,7 @@ import { utf8ByteLength } from './utf8.js'
  * one JSON control message each.
  *
  * Client -> relay: `open` (first, exactly once), `ping`, `end`.
- * Relay -> client: `connected` (answer to `open`), `pong`, `end`.
+ * Relay -> client: `connected` (answer to `open`), `pong`, `end`, `notice`.
  */
 export const SUBPROTOCOL_V1 = 'wsrelay.v1'
 
@@ -13,14 +14,18 @@ export const SUBPROTOCOL_V1 = 'wsrelay.v1'
 export const MAX_CONTROL_MESSAGE_BYTES = 1024
 
 /**
- * Open the TCP connection. With no fields the target is the one the URL path
- * names (a route, or the relay's fixed target); `route` picks a named route;
- * `host` and `port` ask for a target the relay's allow rules must permit.
+ * Open the connection to the target. With no fields the target is the one
+ * the URL path names (a route, or the relay's fixed target); `route` picks a
+ * named route; `host` and `port` ask for a target the relay's allow rules
+ * must permit. `transport` picks TCP (the default) or UDP for `host` and
+ * `port`; with a route or the path's target it is a check: the relay
+ * refuses (4102) a target whose transport differs.
  */
-export type OpenMessage =
+export type OpenMessage = (
   | { readonly type: 'open' }
   | { readonly type: 'open'; readonly route: string }
   | { readonly type: 'open'; readonly host: string; readonly port: number }
+) & { readonly transport?: Transport }
 
 /** Round-trip probe; the relay answers `pong` with the same id and ts. */
 export interface PingMessage {
@@ -30,13 +35,18 @@ export interface PingMessage {
   readonly ts: number
 }
 
-/** "No more data from my side": maps to a TCP FIN in either direction. */
+/**
+ * "No more data from my side": maps to a TCP FIN in either direction. UDP
+ * has no FIN: the relay takes no more data from the page, and the target's
+ * datagrams keep coming.
+ */
 export interface EndMessage {
   readonly type: 'end'
 }
 
 /**
- * The relay's answer to `open`: the TCP connection is up. A client-chosen
+ * The relay's answer to `open`: the target is reached (TCP: the connection
+ * is up; UDP: the socket is connected, which sends nothing). A client-chosen
  * target is echoed back with the address the relay checked and connected to;
  * a route or the relay's fixed target is named only by its route name, since
  * the operator's addresses are not the page's business.
@@ -51,6 +61,8 @@ export interface ConnectedMessage {
   readonly port?: number
   /** Client-chosen targets: the IP address the relay connected to (checked against the allow rules). */
   readonly address?: string
+  /** `'udp'` for a datagram target; absent for TCP. */
+  readonly transport?: Transport
 }
 
 /** Answer to `ping`. */
@@ -60,10 +72,27 @@ export interface PongMessage {
   readonly ts: number
 }
 
+/**
+ * Something the page may want to show. `dropped`: UDP has no backpressure,
+ * so datagrams from the target that arrive while the page is not reading
+ * (the relay holds its high-water mark for it) are dropped; the counts are
+ * this session's running totals. Sent at most once a second while drops
+ * happen.
+ */
+export interface NoticeMessage {
+  readonly type: 'notice'
+  readonly kind: 'dropped'
+  /** Datagrams dropped so far in this session. */
+  readonly datagrams: number
+  /** Their bytes. */
+  readonly bytes: number
+}
+
 /** What a client may send. */
 export type ClientControlMessage = OpenMessage | PingMessage | EndMessage
 /** What the relay may send. */
-export type RelayControlMessage = ConnectedMessage | PongMessage | EndMessage
+export type RelayControlMessage =
+  ConnectedMessage | PongMessage | EndMessage | NoticeMessage
 
 /** A parsed message, or a one-line reason it was refused (fits a close frame). */
 export type ParseResult<T> =
@@ -86,6 +115,8 @@ const isPort = (v: unknown): v is number =>
   typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535
 const isSafeNumber = (v: unknown): v is number =>
   typeof v === 'number' && Number.isFinite(v)
+const isCount = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
 
 const fail = (error: string): { ok: false; error: string } => ({
   ok: false,
@@ -147,17 +178,28 @@ export function parseClientMessage(
   const m = parsed.message
   switch (m.type) {
     case 'open': {
-      const extra = checkKeys(m, ['type', 'host', 'port', 'route'], 'open')
+      const extra = checkKeys(
+        m,
+        ['type', 'host', 'port', 'route', 'transport'],
+        'open',
+      )
       if (extra) return fail(extra)
+      if (m.transport !== undefined && !isTransport(m.transport))
+        return fail('open "transport" must be "tcp" or "udp".')
+      const transport =
+        m.transport === undefined ? {} : { transport: m.transport }
       if (m.route !== undefined) {
         if (m.host !== undefined || m.port !== undefined)
           return fail('open takes a route or a host and port, not both.')
         if (typeof m.route !== 'string' || !isValidRouteName(m.route))
           return fail('open "route" must be a route name.')
-        return { ok: true, message: { type: 'open', route: m.route } }
+        return {
+          ok: true,
+          message: { type: 'open', route: m.route, ...transport },
+        }
       }
       if (m.host === undefined && m.port === undefined)
-        return { ok: true, message: { type: 'open' } }
+        return { ok: true, message: { type: 'open', ...transport } }
       if (
         typeof m.host !== 'string' ||
         m.host.length === 0 ||
@@ -168,7 +210,10 @@ export function parseClientMessage(
       }
       if (!isPort(m.port))
         return fail('open "port" must be a whole number from 1 to 65535.')
-      return { ok: true, message: { type: 'open', host: m.host, port: m.port } }
+      return {
+        ok: true,
+        message: { type: 'open', host: m.host, port: m.port, ...transport },
+      }
     }
     case 'ping':
       return parsePingLike(m, 'ping')
@@ -204,6 +249,8 @@ export function parseRelayMessage(
       }
       if (m.route !== undefined && typeof m.route !== 'string')
         return fail('connected "route" must be a string.')
+      if (m.transport !== undefined && !isTransport(m.transport))
+        return fail('connected "transport" must be "tcp" or "udp".')
       return {
         ok: true,
         message: {
@@ -216,6 +263,7 @@ export function parseRelayMessage(
                 address: m.address as string,
               }
             : {}),
+          ...(m.transport === undefined ? {} : { transport: m.transport }),
         },
       }
     }
@@ -223,6 +271,27 @@ export function parseRelayMessage(
       return parsePingLike(m, 'pong')
     case 'end':
       return { ok: true, message: { type: 'end' } }
+    case 'notice': {
+      const extra = checkKeys(
+        m,
+        ['type', 'kind', 'datagrams', 'bytes'],
+        'notice',
+      )
+      if (extra) return fail(extra)
+      if (m.kind !== 'dropped')
+        return fail(`Unknown notice kind "${String(m.kind).slice(0, 32)}".`)
+      if (!isCount(m.datagrams) || !isCount(m.bytes))
+        return fail('notice needs whole-number "datagrams" and "bytes".')
+      return {
+        ok: true,
+        message: {
+          type: 'notice',
+          kind: 'dropped',
+          datagrams: m.datagrams,
+          bytes: m.bytes,
+        },
+      }
+    }
     default:
       return fail(
         `Unknown control message type "${String(m.type).slice(0, 32)}".`,

@@ -17,6 +17,7 @@ export type {
   ClientControlMessage,
   ConnectedMessage,
   EndMessage,
+  NoticeMessage,
   OpenMessage,
   ParseResult,
   PingMessage,
@@ -37,3 +38,5 @@ export { ROUTES_PATH } from './relay-offer.js'
 export type { RelayOffer } from './relay-offer.js'
 export { UPGRADE_REFUSALS, upgradeRefusalInfo } from './upgrade-refusals.js'
 export type { UpgradeRefusalInfo } from './upgrade-refusals.js'
+export { TRANSPORTS, isTransport } from './transport.js'
+export type { Transport } from './transport.js'

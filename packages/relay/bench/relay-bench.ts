@@ -53,6 +53,8 @@ const WSRELAY_CLI = path.resolve(HERE, '../dist/cli.js')
 const LOADGEN = path.join(HERE, 'loadgen')
 const ECHO_TARGET = path.join(HERE, 'echo-target')
 const GO_RELAY = path.join(HERE, 'go-relay')
+const UDP_LOADGEN = path.join(HERE, 'udp-loadgen')
+const UDP_ECHO_TARGET = path.join(HERE, 'udp-echo-target')
 const TICKS_PER_SECOND = Number(
   spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim() || 100,
 )
@@ -80,6 +82,9 @@ interface Sizes {
   idleConnections: number
   floodBytes: number
   holdMs: number
+  /** UDP rows: 64 B datagrams each way, at most `udpWindow` unanswered. */
+  udpDatagrams: number
+  udpWindow: number
 }
 
 const FULL: Sizes = {
@@ -91,6 +96,8 @@ const FULL: Sizes = {
   idleConnections: 10_000,
   floodBytes: 512 * MiB,
   holdMs: 3000,
+  udpDatagrams: 200_000,
+  udpWindow: 64,
 }
 
 const QUICK: Sizes = {
@@ -102,6 +109,8 @@ const QUICK: Sizes = {
   idleConnections: 200,
   floodBytes: 16 * MiB,
   holdMs: 300,
+  udpDatagrams: 5_000,
+  udpWindow: 64,
 }
 
 // ---------- peers ----------
@@ -685,6 +694,195 @@ async function slowReader(
   }
 }
 
+// ---------- UDP targets ----------
+
+type UdpPeerId = 'udp' | 'wsrelay-udp'
+
+const UDP_PEERS: readonly { id: UdpPeerId; title: string }[] = [
+  { id: 'udp', title: 'direct UDP' },
+  { id: 'wsrelay-udp', title: 'wsrelay, UDP target' },
+]
+
+/** The C UDP echo target, on 127.0.0.1 port 0. */
+async function startUdpTarget(): Promise<{ child: Child; port: number }> {
+  const child = start(UDP_ECHO_TARGET, [], false)
+  const port = await firstLine(child, 'udp-echo-target', (e) =>
+    typeof e.port === 'number' ? e.port : undefined,
+  )
+  return { child, port }
+}
+
+/** Runs the direct UDP load generator; its JSON line, or an error. */
+async function udpLoadgen(
+  mode: string,
+  port: number,
+  args: (string | number)[],
+): Promise<LoadResult> {
+  const child = start(
+    UDP_LOADGEN,
+    [mode, '--port', String(port), ...args.map(String)],
+    false,
+  )
+  const output: string[] = []
+  child.lines.on('line', (line) => output.push(line))
+  const [code] = (await once(child.proc, 'exit')) as [number | null]
+  const last = output.at(-1) ?? ''
+  if (code !== 0 || !last.includes('"ok":true'))
+    throw new Error(`udp-loadgen ${mode} failed (exit ${code}): ${last}`)
+  return JSON.parse(last) as LoadResult
+}
+
+/**
+ * 64 B datagrams: how many a second with a window in flight, and the round
+ * trip, straight over UDP and through wsrelay to a UDP target (the load
+ * generator's WebSocket to the relay, the relay's UDP socket to the same C
+ * echo target). One message is one datagram each way.
+ */
+async function udpTargets(
+  ctx: RunContext,
+  id: UdpPeerId,
+  out: Figures,
+): Promise<void> {
+  const { udpDatagrams, udpWindow, latencyRoundTrips } = ctx.sizes
+  const target = await startUdpTarget()
+  let relay: RelayProcess | undefined
+  try {
+    if (id === 'udp') {
+      await attempt(ctx, 'udp datagrams/s', async () => {
+        const r = await udpLoadgen('throughput', target.port, [
+          '--size',
+          64,
+          '--total',
+          64 * udpDatagrams,
+          '--window',
+          udpWindow,
+        ])
+        out.udpDatagramsPerSecond = Number(r.datagramsPerSecond)
+      })
+      await attempt(ctx, 'udp latency', async () => {
+        const r = await udpLoadgen('latency', target.port, [
+          '--size',
+          64,
+          '--count',
+          latencyRoundTrips,
+        ])
+        out.udpP50Us = Number(r.p50Us)
+        out.udpP99Us = Number(r.p99Us)
+      })
+      return
+    }
+    relay = await startRelayProcess(
+      ['127.0.0.1:0', `udp:127.0.0.1:${target.port}`],
+      { program: WSRELAY_CLI, wrapper: wrapperOf(false) },
+    )
+    const peer: Peer = {
+      id: 'wsrelay',
+      port: relay.port,
+      ws: true,
+      stop: () => Promise.resolve(),
+    }
+    await attempt(ctx, 'wsrelay-udp datagrams/s', async () => {
+      // The window in bytes: the same number of 64 B datagrams in flight.
+      const r = await loadgen('throughput', peer, [
+        '--size',
+        64,
+        '--total',
+        64 * udpDatagrams,
+        '--window',
+        64 * udpWindow,
+      ])
+      out.udpDatagramsPerSecond = Number(r.bytes) / 64 / Number(r.seconds)
+    })
+    await attempt(ctx, 'wsrelay-udp latency', async () => {
+      const r = await loadgen('latency', peer, [
+        '--size',
+        64,
+        '--count',
+        latencyRoundTrips,
+      ])
+      out.udpP50Us = Number(r.p50Us)
+      out.udpP99Us = Number(r.p99Us)
+    })
+  } finally {
+    await relay?.stop()
+    await target.child.stop()
+  }
+}
+
+interface UdpRow {
+  label: string
+  key: string
+  show: 'ratio' | 'raw'
+  better: 'higher' | 'lower'
+  format: (n: number) => string
+}
+
+function udpRows(sizes: Sizes): UdpRow[] {
+  return [
+    {
+      label: `64 B datagrams/s, ${sizes.udpWindow} in flight`,
+      key: 'udpDatagramsPerSecond',
+      show: 'ratio',
+      better: 'higher',
+      format: (n) => fmt(n),
+    },
+    {
+      label: '64 B datagram round trip p50',
+      key: 'udpP50Us',
+      show: 'ratio',
+      better: 'lower',
+      format: (n) => `${fmt(n, 1)} us`,
+    },
+    {
+      label: '64 B datagram round trip p99',
+      key: 'udpP99Us',
+      show: 'raw',
+      better: 'lower',
+      format: (n) => `${fmt(n, 1)} us`,
+    },
+  ]
+}
+
+const udpMedian = (runs: Figures[][], i: number, key: string): number =>
+  median(runs.map((run) => Number(run[i]?.[key] ?? NaN)))
+
+/** The UDP table: direct UDP, and wsrelay as a ratio to it (or raw for tails). */
+function udpTable(sizes: Sizes, runs: Figures[][]): string {
+  const header = `| | ${UDP_PEERS.map((p) => p.title).join(' | ')} |`
+  const rule = `|---|${UDP_PEERS.map(() => '---').join('|')}|`
+  const body = udpRows(sizes).map((row) => {
+    const reference = udpMedian(runs, 0, row.key)
+    const cells = UDP_PEERS.map((_, i) => {
+      const values = runs.map((run) => Number(run[i]?.[row.key] ?? NaN))
+      const mid = median(values)
+      if (!Number.isFinite(mid)) return 'failed'
+      const spread = spreadPercent(values)
+      const noise = spread >= 0.5 ? ` ±${fmt(spread)}%` : ''
+      return i > 0 && row.show === 'ratio' && reference > 0
+        ? `${row.format(mid)} (${fmt(mid / reference, 2)}x)${noise}`
+        : `${row.format(mid)}${noise}`
+    })
+    return `| ${row.label} | ${cells.join(' | ')} |`
+  })
+  return [header, rule, ...body].join('\n')
+}
+
+/** UDP rows where wsrelay beat the direct reference: the reference was slowed, and the row means little. */
+function udpReferenceWarnings(sizes: Sizes, runs: Figures[][]): string[] {
+  return udpRows(sizes).flatMap((row) => {
+    const reference = udpMedian(runs, 0, row.key)
+    const value = udpMedian(runs, 1, row.key)
+    if (!Number.isFinite(reference) || !Number.isFinite(value)) return []
+    const isBeaten =
+      row.better === 'higher' ? value > reference : value < reference
+    return isBeaten
+      ? [
+          `${row.label}: wsrelay (${row.format(value)}) beat direct UDP (${row.format(reference)}); the machine was too busy for this row to mean much`,
+        ]
+      : []
+  })
+}
+
 // ---------- profile ----------
 
 interface ProfileSummary {
@@ -816,6 +1014,8 @@ function compile(): void {
   for (const [source, binary] of [
     ['loadgen.c', LOADGEN],
     ['echo-target.c', ECHO_TARGET],
+    ['udp-loadgen.c', UDP_LOADGEN],
+    ['udp-echo-target.c', UDP_ECHO_TARGET],
   ] as const) {
     const result = spawnSync(
       'cc',
@@ -1188,6 +1388,7 @@ async function main(): Promise<void> {
   const otherLoads: number[] = []
   const loadDuring: number[] = []
   let waitedSeconds = 0
+  const udpRuns: Figures[][] = []
   let lastRunSeconds = 0
   let stoppedEarly = ''
   for (let run = 0; run < runCount; run++) {
@@ -1255,6 +1456,16 @@ async function main(): Promise<void> {
       'wsrelay',
     ])
     runs.push(figures)
+    say(`run ${run + 1}/${runCount}: UDP targets`)
+    const udpFigures: Figures[] = UDP_PEERS.map(() => ({}))
+    // Alternate which goes first, as the peers above rotate.
+    for (const i of run % 2 === 0 ? [0, 1] : [1, 0]) {
+      const peer = UDP_PEERS[i] as (typeof UDP_PEERS)[number]
+      await attempt(ctx, `${peer.id} UDP targets`, () =>
+        udpTargets(ctx, peer.id, udpFigures[i] as Figures),
+      )
+    }
+    udpRuns.push(udpFigures)
     lastRunSeconds = (Date.now() - runStartedAt) / 1000
     // During the run: the machine's busy time less the bench's and its
     // children's (every peer, target and generator has exited by now).
@@ -1308,8 +1519,25 @@ async function main(): Promise<void> {
         figures: Object.fromEntries(entries) as unknown,
       }
     })
+    const udp = UDP_PEERS.map((p, i) => ({
+      peer: p.id,
+      title: p.title,
+      figures: Object.fromEntries(
+        udpRows(sizes).map((row) => {
+          const values = udpRuns.map((run) => Number(run[i]?.[row.key] ?? NaN))
+          return [
+            row.key,
+            {
+              median: median(values),
+              spreadPercent: spreadPercent(values),
+              runs: values,
+            },
+          ]
+        }),
+      ),
+    }))
     process.stdout.write(
-      `${JSON.stringify({ machine: host, quick: Boolean(args.quick), runs: runs.length, stoppedEarly, seconds, otherLoadBefore: otherLoads, otherLoadDuring: loadDuring, sizes: { ...sizes, idleConnections: idle }, peers: medians, profile, warnings: referenceWarnings(sizes, idle, runs), failures: ctx.failures }, null, 2)}\n`,
+      `${JSON.stringify({ machine: host, quick: Boolean(args.quick), runs: runs.length, stoppedEarly, seconds, otherLoadBefore: otherLoads, otherLoadDuring: loadDuring, sizes: { ...sizes, idleConnections: idle }, peers: medians, udp, profile, warnings: [...referenceWarnings(sizes, idle, runs), ...udpReferenceWarnings(sizes, udpRuns)], failures: ctx.failures }, null, 2)}\n`,
     )
   } else {
     const lines = [
@@ -1318,6 +1546,10 @@ async function main(): Promise<void> {
       `Other load (CPU cores used by other processes, of ${host.cores}): before each run ${otherLoads.map((l) => fmt(l, 2)).join(', ')}; during each run ${loadDuring.map((l) => fmt(l, 2)).join(', ')}.`,
       '',
       table(sizes, idle, runs),
+      '',
+      `UDP targets: ${fmt(sizes.udpDatagrams)} datagrams, ${fmt(sizes.latencyRoundTrips)} round trips; direct UDP is the reference, measured in the same run:`,
+      '',
+      udpTable(sizes, udpRuns),
     ]
     if (profile) {
       lines.push(
@@ -1336,7 +1568,10 @@ async function main(): Promise<void> {
         )
       }
     }
-    const warnings = referenceWarnings(sizes, idle, runs)
+    const warnings = [
+      ...referenceWarnings(sizes, idle, runs),
+      ...udpReferenceWarnings(sizes, udpRuns),
+    ]
     if (warnings.length) {
       lines.push('', 'Warnings:', ...warnings.map((w) => `- ${w}`))
     }

@@ -59,7 +59,12 @@ const RESOURCE_WAIT_MS = 6000
 /** Open fds may sit this many above baseline once a batch's sockets are gone. */
 const FD_SLACK = 16
 
-/** The relay's command line: a fixed echo target, one route, small messages, no client-chosen targets (no DNS). */
+/**
+ * The relay's command line: a fixed echo target, a TCP and a UDP route,
+ * small messages, and client-chosen targets allowed only to the echo target,
+ * their names resolved by a DNS stub on loopback (fast, slow and silent
+ * names), so every input stays on this machine.
+ */
 export const FUZZ_RELAY_ARGS = [
   '--max-message-size',
   '65536',
@@ -76,6 +81,16 @@ export const FUZZ_RELAY_ARGS = [
   '1000',
   '--route',
   'echo=127.0.0.1:{ECHO}',
+  '--route',
+  'game=udp:127.0.0.1:{UDP}',
+  '--allow',
+  '127.0.0.1/32:{ECHO}',
+  '--dns-server',
+  '{DNS}',
+  '--dns-timeout',
+  '1000',
+  '--stall-timeout',
+  '2000',
   '127.0.0.1:0',
   '127.0.0.1:{ECHO}',
 ]
@@ -180,7 +195,7 @@ class EchoReader {
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const log = options.log ?? (() => undefined)
   const batchSize = options.batchSize ?? 16
-  const fixture = new RelayFixture(FUZZ_RELAY_ARGS)
+  const fixture = new RelayFixture(FUZZ_RELAY_ARGS, '/game')
   const started = Date.now()
   let inputsTried = 0
   let batches = 0
@@ -200,7 +215,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     ) {
       const first = inputsTried
       const inputs = Array.from({ length: batchSize }, (_, i) =>
-        generateInput(options.seed, first + i, relay.port),
+        generateInput(options.seed, first + i, relay.port, fixture.echo?.port),
       )
       const echoProblems = await Promise.all(
         inputs.map((input) => sendInput(relay.port, input.writes, input.echo)),
@@ -322,7 +337,7 @@ export function formatFailure(f: FuzzFailure): string {
 export async function replay(
   what: { seed: number; index: number } | { hex: readonly string[] },
 ): Promise<string | undefined> {
-  const fixture = new RelayFixture(FUZZ_RELAY_ARGS)
+  const fixture = new RelayFixture(FUZZ_RELAY_ARGS, '/game')
   try {
     const relay = await fixture.ready()
     const input =
@@ -331,7 +346,7 @@ export async function replay(
             writes: what.hex.map((h) => Buffer.from(h, 'hex')),
             echo: undefined,
           }
-        : generateInput(what.seed, what.index, relay.port)
+        : generateInput(what.seed, what.index, relay.port, fixture.echo?.port)
     return (
       (await sendInput(relay.port, input.writes, input.echo)) ??
       (await fixture.problem())

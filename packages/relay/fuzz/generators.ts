@@ -3,9 +3,20 @@ import {
   closePayload,
   encodeFrame,
   FRAME_CASES,
+  FUZZ_NAMES,
   handshakeRequest,
   Opcode,
 } from '@wsrelay/test-kit'
+
+/**
+ * The echo target's port, for opens that an allow rule admits; set by
+ * {@link generateInput} for the input it builds (the same seed and index
+ * give the same input for the same target).
+ */
+let targetPort = 1
+
+/** A line a client would like to see in the relay's log. */
+const FORGED_LINE = '\n[12:00:00.000] INFO: forged ok'
 
 /** A deterministic PRNG (mulberry32): the same seed gives the same inputs. */
 export class Rng {
@@ -40,7 +51,13 @@ export class Rng {
 /** One fuzz input: what kind it is and the TCP writes it makes, in order. */
 export interface FuzzInput {
   readonly kind:
-    'frames' | 'mutated-case' | 'control' | 'handshake' | 'path' | 'chopped'
+    | 'frames'
+    | 'mutated-case'
+    | 'control'
+    | 'handshake'
+    | 'path'
+    | 'chopped'
+    | 'datagrams'
   readonly writes: readonly Buffer[]
   /**
    * For a well-formed stream: the bytes the echo target must send back, in
@@ -139,6 +156,19 @@ function randomFrame(rng: Rng): Buffer {
   })
 }
 
+/** What `open` may say its transport is: the two it knows, and what it must refuse. */
+const TRANSPORT_VALUES: readonly unknown[] = [
+  'tcp',
+  'udp',
+  'UDP',
+  '',
+  'sctp',
+  null,
+  7,
+  ['udp'],
+  { udp: true },
+]
+
 /** A wsrelay.v1 control message: valid, odd or oversize. */
 function controlText(rng: Rng): string {
   const options = [
@@ -146,7 +176,13 @@ function controlText(rng: Rng): string {
     () =>
       JSON.stringify({
         type: 'open',
-        route: rng.pick(['echo', 'nope', '..', 'a'.repeat(70)]),
+        route: rng.pick(['echo', 'game', 'nope', '..', 'a'.repeat(70)]),
+        ...(rng.chance(0.5) ? { transport: rng.pick(TRANSPORT_VALUES) } : {}),
+      }),
+    () =>
+      JSON.stringify({
+        type: 'open',
+        transport: rng.pick(TRANSPORT_VALUES),
       }),
     () =>
       JSON.stringify({
@@ -155,11 +191,36 @@ function controlText(rng: Rng): string {
           '127.0.0.1',
           '::1',
           '::ffff:127.0.0.1',
+          '::ffff:7f00:1',
           '169.254.169.254',
           '10.0.0.1',
           'not a host',
+          // Names the DNS stub answers fast, late, never, or not at all.
+          FUZZ_NAMES.fast,
+          FUZZ_NAMES.slow,
+          FUZZ_NAMES.never,
+          'FAST.TEST.',
+          'nxdomain.test',
+          'a'.repeat(63) + '.' + 'b'.repeat(63) + '.test',
+          'localhost',
         ]),
-        port: rng.pick([1, 80, 65535, 0, 70000, -1]),
+        port: rng.pick([targetPort, targetPort, 1, 80, 65535, 0, 70000, -1]),
+        ...(rng.chance(0.5) ? { transport: rng.pick(TRANSPORT_VALUES) } : {}),
+      }),
+    () =>
+      JSON.stringify({
+        type: rng.pick([FORGED_LINE, '\u001b[2J', 'open\r\n']),
+      }),
+    () =>
+      JSON.stringify({
+        type: 'open',
+        route: rng.pick([
+          'constructor',
+          'toString',
+          '__proto__',
+          'hasOwnProperty',
+          FORGED_LINE,
+        ]),
       }),
     () =>
       JSON.stringify({
@@ -248,9 +309,20 @@ function mutate(rng: Rng, input: Buffer): Buffer {
 }
 
 function randomPath(rng: Rng): string {
+  if (rng.chance(0.15))
+    return rng.pick([
+      'ws://relay.example/echo',
+      'http://127.0.0.1/echo?x=1',
+      '/?token=fuzz-token-0123456789abcdef',
+      '/%0a[12:00:00.000]%20INFO:%20forged',
+      '/constructor',
+      '/toString?x',
+      '/__proto__',
+    ])
   const pieces = [
     '/',
     'echo',
+    'game',
     '%',
     '%zz',
     '%ff',
@@ -266,7 +338,7 @@ function randomPath(rng: Rng): string {
     ';',
     '\u00e9',
   ]
-  let path = rng.pick(['/', '/echo', ''])
+  let path = rng.pick(['/', '/echo', '/game', ''])
   const n = rng.int(6)
   for (let i = 0; i < n; i++) path += rng.pick(pieces)
   return rng.chance(0.3) ? rng.pick(BAD_PATHS) : path.length > 0 ? path : '/'
@@ -308,6 +380,8 @@ function randomHandshake(rng: Rng, port: number): Buffer {
             'Sec-WebSocket-Extensions: permessage-deflate',
             'Content-Length: 10',
             'Transfer-Encoding: chunked',
+            'Sec-WebSocket-Protocol: WSRELAY.TOKEN.fuzz-token-0123456789abcdef',
+            'Sec-WebSocket-Protocol: fuzz-token-0123456789abcdef',
           ]),
         ]
       : [],
@@ -386,12 +460,14 @@ function choppedSession(rng: Rng, port: number): FuzzInput {
   return { kind: 'chopped', writes, echo: Buffer.concat(payloads) }
 }
 
-/** The input number `index` of a run seeded with `seed`; the same pair always gives the same bytes. */
+/** The input number `index` of a run seeded with `seed`; the same pair (and target) always gives the same input. */
 export function generateInput(
   seed: number,
   index: number,
   port: number,
+  echoPort = 1,
 ): FuzzInput {
+  targetPort = echoPort
   const rng = new Rng((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0)
   const upgrade = (protocols: readonly string[]) =>
     handshakeRequest(port, { protocols })
@@ -402,6 +478,7 @@ export function generateInput(
     'handshake',
     'path',
     'chopped',
+    'datagrams',
   ] as const)
   switch (kind) {
     case 'chopped':
@@ -446,6 +523,39 @@ export function generateInput(
           ...(rng.chance(0.5) ? [randomFrame(rng)] : []),
         ],
       }
+    case 'datagrams': {
+      // The UDP route: one datagram per message, around the largest one
+      // IPv4 carries (65,507 bytes) and the relay's message limit.
+      const frames = Array.from({ length: 1 + rng.int(6) }, () =>
+        rng.chance(0.7)
+          ? encodeFrame({
+              opcode: rng.pick([Opcode.BINARY, Opcode.TEXT]),
+              payload: Buffer.alloc(
+                rng.pick([0, 1, 64, 1200, 65_506, 65_507, 65_508, 65_536]),
+                0x61,
+              ),
+            })
+          : randomFrame(rng),
+      )
+      return {
+        kind,
+        writes: [
+          handshakeRequest(port, {
+            path: '/game',
+            protocols: rng.pick(SUBPROTOCOLS),
+          }),
+          ...(rng.chance(0.3)
+            ? [
+                encodeFrame({
+                  opcode: Opcode.TEXT,
+                  payload: JSON.stringify({ type: 'open' }),
+                }),
+              ]
+            : []),
+          ...frames,
+        ],
+      }
+    }
     case 'path': {
       const head = handshakeRequest(port, {
         path: randomPath(rng),

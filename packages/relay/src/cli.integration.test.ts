@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { CloseCode } from '@wsrelay/protocol'
-import { runRelayCli, startTcpServer } from '@wsrelay/test-kit'
+import { freePort, runRelayCli, startTcpServer } from '@wsrelay/test-kit'
 import { describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import {
@@ -13,7 +13,7 @@ import { createHarness } from './test-support/harness.js'
 
 const MiB = 1024 * 1024
 
-const { defer, relayProcess } = createHarness()
+const { defer, echoServer, relayProcess, tcpServer } = createHarness()
 
 /** The real `wsrelay` process, its exit code as a promise. */
 async function startCli(args: string[]) {
@@ -114,7 +114,85 @@ describe('wsrelay CLI', () => {
     const { code, stderr } = await runRelayCli(['8080'])
     expect(code).toBe(2)
     expect(stderr).toBe(
-      'wsrelay: Expected a listen address and a target, got 1 argument(s). Example: wsrelay 8080 127.0.0.1:5000\n',
+      'wsrelay: Expected a listen address and a target, got only "8080". Example: wsrelay 8080 127.0.0.1:5000\n',
     )
+  })
+})
+
+/** The command after `label` in an EADDRINUSE message, as argv for the CLI. */
+function suggested(stderr: string, label: string): string[] {
+  const line = stderr.split('\n').find((l) => l.includes(label)) ?? ''
+  const command = line.slice(line.indexOf(label) + label.length).trim()
+  expect(command).toMatch(/^wsrelay /)
+  return command.split(' ').slice(1)
+}
+
+/** Runs a suggested command and proves it works: it listens and relays to the echo server. */
+async function runsAndEchoes(args: string[]) {
+  const relay = await relayProcess(args)
+  const ws = new WebSocket(relay.url)
+  await once(ws, 'open')
+  ws.send(Buffer.from('works'))
+  const [data] = (await once(ws, 'message')) as [Buffer]
+  expect(data.toString()).toBe('works')
+  ws.close()
+}
+
+describe('a listen port already taken (EADDRINUSE)', () => {
+  it('by another process: suggests the same command on a port that is free, and that command works', async () => {
+    const echo = await echoServer()
+    const holder = await tcpServer(() => undefined)
+    const { code, stderr } = await runRelayCli([
+      '--max-connections',
+      '100',
+      String(holder.port),
+      `127.0.0.1:${echo.port}`,
+    ])
+    expect(code).toBe(1)
+    expect(stderr).toMatch(
+      new RegExp(
+        `^wsrelay: Cannot listen on 127\\.0\\.0\\.1:${holder.port} \\(EADDRINUSE\\): another process uses that port\\.\n  Stop it, or listen on a free port:  wsrelay --max-connections 100 \\d+ 127\\.0\\.0\\.1:${echo.port}\n$`,
+      ),
+    )
+    const args = suggested(stderr, 'listen on a free port:')
+    expect(Number(args[2])).toBeGreaterThan(holder.port)
+    await runsAndEchoes(args)
+  })
+
+  it('by another wsrelay: says so, and suggests a free port', async () => {
+    const echo = await echoServer()
+    const first = await relayProcess(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
+    const { code, stderr } = await runRelayCli([
+      String(first.port),
+      `127.0.0.1:${echo.port}`,
+    ])
+    expect(code).toBe(1)
+    expect(stderr).toContain(
+      `Cannot listen on 127.0.0.1:${first.port} (EADDRINUSE): another wsrelay is already listening there (its /healthz answers).\n  Stop it, or listen on a free port:  wsrelay `,
+    )
+    await runsAndEchoes(suggested(stderr, 'listen on a free port:'))
+  })
+
+  it('by the TCP server given first: offers the swap, which works, besides a free port', async () => {
+    const echo = await echoServer()
+    const free = await freePort()
+    const { code, stderr } = await runRelayCli([
+      `127.0.0.1:${echo.port}`,
+      `127.0.0.1:${free}`,
+    ])
+    expect(code).toBe(1)
+    const swap = suggested(stderr, 'then the server):')
+    expect(swap).toEqual([`127.0.0.1:${free}`, `127.0.0.1:${echo.port}`])
+    await runsAndEchoes(swap)
+  })
+
+  it('never offers a swap for a bare listen port (the second argument would not be a target)', async () => {
+    const holder = await tcpServer(() => undefined)
+    const { stderr } = await runRelayCli([
+      String(holder.port),
+      `127.0.0.1:${await freePort()}`,
+    ])
+    expect(stderr).toContain('another process uses that port')
+    expect(stderr).not.toContain('swap')
   })
 })

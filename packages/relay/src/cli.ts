@@ -2,10 +2,11 @@
 import cluster from 'node:cluster'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { pino } from 'pino'
 import { RelayError } from './errors.js'
+import { createCliLogger } from './observability/logger.js'
 import { createRelayFrom } from './server/create-relay.js'
 import { joinPrimary, runPrimary } from './server/workers.js'
+import { addressInUseHint } from './settings/address-in-use.js'
 import {
   formatSettings,
   loadCliFiles,
@@ -13,6 +14,7 @@ import {
 } from './settings/cli-args.js'
 import { prepareRelayOptions } from './settings/relay-options.js'
 import { USAGE } from './settings/usage.js'
+import { formatHostPort } from './targets/target-address.js'
 
 const read = (path: string): string => readFileSync(path, 'utf8')
 
@@ -36,28 +38,12 @@ async function main(): Promise<number> {
   const { logLevel, logFormat } = command.settings.values
   const { token, tls } = loadCliFiles(command.settings, read)
   // People read a terminal; machines read JSON lines.
-  const isPretty =
-    logFormat === 'pretty' ||
-    (logFormat === 'auto' && process.stdout.isTTY === true)
-  // pino-pretty is loaded only for a terminal. JSON lines go out without
-  // blocking the event loop (a write in flight gathers the lines behind it);
-  // pino flushes what is left when the process exits.
   const { workers } = command.settings.values
-  const logger = pino(
-    {
-      level: logLevel,
-      base: {
-        name: 'wsrelay',
-        ...(cluster.worker ? { worker: cluster.worker.id } : {}),
-      },
-    },
-    isPretty
-      ? (await import('pino-pretty')).default({
-          colorize: true,
-          ignore: 'pid,hostname,name',
-          sync: true,
-        })
-      : pino.destination({ dest: 1, sync: false }),
+  const logger = createCliLogger(
+    logLevel,
+    logFormat,
+    process.stdout.isTTY === true,
+    cluster.worker ? { worker: cluster.worker.id } : {},
   )
   const checked = command.settings
   const options = prepareRelayOptions(
@@ -77,30 +63,10 @@ async function main(): Promise<number> {
     for (const warning of command.warnings) logger.warn(warning)
   const worker = cluster.isWorker ? joinPrimary(workers) : undefined
   const relay = createRelayFrom(options, worker?.hooks)
-  try {
-    await relay.listen()
-  } catch (err) {
-    if (
-      err instanceof RelayError &&
-      err.code === 'RELAY_LISTEN_FAILED' &&
-      command.settings.values.target !== undefined &&
-      /EADDRINUSE/.test(err.message)
-    ) {
-      const [listen, target] = process.argv
-        .slice(2)
-        .filter((a) => !a.startsWith('-'))
-        .slice(-2)
-      throw new RelayError(
-        'RELAY_LISTEN_FAILED',
-        `${err.message} The first argument is where the relay listens, the second the TCP server it relays to: ` +
-          `if ${listen ?? 'the first'} is your server, swap them (wsrelay ${target ?? 'LISTEN'} ${listen ?? 'TARGET'}).`,
-        { cause: err },
-      )
-    }
-    throw err
-  }
-
-  return new Promise<number>((resolve) => {
+  // Signals drain from the moment the relay exists: a SIGTERM while it is
+  // still binding (a busy machine, a supervisor stopping it at once) must
+  // not kill it mid-start with no drain.
+  const stopped = new Promise<number>((resolve) => {
     let isStopping = false
     const stop = (signal: NodeJS.Signals): void => {
       if (isStopping) return // a worker hears its primary and the signal both
@@ -121,6 +87,37 @@ async function main(): Promise<number> {
     process.once('SIGHUP', stop)
     worker?.onShutdown(() => stop('SIGTERM'))
   })
+  try {
+    await relay.listen()
+  } catch (err) {
+    if (
+      err instanceof RelayError &&
+      err.code === 'RELAY_LISTEN_FAILED' &&
+      /EADDRINUSE/.test(err.message)
+    ) {
+      const { values } = command.settings
+      const [listenIndex, targetIndex] = command.argIndexes
+      const hint = await addressInUseHint({
+        argv: process.argv.slice(2),
+        listenFrom: command.sources.listen ?? 'default',
+        listenTyped:
+          typeof command.given.listen === 'string'
+            ? command.given.listen
+            : undefined,
+        listenIndex,
+        targetIndex,
+        listen: values.listen,
+        target: values.target,
+      })
+      throw new RelayError(
+        'RELAY_LISTEN_FAILED',
+        `Cannot listen on ${formatHostPort(values.listen)} (EADDRINUSE): ${hint}`,
+        { cause: err },
+      )
+    }
+    throw err
+  }
+  return stopped
 }
 
 main().then(

@@ -22,12 +22,30 @@ export const RELAY_ERRORS = {
   RELAY_TARGET_DNS_FAILED: {
     meaning: "the target's host name did not resolve",
   },
-  RELAY_TARGET_UNREACHABLE: { meaning: 'no network route to the TCP server' },
+  RELAY_TARGET_UNREACHABLE: { meaning: 'no network route to the target' },
   RELAY_TARGET_TIMEOUT: { meaning: 'the TCP server did not answer in time' },
   RELAY_TARGET_RESET: { meaning: 'the TCP server reset the connection' },
-  RELAY_TARGET_ERROR: { meaning: 'the TCP connection failed otherwise' },
+  RELAY_TARGET_ERROR: {
+    meaning: 'the connection to the target failed otherwise',
+  },
+  RELAY_UDP_TARGET_REFUSED: {
+    meaning:
+      'the UDP target answered a datagram with ICMP port unreachable (nothing listens there)',
+  },
+  RELAY_DATAGRAM_TOO_BIG: {
+    meaning:
+      'a message for a UDP target was larger than one datagram (`--max-datagram-size`, 65,507 bytes over IPv4)',
+  },
   RELAY_SUBPROTOCOL_UNSUPPORTED: {
     meaning: 'the handshake offered only unknown subprotocols',
+  },
+  RELAY_UPGRADE_BODY: {
+    meaning:
+      'the upgrade request carried a body (Content-Length or Transfer-Encoding)',
+  },
+  RELAY_NO_ENDPOINT: {
+    meaning:
+      'attachRelay: an upgrade to a path no relay owns, on an app with no request handler',
   },
   RELAY_HOST_REJECTED: {
     meaning:
@@ -52,9 +70,17 @@ export const RELAY_ERRORS = {
   RELAY_OVERLOADED: {
     meaning: 'over `--max-connections` or `--max-connections-per-ip`',
   },
+  RELAY_FD_LIMIT: {
+    meaning:
+      'the process is near its open-file limit (`ulimit -n`): the descriptors left answer refusals',
+  },
+  RELAY_LOOKUPS_BUSY: {
+    meaning:
+      'over `--max-lookups` (and its queue) or `--max-lookups-per-ip`: too many client-chosen names resolving',
+  },
   RELAY_MEMORY_BUDGET: {
     meaning:
-      'shed: the relay sat at `--memory-budget` and this connection held the most',
+      'shed: this connection waited too long for `--memory-budget` to admit its next read',
   },
   RELAY_INTERNAL_ERROR: {
     meaning:

@@ -8,7 +8,12 @@ import type { RelayErrorCode } from './errors.js'
 
 /** How a refusal is answered: an HTTP status before the upgrade, or a close code after it. */
 export type RefusalAnswer =
-  { readonly status: 400 | 403 | 503 } | { readonly close: CloseCodeValue }
+  | {
+      readonly status: 400 | 403 | 404 | 503
+      /** Its row in `UPGRADE_REFUSALS`. */
+      readonly name: string
+    }
+  | { readonly close: CloseCodeValue }
 
 /** One entry of the catalogue. */
 export interface Refusal {
@@ -47,19 +52,31 @@ export const REFUSALS = {
   shuttingDown: {
     errorCode: 'RELAY_SHUTTING_DOWN',
     metric: 'shutting-down',
-    answer: { status: 503 },
+    answer: { status: 503, name: 'RELAY_DRAINING' },
   },
   /** A Host that is not one of the relay's names (DNS rebinding). */
   hostRejected: {
     errorCode: 'RELAY_HOST_REJECTED',
     metric: 'host',
-    answer: { status: 403 },
+    answer: { status: 403, name: 'HOST_NOT_ALLOWED' },
   },
   /** Only subprotocols the relay does not speak. */
   subprotocolUnsupported: {
     errorCode: 'RELAY_SUBPROTOCOL_UNSUPPORTED',
     metric: 'subprotocol',
-    answer: { status: 400 },
+    answer: { status: 400, name: 'SUBPROTOCOL_UNSUPPORTED' },
+  },
+  /** An upgrade with a body: it would be read as WebSocket frames. */
+  upgradeBody: {
+    errorCode: 'RELAY_UPGRADE_BODY',
+    metric: 'protocol',
+    answer: { status: 400, name: 'UPGRADE_HAS_BODY' },
+  },
+  /** attachRelay: an upgrade no relay owns, on an app with no request handler. */
+  noEndpoint: {
+    errorCode: 'RELAY_NO_ENDPOINT',
+    metric: undefined,
+    answer: { status: 404, name: 'NO_ENDPOINT' },
   },
   /** A page from a foreign origin: accepted, then closed, so the page can read why. */
   originRejected: {
@@ -97,6 +114,18 @@ export const REFUSALS = {
     metric: 'target',
     answer: { close: CloseCode.TARGET_NOT_ALLOWED },
   },
+  /** The process is near its open-file limit: descriptors are kept for answering. */
+  fdLimit: {
+    errorCode: 'RELAY_FD_LIMIT',
+    metric: 'limit',
+    answer: { close: CloseCode.RELAY_OVERLOADED },
+  },
+  /** Too many client-chosen names resolving at once, relay-wide or from one IP. */
+  lookupsBusy: {
+    errorCode: 'RELAY_LOOKUPS_BUSY',
+    metric: 'limit',
+    answer: { close: CloseCode.RELAY_OVERLOADED },
+  },
   /** Choosing the target threw: a bug. */
   internal: {
     errorCode: 'RELAY_INTERNAL_ERROR',
@@ -132,5 +161,5 @@ export const closeCodeOf = (kind: CloseRefusalKind): CloseCodeValue =>
 export function hintOf(answer: RefusalAnswer): string {
   return 'close' in answer
     ? closeCodeInfo(answer.close).hint
-    : upgradeRefusalInfo(answer.status).hint
+    : upgradeRefusalInfo(answer.name).hint
 }

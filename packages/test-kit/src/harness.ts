@@ -9,6 +9,11 @@ import {
   startTcpServer,
   type TestTcpServer,
 } from './tcp-server.js'
+import {
+  startUdpEchoServer,
+  startUdpServer,
+  type TestUdpServer,
+} from './udp-server.js'
 
 /** Something a test started that has to be stopped after it. */
 export interface Closable {
@@ -64,5 +69,22 @@ export function createHarness() {
   /** A byte-exact echo server on 127.0.0.1, closed after the test. */
   const echoServer = (): Promise<TestTcpServer> => track(startEchoServer())
 
-  return { defer, track, relayProcess, tcpServer, echoServer }
+  /** A UDP socket on 127.0.0.1, closed after the test. */
+  const udpServer = (
+    ...args: Parameters<typeof startUdpServer>
+  ): Promise<TestUdpServer> => track(startUdpServer(...args))
+
+  /** A datagram echo server on 127.0.0.1, closed after the test. */
+  const udpEchoServer = (): Promise<TestUdpServer> =>
+    track(startUdpEchoServer())
+
+  return {
+    defer,
+    track,
+    relayProcess,
+    tcpServer,
+    echoServer,
+    udpServer,
+    udpEchoServer,
+  }
 }

@@ -21,6 +21,12 @@ export {
   startTcpServer,
 } from './tcp-server.js'
 export type { TestTcpServer } from './tcp-server.js'
+export {
+  freeUdpPort,
+  startUdpEchoServer,
+  startUdpServer,
+} from './udp-server.js'
+export type { ReceivedDatagram, TestUdpServer } from './udp-server.js'
 export { fdCountOf, MiB, rssOf, runToExit, startProcess } from './processes.js'
 export type { ProcessSpec, WatchedProcess } from './processes.js'
 export {
@@ -42,8 +48,11 @@ export {
   acceptsConnections,
   crashSummary,
   eventOrClose,
+  FUZZ_NAMES,
   RelayFixture,
   settle,
 } from './relay-fixture.js'
 export { pump, startStuckTarget } from './load.js'
 export type { PumpResult, StuckTarget } from './load.js'
+export { startDnsStub } from './dns-stub.js'
+export type { DnsAnswer, DnsStub } from './dns-stub.js'

@@ -35,11 +35,30 @@ export async function pump(
     if (tick() === true) break
     const flushed = conn.write(chunk)
     sentBytes += chunk.length
-    if (!flushed) await settle(eventOrClose(conn.socket, 'drain'), 250)
+    if (!flushed) await drainedOrClosed(conn.socket, 250)
     else if (sentBytes % (chunk.length * 16) === 0)
       await new Promise<void>((r) => setImmediate(r))
   }
   return { sentBytes, elapsedMs: Date.now() - started }
+}
+
+/**
+ * Resolves on 'drain', 'close' or after `ms`, and takes its listeners off
+ * either way: a pump against a relay that stopped reading waits here again
+ * and again, and must not pile up listeners.
+ */
+function drainedOrClosed(socket: net.Socket, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      socket.off('drain', done)
+      socket.off('close', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    socket.once('drain', done)
+    socket.once('close', done)
+  })
 }
 
 /** A TCP listener that never accepts: its backlog is full, so connects to it stay pending. */

@@ -35,6 +35,8 @@ export interface WatchedProcess<T> {
   readonly logs: Record<string, unknown>[]
   /** Everything written to stderr so far (its tail). */
   stderr(): string
+  /** Everything written to stdout so far (its tail), JSON or not. */
+  stdout(): string
   /** Resolves with the first log line `match` accepts (past or future), or undefined after `timeoutMs`. */
   waitForLog(
     match: (line: Record<string, unknown>) => boolean,
@@ -85,6 +87,11 @@ export async function startProcess<T>(
     stderr += c.toString()
     // Keep the tail: a crash's stack is what matters.
     if (stderr.length > 64_000) stderr = stderr.slice(-32_000)
+  })
+  let stdout = ''
+  child.stdout?.on('data', (c: Buffer) => {
+    stdout += c.toString()
+    if (stdout.length > 64_000) stdout = stdout.slice(-32_000)
   })
   const logs: Record<string, unknown>[] = []
   const logWaiters = new Set<(line: Record<string, unknown>) => void>()
@@ -141,6 +148,7 @@ export async function startProcess<T>(
     ready,
     logs,
     stderr: () => stderr,
+    stdout: () => stdout,
     waitForLog(match, waitMs) {
       const seen = logs.find(match)
       if (seen) return Promise.resolve(seen)

@@ -1,37 +1,60 @@
 import net from 'node:net'
+import { startDnsStub, type DnsAnswer, type DnsStub } from './dns-stub.js'
 import { startRelayProcess, type RelayProcess } from './relay-cli.js'
 import {
   echoProblem,
   startEchoServer,
   type TestTcpServer,
 } from './tcp-server.js'
+import { startUdpEchoServer, type TestUdpServer } from './udp-server.js'
 
 /**
- * One relay process in front of one echo target, restarted when a hostile
- * input killed it, so each input is judged on a relay that was alive before it.
+ * One relay process in front of one echo target (and, when its arguments
+ * name `{UDP}`, a datagram echo target too), restarted when a hostile input
+ * killed it, so each input is judged on a relay that was alive before it.
  */
 export class RelayFixture {
   relay: RelayProcess | undefined
   echo: TestTcpServer | undefined
+  udpEcho: TestUdpServer | undefined
+  /** A DNS server on loopback, started when the arguments name `{DNS}`. */
+  dns: DnsStub | undefined
   /** How many times the relay had to be restarted (it died). */
   restarts = 0
 
   constructor(
-    /** CLI arguments; `{ECHO}` is replaced by the echo target's port. */
+    /**
+     * CLI arguments; `{ECHO}` is replaced by the echo target's port, `{UDP}`
+     * by the UDP echo target's, and `{DNS}` by the address of a DNS stub on
+     * loopback ({@link FUZZ_NAMES}).
+     */
     private readonly args: readonly string[],
+    /** The path of a route to the UDP echo, checked like the TCP echo after each batch. */
+    private readonly udpPath?: string,
   ) {}
 
   /** The running relay, started (or restarted) as needed. */
   async ready(): Promise<RelayProcess> {
     this.echo ??= await startEchoServer()
+    if (this.args.some((a) => a.includes('{UDP}')))
+      this.udpEcho ??= await startUdpEchoServer()
+    if (this.args.some((a) => a.includes('{DNS}')))
+      this.dns ??= await startDnsStub(answerFuzzName)
     if (this.relay?.isAlive() && (await acceptsConnections(this.relay.port)))
       return this.relay
     // A crash can land after the last check; wait for the exit to be seen.
     if (this.relay) await settle(this.relay.exited, 2000)
     if (this.relay) this.restarts++
     const port = String(this.echo.port)
+    const udpPort = String(this.udpEcho?.port ?? '')
+    const dns = this.dns?.address ?? ''
     this.relay = await startRelayProcess(
-      this.args.map((a) => a.replaceAll('{ECHO}', port)),
+      this.args.map((a) =>
+        a
+          .replaceAll('{ECHO}', port)
+          .replaceAll('{UDP}', udpPort)
+          .replaceAll('{DNS}', dns),
+      ),
     )
     return this.relay
   }
@@ -47,7 +70,13 @@ export class RelayFixture {
       const { code, signal } = await relay.exited
       return `relay died (exit ${code ?? signal}): ${crashSummary(relay.stderr())}`
     }
-    const echo = await echoProblem(relay.port)
+    const echo =
+      (await echoProblem(relay.port)) ??
+      (this.udpPath === undefined
+        ? undefined
+        : await echoProblem(relay.port, { path: this.udpPath }).then(
+            (problem) => problem && `UDP route ${this.udpPath}: ${problem}`,
+          ))
     if (echo === undefined) return undefined
     // The echo failing is often the crash in progress: give the exit a moment to show.
     const exit = await settle(relay.exited, 2000)
@@ -60,7 +89,24 @@ export class RelayFixture {
   async close(): Promise<void> {
     await this.relay?.kill()
     await this.echo?.close()
+    await this.udpEcho?.close()
+    await this.dns?.close()
   }
+}
+
+/** Names the fixture's DNS stub knows: each answers 127.0.0.1 its own way. */
+export const FUZZ_NAMES = {
+  fast: 'fast.test',
+  slow: 'slow.test',
+  never: 'never.test',
+} as const
+
+function answerFuzzName(name: string): DnsAnswer {
+  if (name === FUZZ_NAMES.fast) return { addresses: ['127.0.0.1'] }
+  if (name === FUZZ_NAMES.slow)
+    return { addresses: ['127.0.0.1'], delayMs: 300 }
+  if (name === FUZZ_NAMES.never) return { kind: 'never' }
+  return { kind: 'nxdomain' }
 }
 
 /** The promise's value, or undefined when it takes longer than `ms`. */

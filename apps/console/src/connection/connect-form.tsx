@@ -1,4 +1,5 @@
 import type { OpenTarget } from '@wsrelay/client'
+import type { Transport } from '@wsrelay/protocol'
 import { useEffect, useRef, useState } from 'react'
 import { Check, TextField } from '../controls.js'
 import {
@@ -6,6 +7,8 @@ import {
   fetchOffer,
   firstChoice,
   openTargetOf,
+  transportNote,
+  transportOfChoice,
   type RelayOffer,
   type TargetChoice,
 } from './relay-targets.js'
@@ -19,9 +22,10 @@ function defaultRelayUrl(): string {
 }
 
 /**
- * Where to connect: the relay URL, the target it offers (GET /routes), a
- * host and port when the relay lets the page choose; Connect, Disconnect and
- * Auto-reconnect. On load it connects to the first target offered.
+ * Where to connect: the relay URL, the targets it offers (GET /routes, UDP
+ * ones marked), a host, port and transport when the relay lets the page
+ * choose; Connect, Disconnect and Auto-reconnect. On load it connects to
+ * the first target offered.
  */
 export function ConnectForm({
   isBusy,
@@ -43,6 +47,14 @@ export function ConnectForm({
   const [choice, setChoice] = useState<TargetChoice>('default')
   const [host, setHost] = useState('')
   const [port, setPort] = useState('')
+  const [customTransport, setCustomTransport] = useState<Transport>('tcp')
+  const customTransports = offer.clientChosenTransports ?? ['tcp']
+  const transport =
+    choice === 'custom'
+      ? customTransports.includes(customTransport)
+        ? customTransport
+        : (customTransports[0] ?? 'tcp')
+      : transportOfChoice(offer, choice)
 
   // On load: ask the relay what it offers, then connect to the first target.
   const initial = useRef({ url, onConnect })
@@ -55,7 +67,12 @@ export function ConnectForm({
       setOffer(found)
       setChoice(first)
       if (first === 'custom') return
-      const target = openTargetOf(first, '', '')
+      const target = openTargetOf(
+        first,
+        '',
+        '',
+        transportOfChoice(found, first),
+      )
       if (!(target instanceof Error)) connect(initialUrl, target)
     })
     return () => abort.abort()
@@ -66,7 +83,7 @@ export function ConnectForm({
       className="connect"
       onSubmit={(event) => {
         event.preventDefault()
-        const target = openTargetOf(choice, host, port)
+        const target = openTargetOf(choice, host, port, transport)
         if (target instanceof Error) onInvalidTarget(target.message)
         else onConnect(url, target)
       }}
@@ -88,11 +105,14 @@ export function ConnectForm({
           onChange={(event) => setChoice(event.target.value)}
         >
           {offer.defaultTarget && (
-            <option value="default">Default target</option>
+            <option value="default">
+              Default target{transportNote(offer.defaultTransport ?? 'tcp')}
+            </option>
           )}
           {offer.routes.map((name) => (
             <option key={name} value={`route:${name}`}>
               Route: {name}
+              {transportNote(offer.transports?.[name] ?? 'tcp')}
             </option>
           ))}
           {offer.clientChosenTargets && (
@@ -119,6 +139,21 @@ export function ConnectForm({
             placeholder="7000"
             inputMode="numeric"
           />
+          {customTransports.length > 1 && (
+            <div className="field">
+              <label htmlFor="target-transport">Transport</label>
+              <select
+                id="target-transport"
+                value={transport}
+                onChange={(event) =>
+                  setCustomTransport(event.target.value as Transport)
+                }
+              >
+                <option value="tcp">TCP</option>
+                <option value="udp">UDP</option>
+              </select>
+            </div>
+          )}
         </>
       )}
       <div className="buttons">

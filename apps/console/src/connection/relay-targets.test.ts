@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { firstChoice, openTargetOf, routesUrlOf } from './relay-targets.js'
+import {
+  firstChoice,
+  openTargetOf,
+  routesUrlOf,
+  transportOfChoice,
+} from './relay-targets.js'
 
 describe('relay targets', () => {
   it("finds /routes on the relay's own host", () => {
@@ -49,5 +54,38 @@ describe('relay targets', () => {
     expect(openTargetOf('custom', '', '1')).toEqual(
       new Error('Type a host to connect to.'),
     )
+  })
+
+  it('asks for UDP where the relay lists a UDP target, so it never gets a stream instead', () => {
+    const offer = {
+      routes: ['game', 'echo'],
+      transports: { game: 'udp', echo: 'tcp' },
+      defaultTarget: true,
+      defaultTransport: 'udp',
+      clientChosenTargets: true,
+      clientChosenTransports: ['tcp', 'udp'],
+    } as const
+    expect(transportOfChoice(offer, 'route:game')).toBe('udp')
+    expect(transportOfChoice(offer, 'route:echo')).toBe('tcp')
+    expect(transportOfChoice(offer, 'default')).toBe('udp')
+    // A relay from before datagram targets lists no transports: TCP.
+    expect(
+      transportOfChoice(
+        { routes: ['vnc'], defaultTarget: true, clientChosenTargets: false },
+        'route:vnc',
+      ),
+    ).toBe('tcp')
+    expect(openTargetOf('route:game', '', '', 'udp')).toEqual({
+      route: 'game',
+      transport: 'udp',
+    })
+    expect(openTargetOf('default', '', '', 'udp')).toEqual({
+      transport: 'udp',
+    })
+    expect(openTargetOf('custom', 'game.example', '27015', 'udp')).toEqual({
+      host: 'game.example',
+      port: 27015,
+      transport: 'udp',
+    })
   })
 })

@@ -4,6 +4,7 @@ import type {
   RelayTargetChange,
   TargetState,
 } from '@wsrelay/client'
+import type { Transport } from '@wsrelay/protocol'
 
 /**
  * The connection as the page last heard of it: the client's own state and
@@ -17,6 +18,8 @@ export interface RelayView {
   readonly targetState: TargetState
   /** What the current session reached, in words (from the client's `connected`). */
   readonly connectedTo?: string
+  /** The current session's transport, once connected: `udp` shows each datagram as a line and counts drops. */
+  readonly transport?: Transport
   /** The current session's latest target move (tells who ended first). */
   readonly lastTargetMove?: RelayTargetChange
   /** The latest close, of this session or the one before. */

@@ -47,6 +47,14 @@ export function targetEndedLine(isEndRequested: boolean): LogAction {
       }
 }
 
+/** The log line when the relay says it dropped datagrams: this session's totals. */
+export function droppedLine(datagrams: number, bytes: number): LogAction {
+  return {
+    type: 'system',
+    text: `The relay dropped ${datagrams.toLocaleString('en')} datagrams (${bytes.toLocaleString('en')} bytes) from the UDP server so far this session: this page did not read them in time.`,
+  }
+}
+
 /** The log line when the user ends this side. */
 export const END_SENT_LINE: LogAction = {
   type: 'system',

@@ -5,10 +5,16 @@ import {
   type RelayCloseEvent,
   type RelayTargetChange,
 } from '@wsrelay/client'
+import type { Transport } from '@wsrelay/protocol'
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { LogStore } from '../log/log-store.js'
 import { NO_CONNECTION, type RelayView } from './relay-view.js'
-import { closeLine, connectedLine, targetEndedLine } from './session-log.js'
+import {
+  closeLine,
+  connectedLine,
+  droppedLine,
+  targetEndedLine,
+} from './session-log.js'
 
 /** Reconnect timing for the console: first retry after 1 s, then up to 5 s (a console watches one relay). */
 export const RECONNECT = { initialDelayMs: 1000, maxDelayMs: 5000 } as const
@@ -19,11 +25,12 @@ export const RTT_INTERVAL_MS = 5000
 /** The close reason when the user disconnects. */
 const DISCONNECT_REASON = 'Console disconnected'
 
-/** What arrives from the target, with the time it arrived. */
+/** What arrives from the target, with the time it arrived; `isDatagram` for one datagram of a UDP target. */
 export type ReceivedListener = (
   bytes: Uint8Array,
   text: string,
   at: number,
+  isDatagram: boolean,
 ) => void
 
 /**
@@ -79,6 +86,9 @@ export function useRelay(
       clientRef.current = client
       // The latest events, read with the client's own states.
       let connectedTo: string | undefined
+      let transport: Transport | undefined
+      /** The relay's running count of drops for this session, to count the increase. */
+      let droppedSoFar = 0
       let lastTargetMove: RelayTargetChange | undefined
       let lastClose: RelayCloseEvent | undefined
       let retryAt: number | undefined
@@ -90,6 +100,7 @@ export function useRelay(
           state: client.state,
           targetState: client.targetState,
           connectedTo,
+          transport,
           lastTargetMove,
           lastClose,
           retryAt,
@@ -100,6 +111,8 @@ export function useRelay(
         client.on('state', (change) => {
           if (change.to === 'connecting') {
             connectedTo = undefined
+            transport = undefined
+            droppedSoFar = 0
             lastTargetMove = undefined
           }
           retryAt =
@@ -124,9 +137,18 @@ export function useRelay(
             () => undefined, // the close event says why
           )
         }),
+        client.on('connected', (connected) => {
+          // Before any message of the session: the relay sends data only after it.
+          transport = connected.transport ?? 'tcp'
+        }),
         client.on('message', ({ bytes, text }) =>
-          onReceivedRef.current(bytes, text, Date.now()),
+          onReceivedRef.current(bytes, text, Date.now(), transport === 'udp'),
         ),
+        client.on('dropped', ({ datagrams, bytes }) => {
+          log.countDropped(datagrams - droppedSoFar)
+          droppedSoFar = datagrams
+          log.push(droppedLine(datagrams, bytes))
+        }),
         client.on('end', () => {
           log.push(targetEndedLine(lastTargetMove?.from === 'input-ended'))
           // The target sends nothing more; a line typed now would vanish, so

@@ -26,6 +26,27 @@ describe('logReducer', () => {
     ])
   })
 
+  it('shows each datagram as one line of its own, never joined, whatever it holds', () => {
+    const entries = run(
+      { type: 'received', text: 'an open stream line' },
+      { type: 'datagram', text: 'hello from the server\n' },
+      { type: 'datagram', text: 'no newline' },
+      { type: 'datagram', text: 'one\ntwo\r\n' },
+      { type: 'datagram', text: '' },
+      { type: 'datagram', text: 'x'.repeat(MAX_LINE_CHARS + 1) },
+    )
+    expect(entries.map((e) => [e.text.slice(0, 24), e.isOpen])).toEqual([
+      ['an open stream line', false],
+      ['hello from the server', false],
+      ['no newline', false],
+      // A newline inside stays in the line (shown as an escape).
+      ['one\ntwo', false],
+      ['', false],
+      ['x'.repeat(24), false],
+      ['x', false],
+    ])
+  })
+
   it('joins a line that arrives in pieces and drops the CR of CRLF', () => {
     const entries = run(
       { type: 'received', text: 'hel' },

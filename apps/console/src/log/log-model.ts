@@ -45,6 +45,8 @@ export type LogAction =
       text: string
       at?: number
     }
+  /** One datagram from a UDP target: one line of its own, whatever it holds. */
+  | { type: 'datagram'; text: string; at?: number }
   | { type: 'batch'; actions: readonly LogAction[] }
   | { type: 'clear' }
 
@@ -78,6 +80,19 @@ function appendReceived(draft: Draft, text: string, at: number): void {
     }
     appendPart(draft, part, index <= lastComplete, at)
   })
+}
+
+/**
+ * A datagram is a whole message: it becomes one received line of its own
+ * (never joined to the line before it, its one trailing line ending
+ * dropped, a newline inside shown as an escape), cut only where any line
+ * is, every 4,096 characters.
+ */
+function appendDatagram(draft: Draft, text: string, at: number): void {
+  const last = draft.entries.at(-1)
+  if (last?.kind === 'received' && last.isOpen === true)
+    draft.entries[draft.entries.length - 1] = { ...last, isOpen: false }
+  appendPart(draft, text.replace(/\r?\n$/, ''), true, at)
 }
 
 function appendPart(
@@ -155,6 +170,9 @@ function apply(draft: Draft, action: LogAction): void {
     }
     case 'received':
       appendReceived(draft, action.text, action.at ?? Date.now())
+      return
+    case 'datagram':
+      appendDatagram(draft, action.text, action.at ?? Date.now())
       return
     case 'sent':
     case 'system':

@@ -42,11 +42,17 @@ describe('the log store', () => {
     const store = createLogStore()
     store.push({ type: 'sent', text: 'x' })
     store.countSent(2)
+    store.countDropped(3)
     nextFrame()
+    expect(store.getSnapshot().droppedDatagrams).toBe(3)
+    store.countDropped(4)
+    nextFrame()
+    expect(store.getSnapshot().droppedDatagrams).toBe(7)
     store.clear()
     expect(store.getSnapshot()).toMatchObject({
       sentBytes: 0,
       receivedBytes: 0,
+      droppedDatagrams: 0,
       log: { entries: [] },
     })
   })

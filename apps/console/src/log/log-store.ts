@@ -17,6 +17,8 @@ export interface LogSnapshot {
   /** Bytes sent and received since the last clear. */
   readonly sentBytes: number
   readonly receivedBytes: number
+  /** UDP: datagrams the relay dropped for this page since the last clear. */
+  readonly droppedDatagrams: number
 }
 
 /** The log outside React: written by the connection at any rate, read once per frame. */
@@ -25,6 +27,8 @@ export interface LogStore {
   /** Counts bytes received (shown with the lines they came in). */
   readonly countReceived: (bytes: number) => void
   readonly countSent: (bytes: number) => void
+  /** Counts datagrams the relay dropped (the increase its notice reports). */
+  readonly countDropped: (datagrams: number) => void
   readonly clear: () => void
   readonly subscribe: (listener: () => void) => () => void
   readonly getSnapshot: () => LogSnapshot
@@ -36,10 +40,16 @@ export interface LogStore {
  * only the components that show the log re-render (typing does not wait on it).
  */
 export function createLogStore(): LogStore {
-  let snapshot: LogSnapshot = { log: emptyLog, sentBytes: 0, receivedBytes: 0 }
+  let snapshot: LogSnapshot = {
+    log: emptyLog,
+    sentBytes: 0,
+    receivedBytes: 0,
+    droppedDatagrams: 0,
+  }
   let queue: LogAction[] = []
   let receivedBytes = 0
   let sentBytes = 0
+  let droppedDatagrams = 0
   let frame: number | undefined
   const listeners = new Set<() => void>()
 
@@ -59,10 +69,11 @@ export function createLogStore(): LogStore {
     if (
       log === snapshot.log &&
       sentBytes === snapshot.sentBytes &&
-      receivedBytes === snapshot.receivedBytes
+      receivedBytes === snapshot.receivedBytes &&
+      droppedDatagrams === snapshot.droppedDatagrams
     )
       return
-    publish({ log, sentBytes, receivedBytes })
+    publish({ log, sentBytes, receivedBytes, droppedDatagrams })
   }
   const schedule = (): void => {
     if (queue.length >= MAX_QUEUED_ACTIONS) flush()
@@ -82,14 +93,20 @@ export function createLogStore(): LogStore {
       sentBytes += bytes
       schedule()
     },
+    countDropped(datagrams) {
+      droppedDatagrams += datagrams
+      schedule()
+    },
     clear() {
       queue = []
       receivedBytes = 0
       sentBytes = 0
+      droppedDatagrams = 0
       publish({
         log: logReducer(snapshot.log, { type: 'clear' }),
         sentBytes,
         receivedBytes,
+        droppedDatagrams,
       })
     },
     subscribe(listener) {

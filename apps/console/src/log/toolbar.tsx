@@ -3,15 +3,21 @@ import { formatBytes } from '../composer/bytes.js'
 import { logAsText } from './log-model.js'
 import type { LogStore } from './log-store.js'
 
-/** Above the log: bytes each way and the round trip; Clear, Copy and Download act on the log as kept. */
+/**
+ * Above the log: bytes each way, datagrams dropped (a UDP session), and the
+ * round trip; Clear, Copy and Download act on the log as kept.
+ */
 export function Toolbar({
   store,
   rttMs,
+  isDatagrams,
 }: {
   store: LogStore
   rttMs: number | undefined
+  /** The session's target is UDP: the relay may drop what the page does not read in time. */
+  isDatagrams: boolean
 }) {
-  const { sentBytes, receivedBytes } = useSyncExternalStore(
+  const { sentBytes, receivedBytes, droppedDatagrams } = useSyncExternalStore(
     store.subscribe,
     store.getSnapshot,
   )
@@ -47,6 +53,11 @@ export function Toolbar({
       <p className="stats" aria-label="Traffic">
         <span>Sent {formatBytes(sentBytes)}</span>
         <span>Received {formatBytes(receivedBytes)}</span>
+        {(isDatagrams || droppedDatagrams > 0) && (
+          <span title="Datagrams from the UDP server the relay dropped because this page did not read them in time">
+            Dropped {droppedDatagrams.toLocaleString('en')}
+          </span>
+        )}
         <span>RTT {rttMs === undefined ? '–' : `${rttMs} ms`}</span>
       </p>
       <div className="buttons">

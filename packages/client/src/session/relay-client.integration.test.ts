@@ -1,72 +1,34 @@
 /// <reference types="node" />
-import { spawn, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
-import { existsSync } from 'node:fs'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { createEchoServer, type EchoServer } from '@wsrelay/echo-server'
-import { afterEach, describe, expect, it } from 'vitest'
+import { createHarness } from '@wsrelay/test-kit/harness'
+import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { LineSplitter } from '../readers/line-splitter.js'
 import { connectRelay } from './relay-client.js'
 import type { RelayClient, RelayClientEvents } from './types.js'
 
-// The built CLI, as a user runs it: `pnpm test:unit` builds it first.
-const RELAY_CLI = fileURLToPath(
-  new URL('../../../relay/dist/cli.js', import.meta.url),
-)
+// The built CLI, as a user runs it (`pnpm test` builds it first), started
+// the one way every test starts it; everything is closed after each test.
+const { defer, relayProcess } = createHarness()
 
-const cleanups: (() => unknown)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-interface RelayProcess {
-  child: ChildProcess
-  url: string
-  port: number
-}
-
-/** Starts `wsrelay LISTEN TARGET` and waits for its `relay listening` log line. */
-async function startRelay(
+/** Starts `wsrelay [FLAGS] LISTEN TARGET` and waits for its `relay listening` log line. */
+const startRelay = (
   listen: string,
   target: string,
-): Promise<RelayProcess> {
-  if (!existsSync(RELAY_CLI)) {
-    throw new Error(`${RELAY_CLI} is missing: run "pnpm build" first.`)
-  }
-  const child = spawn(process.execPath, [RELAY_CLI, listen, target], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  cleanups.push(() => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL')
-      return once(child, 'exit')
-    }
-  })
-  const lines = createInterface({
-    input: child.stdout as NodeJS.ReadableStream,
-  })
-  const url = await new Promise<string>((resolve, reject) => {
-    lines.on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; url?: string }
-      if (entry.msg === 'relay listening' && entry.url) resolve(entry.url)
-    })
-    child.once('exit', (code) =>
-      reject(new Error(`wsrelay exited with ${code} before listening`)),
-    )
-  })
-  return { child, url, port: Number(new URL(url).port) }
-}
+  flags: readonly string[] = [],
+) => relayProcess([...flags, listen, target])
 
-async function startEcho(options: { suffix?: string } = {}): Promise<{
+async function startEcho(
+  options: { suffix?: string; udpPort?: number } = {},
+): Promise<{
   echo: EchoServer
   port: number
+  udpPort: number
 }> {
   const echo = createEchoServer(options)
-  const { port } = await echo.listen()
-  cleanups.push(() => echo.close())
-  return { echo, port }
+  const { port, udpPort = 0 } = await echo.listen()
+  defer(() => echo.close())
+  return { echo, port, udpPort }
 }
 
 function next<K extends keyof RelayClientEvents>(
@@ -91,7 +53,7 @@ describe('@wsrelay/client against the real wsrelay process and echo server', () 
       WebSocket,
       reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
     })
-    cleanups.push(() => client.close())
+    defer(() => client.close())
     const lines = new LineSplitter()
     const received: string[] = []
     client.on('message', ({ bytes }) => received.push(...lines.push(bytes)))
@@ -118,7 +80,7 @@ describe('@wsrelay/client against the real wsrelay process and echo server', () 
     const close = await closed
     expect([close.code, close.willReconnect]).toEqual([1001, true])
     expect(client.state).toBe('waiting-to-reconnect')
-    await once(first.child, 'exit')
+    await first.exited
     // Attempts while nothing listens fail (1006) and keep waiting.
     await next(client, 'close', ({ code }) => code === 1006)
     expect(client.state).toBe('waiting-to-reconnect')
@@ -150,7 +112,7 @@ describe('@wsrelay/client against the real wsrelay process and echo server', () 
       }
     }
     const client = connectRelay(relay.url, { WebSocket: TrackedWebSocket })
-    cleanups.push(() => client.close())
+    defer(() => client.close())
     await next(client, 'open')
 
     const TOTAL = 8 * 1024 * 1024
@@ -175,5 +137,40 @@ describe('@wsrelay/client against the real wsrelay process and echo server', () 
     // On a quiet machine the kernel may take every chunk at once (peak 0); the
     // bound is what a page relies on: never past the threshold plus one chunk.
     expect(peakBuffered).toBeLessThanOrEqual(THRESHOLD + CHUNK)
+  })
+
+  it('runs the README game loop over a UDP route: one message per datagram, each way', async () => {
+    const { port: echoPort, udpPort } = await startEcho({ udpPort: 0 })
+    const relay = await startRelay('127.0.0.1:0', `127.0.0.1:${echoPort}`, [
+      '--route',
+      `game=udp:127.0.0.1:${udpPort}`,
+    ])
+    const client = connectRelay(relay.url, { WebSocket, protocol: 'v1' })
+    defer(() => client.close())
+    const { description } = await client.open({
+      route: 'game',
+      transport: 'udp',
+    })
+    expect(description).toBe('route game over UDP')
+
+    // Each tick is one 8-byte input: a sequence number and the keys held.
+    const TICKS = 30
+    const snapshots: number[] = []
+    const allBack = new Promise<void>((resolve) =>
+      client.on('message', ({ bytes }) => {
+        expect(bytes.length).toBe(8) // one datagram, one message: no splitter
+        const view = new DataView(bytes.buffer, bytes.byteOffset, 8)
+        snapshots.push(view.getUint32(0))
+        if (snapshots.length === TICKS) resolve()
+      }),
+    )
+    for (let seq = 0; seq < TICKS; seq++) {
+      const input = new DataView(new ArrayBuffer(8))
+      input.setUint32(0, seq)
+      input.setUint16(4, 0b101)
+      client.send(new Uint8Array(input.buffer))
+    }
+    await allBack
+    expect(snapshots).toEqual(Array.from({ length: TICKS }, (_, i) => i))
   })
 })

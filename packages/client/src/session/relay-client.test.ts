@@ -278,6 +278,45 @@ describe('connectRelay', () => {
       )
     })
 
+    it('open() asks for UDP, and the connected event says so in words', async () => {
+      const { client, socket } = connectV1()
+      const connected = client.open({ route: 'game', transport: 'udp' })
+      expect(socket.sent).toEqual([
+        '{"type":"open","route":"game","transport":"udp"}',
+      ])
+      socket.fire('message', {
+        data: '{"type":"connected","route":"game","transport":"udp"}',
+      })
+      await expect(connected).resolves.toEqual({
+        type: 'connected',
+        route: 'game',
+        transport: 'udp',
+        url: 'ws://relay.test/relay',
+        description: 'route game over UDP',
+      })
+    })
+
+    it('emits dropped with the totals of each notice, for this session', async () => {
+      const { client, socket } = connectV1()
+      const dropped: unknown[] = []
+      client.on('dropped', (event) => dropped.push(event))
+      const opened = client.open({ transport: 'udp' })
+      socket.fire('message', { data: '{"type":"connected","transport":"udp"}' })
+      expect((await opened).description).toBe(
+        'the default target of ws://relay.test/relay over UDP',
+      )
+      socket.fire('message', {
+        data: '{"type":"notice","kind":"dropped","datagrams":3,"bytes":192}',
+      })
+      socket.fire('message', {
+        data: '{"type":"notice","kind":"dropped","datagrams":10,"bytes":640}',
+      })
+      expect(dropped).toEqual([
+        { datagrams: 3, bytes: 192, session: 1 },
+        { datagrams: 10, bytes: 640, session: 1 },
+      ])
+    })
+
     it('open() rejects with the close message when the relay refuses', async () => {
       const { client, socket } = connectV1()
       const connected = client.open({ route: 'nope' })

@@ -1,4 +1,8 @@
-import type { CloseDescription, ConnectedMessage } from '@wsrelay/protocol'
+import type {
+  CloseDescription,
+  ConnectedMessage,
+  Transport,
+} from '@wsrelay/protocol'
 import type { ClientError } from '../errors.js'
 import type { NetworkMonitor } from '../reconnect/network.js'
 import type { ReconnectOptions } from '../reconnect/backoff.js'
@@ -59,8 +63,17 @@ export interface RelayClientOptions {
   autoConnect?: boolean
 }
 
-/** Where `open()` connects: the URL path's target, a named route, or a host and port the relay allows. */
-export type OpenTarget = { route: string } | { host: string; port: number }
+/**
+ * Where `open()` connects: the URL path's target, a named route, or a host
+ * and port the relay allows. `transport: 'udp'` asks for datagrams: to a
+ * host and port it picks UDP (TCP when absent); with a route or the path's
+ * target the relay checks the target is UDP (close 4102 if not).
+ */
+export type OpenTarget =
+  | (({ route: string } | { host: string; port: number }) & {
+      transport?: Transport
+    })
+  | { transport: Transport }
 
 /**
  * What a v1 session reached: the relay's `connected` answer, plus the relay
@@ -72,9 +85,21 @@ export interface RelayConnectedEvent extends ConnectedMessage {
   readonly url: string
   /**
    * What was reached, in words: `game.example:7000 at 203.0.113.9`,
-   * `route echo`, or `the default target of ws://127.0.0.1:8080/`.
+   * `route echo`, or `the default target of ws://127.0.0.1:8080/`; a UDP
+   * target ends with `over UDP`.
    */
   readonly description: string
+}
+
+/**
+ * v1, UDP targets: the relay dropped datagrams from the target because this
+ * page did not read them fast enough (UDP has no backpressure). The counts
+ * are the session's totals so far; the relay says so at most once a second.
+ */
+export interface RelayDroppedEvent {
+  readonly datagrams: number
+  readonly bytes: number
+  readonly session: number
 }
 
 /** Bytes from the target, and the text they decode to so far. */
@@ -139,6 +164,8 @@ export interface RelayClientEvents {
   end: Record<string, never>
   /** v1: the session's target moved; `client.targetState` says where it is. */
   target: RelayTargetChange
+  /** v1, UDP targets: datagrams the relay dropped because the page was not reading (running totals). */
+  dropped: RelayDroppedEvent
   message: RelayMessageEvent
   close: RelayCloseEvent
   state: RelayStateChange

@@ -25,7 +25,7 @@ export interface V1SessionHooks {
   /** Whether the session's WebSocket is open (control messages can go out). */
   isSocketOpen(): boolean
   sendText(text: string): void
-  emit<K extends 'connected' | 'end' | 'target' | 'error'>(
+  emit<K extends 'connected' | 'end' | 'target' | 'dropped' | 'error'>(
     type: K,
     event: RelayClientEvents[K],
   ): void
@@ -57,14 +57,15 @@ export function describeConnected(
   message: ConnectedMessage,
   url: string,
 ): string {
+  const over = message.transport === 'udp' ? ' over UDP' : ''
   if (message.host !== undefined) {
     const where = `${message.host}:${message.port}`
     return message.address !== undefined && message.address !== message.host
-      ? `${where} at ${message.address}`
-      : where
+      ? `${where} at ${message.address}${over}`
+      : `${where}${over}`
   }
-  if (message.route !== undefined) return `route ${message.route}`
-  return `the default target of ${url}`
+  if (message.route !== undefined) return `route ${message.route}${over}`
+  return `the default target of ${url}${over}`
 }
 
 /** Starts a session's v1 conversation at target state `none`. */
@@ -199,6 +200,13 @@ export function createV1Session(hooks: V1SessionHooks): V1Session {
           }
           moveTo(targetState === 'input-ended' ? 'ended' : 'target-ended')
           hooks.emit('end', {})
+          return
+        case 'notice':
+          hooks.emit('dropped', {
+            datagrams: message.datagrams,
+            bytes: message.bytes,
+            session: hooks.session,
+          })
           return
       }
     },

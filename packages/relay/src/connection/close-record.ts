@@ -1,7 +1,8 @@
+import type { Transport } from '@wsrelay/protocol'
 import type { RelayErrorCode } from '../errors.js'
 import type { RefusalMetric } from '../refusals.js'
 import type { ConnectionStats } from '../observability/registry.js'
-import { formatHostPort } from '../targets/target-address.js'
+import { formatHostPort, transportOf } from '../targets/target-address.js'
 import type { ChosenTarget } from '../targets/target-selection.js'
 
 /** How a connection ended: built once, at the decision, and read by the event, the log line and the metrics. */
@@ -23,6 +24,8 @@ export interface ConnectionOpenEvent {
   /** host:port as asked for (client-chosen) or as configured. */
   readonly target: string
   readonly route?: string
+  /** `tcp`, or `udp` for a datagram target. */
+  readonly transport: Transport
   readonly protocol: 'raw' | 'v1'
 }
 
@@ -34,6 +37,8 @@ export interface ConnectionCloseEvent extends ConnectionOpenEvent {
   readonly by: 'client' | 'relay'
   readonly bytesToTarget: number
   readonly bytesToClient: number
+  /** UDP: datagrams from the target dropped because the browser was not reading. */
+  readonly datagramsDropped?: number
   readonly durationMs: number
 }
 
@@ -49,6 +54,7 @@ export function openEventOf(
     client,
     target: formatHostPort(target),
     ...(target.route ? { route: target.route } : {}),
+    transport: transportOf(target),
     protocol,
   }
 }
@@ -68,6 +74,9 @@ export function closeEventOf(
     by: close.by,
     bytesToTarget: stats.bytesToTarget,
     bytesToClient: stats.bytesToClient,
+    ...(open.transport === 'udp'
+      ? { datagramsDropped: stats.datagramsDropped }
+      : {}),
     durationMs,
   }
 }

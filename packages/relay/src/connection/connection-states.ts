@@ -27,7 +27,8 @@ export const CONNECTION_STATES = {
   },
   open: {
     means: 'bytes flow both ways',
-    timer: '`idleTimeout` (then 4100); the heartbeat',
+    timer:
+      '`idleTimeout` (then 4100); `stallTimeout` (then 4105); the heartbeat',
     moves: ['closing', 'flushing'],
   },
   closing: {

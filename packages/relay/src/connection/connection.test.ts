@@ -16,6 +16,7 @@ class FakeClientLink implements ClientLink {
   isOpen = true
   bufferedAmount = 0
   heldBytes = 0
+  readableBytes = 0
   pings = 0
   isTerminated = false
   isPaused = false
@@ -41,6 +42,9 @@ class FakeClientLink implements ClientLink {
   pause(): void {
     this.isPaused = true
   }
+  stopReading(): void {
+    this.isPaused = true
+  }
   resume(): void {
     this.isPaused = false
   }
@@ -49,11 +53,15 @@ class FakeClientLink implements ClientLink {
 const settings = {
   connectTimeout: 1000,
   highWaterMark: 1024,
+  maxMessageSize: 65536,
   drainTimeout: 1000,
   handshakeTimeout: 5000,
   idleTimeout: 0,
+  stallTimeout: 0,
   pingInterval: 1000,
   pongTimeout: 500,
+  udpIdleTimeout: 30_000,
+  maxDatagramSize: 65_527,
 }
 
 function start(
@@ -67,10 +75,16 @@ function start(
   const context: ConnectionContext = {
     settings: { ...settings, ...overrides },
     chooseTarget,
+    redact: (text) => text,
+    onTargetUnreachable: () => undefined,
+    targetLookup: () => {
+      throw new Error('no lookup in unit tests')
+    },
     onOpened: () => undefined,
     onClosed: closed,
     onRefused: () => undefined,
-    mayRead: () => true,
+    admitRead: () => undefined,
+    refusedGraceMs: () => 1000,
   }
   const connection = new Connection(
     (events) => (ws = new FakeClientLink(events)),
@@ -132,6 +146,26 @@ describe('Connection timers (fake time)', () => {
     expect(ws.isTerminated).toBe(false)
     connection.pauseForBudget(false)
     vi.advanceTimersByTime(500)
+    expect(ws.isTerminated).toBe(true)
+  })
+
+  it('runs no pong timer while reads are paused, and gives the pong a fresh deadline once they resume', () => {
+    const { ws, connection } = start({ handshakeTimeout: 600_000 })
+    const base = vi.getTimerCount() // the ping interval and the open deadline
+    vi.advanceTimersByTime(1000) // ping sent, pong deadline armed
+    expect(vi.getTimerCount()).toBe(base + 1)
+    connection.pauseForBudget(true)
+    vi.advanceTimersByTime(500) // the deadline passes while paused
+    // The deadline did not re-arm itself, nor does any new ping go out.
+    expect(vi.getTimerCount()).toBe(base)
+    vi.advanceTimersByTime(60_000)
+    expect(ws.pings).toBe(1)
+    expect(vi.getTimerCount()).toBe(base)
+    connection.pauseForBudget(false)
+    expect(vi.getTimerCount()).toBe(base + 1)
+    vi.advanceTimersByTime(499)
+    expect(ws.isTerminated).toBe(false)
+    vi.advanceTimersByTime(1)
     expect(ws.isTerminated).toBe(true)
   })
 
@@ -211,6 +245,25 @@ describe('Connection states', () => {
     })
     connection.shutdown('Relay shutting down.')
     expect(ws.closedWith).toBeUndefined()
+  })
+
+  it("records the link's 1002 for a bad frame as the relay's close, even when the browser never answers it", () => {
+    const { ws, closed } = start()
+    ws.events.onClientViolation({
+      code: 1002,
+      reason: 'Client frames must be masked (RFC 6455 5.1).',
+      errorCode: 'WS_ERR_EXPECTED_MASK',
+    })
+    // The socket is cut; the link reports the code it sent.
+    ws.events.onClientClose(
+      1002,
+      'Client frames must be masked (RFC 6455 5.1).',
+    )
+    expect(closed.mock.calls[0]?.[1]).toEqual({
+      code: 1002,
+      reason: 'Client frames must be masked (RFC 6455 5.1).',
+      by: 'relay',
+    })
   })
 
   it('takes nothing more from a browser that broke a rule', () => {

@@ -5,7 +5,9 @@ import {
   type OpenMessage,
   type RelayControlMessage,
 } from '@wsrelay/protocol'
+import type { LookupFunction } from 'node:net'
 import type { ConnectionLog } from '../observability/connection-log.js'
+import type { Redact } from '../observability/redaction.js'
 import { logFieldsOf } from '../observability/log-fields.js'
 import type { ConnectionStats, Lease } from '../observability/registry.js'
 import {
@@ -14,17 +16,14 @@ import {
   type ConnectionRefusalKind,
 } from '../refusals.js'
 import type { ResolvedRelayOptions } from '../settings/relay-options.js'
-import { formatHostPort } from '../targets/target-address.js'
+import { formatHostPort, transportOf } from '../targets/target-address.js'
 import {
   classifyTargetError,
   connectTimeoutFailure,
   type TargetFailure,
 } from '../targets/target-failure.js'
-import {
-  openTargetLink,
-  type TargetEvents,
-  type TargetLink,
-} from '../targets/target-link.js'
+import { openLink } from '../targets/open-link.js'
+import type { TargetEvents, TargetLink } from '../targets/target-link.js'
 import type { ChosenTarget, TargetChoice } from '../targets/target-selection.js'
 import type { ConnectionRefusal } from '../upgrade/upgrade-policy.js'
 import type {
@@ -46,7 +45,14 @@ import {
   type ConnectionState,
 } from './connection-states.js'
 import { DataPath } from './data-path.js'
-import { Heartbeat, IdleWatch, type HeartbeatPeer } from './heartbeat.js'
+import { DatagramPump } from './datagram-pump.js'
+import {
+  Heartbeat,
+  IdleWatch,
+  StallWatch,
+  type HeartbeatPeer,
+  type StallPeer,
+} from './heartbeat.js'
 import { Valve } from './pauses.js'
 import { V1Session } from './v1-session.js'
 
@@ -58,18 +64,33 @@ export type ConnectionSettings = Pick<
   | 'drainTimeout'
   | 'handshakeTimeout'
   | 'idleTimeout'
+  | 'stallTimeout'
   | 'pingInterval'
   | 'pongTimeout'
+  | 'udpIdleTimeout'
+  | 'maxDatagramSize'
 >
 
 /** What a connection needs from the relay around it. */
 export interface ConnectionContext {
   readonly settings: ConnectionSettings
-  /** Picks the target: `undefined` for raw clients (the URL path decides), the `open` message for v1. */
+  /** The redaction point: every close reason passes it. */
+  readonly redact: Redact
+  /**
+   * Picks the target: `undefined` for raw clients (the URL path decides),
+   * the `open` message for v1. `signal` (v1 only) aborts a lookup when the
+   * client leaves.
+   */
   chooseTarget(
     open: OpenMessage | undefined,
     path: string | undefined,
+    clientAddress: string,
+    signal: AbortSignal | undefined,
   ): TargetChoice | Promise<TargetChoice>
+  /** How the operator's names (fixed target, routes) are looked up when connecting. */
+  readonly targetLookup: LookupFunction
+  /** A connection to an operator's name failed: look the name up afresh next time. */
+  onTargetUnreachable(host: string): void
   /** Called once, when the target is chosen and its connection starts. */
   onOpened(event: ConnectionOpenEvent): void
   /**
@@ -83,13 +104,10 @@ export interface ConnectionContext {
   ): void
   /** Called once, when the connection is refused before reaching a target: at the decision, so a scrape after the page saw its close counts it. */
   onRefused(close: CloseRecord): void
-  /**
-   * May this connection read `bytes` more from its browser? Asked for each
-   * chunk as it comes off the socket, before it is parsed: the one place
-   * every inbound byte passes (the memory budget's early look). False
-   * stops reading the browser (a budget pause) until the registry lifts it.
-   */
-  mayRead(connection: Connection, bytes: number): boolean
+  /** Called after every read from either side: the memory budget admits the next read, or pauses this connection. */
+  admitRead(connection: Connection): void
+  /** How long a refused browser gets to read its close before it is cut: 1 s, none when descriptors run short. */
+  refusedGraceMs(): number
 }
 
 /** Who the connection is, for logs. */
@@ -105,9 +123,6 @@ export interface ConnectionIdentity {
   /** Refused before it starts (origin, token, limit): closed at once with the refusal's code and this reason. */
   readonly refusal?: ConnectionRefusal
 }
-
-/** 1 s for a refused peer to read its close frame before it is cut. */
-const REFUSED_CLOSE_GRACE_MS = 1000
 
 /** The state timer's callback, shared by every connection (the connection is its argument). */
 function stateTimedOut(connection: Connection): void {
@@ -129,19 +144,26 @@ function stateTimedOut(connection: Connection): void {
  * writes frames in order), and bytes the browser sent before its close
  * frame reach the target before our FIN.
  */
-export class Connection implements ClientEvents, TargetEvents, HeartbeatPeer {
+export class Connection
+  implements ClientEvents, TargetEvents, HeartbeatPeer, StallPeer
+{
   private state: ConnectionState = 'accepted'
   private stateTimer: NodeJS.Timeout | undefined
   private link: TargetLink | undefined
   private target: ChosenTarget | undefined
   private close: CloseRecord | undefined
+  /** Aborts a target choice still running (a v1 client's DNS lookup) when the connection closes. */
+  private choosing: AbortController | undefined
   private readonly startedAt = Date.now()
   private readonly session: V1Session | undefined
   private readonly client: Valve
   private readonly targetValve: Valve
   private readonly data: DataPath
+  /** UDP sessions: target → browser without backpressure (drops, counted). */
+  private datagrams: DatagramPump | undefined
   private readonly heartbeat: Heartbeat
   private readonly idle: IdleWatch
+  private readonly stall: StallWatch
   private readonly browser: ClientLink
 
   constructor(
@@ -154,10 +176,17 @@ export class Connection implements ClientEvents, TargetEvents, HeartbeatPeer {
     const browser = (this.browser = openClient(this))
     this.client = new Valve(
       (reason) => {
-        browser.pause()
-        if (reason !== 'budget') this.data.stats.clientPauses++
+        // The budget stops before the next read, not after it.
+        if (reason === 'budget') browser.stopReading()
+        else {
+          browser.pause()
+          this.data.stats.clientPauses++
+        }
       },
-      () => browser.resume(),
+      () => {
+        browser.resume()
+        this.heartbeat.onReadingResumed()
+      },
     )
     this.targetValve = new Valve(
       (reason) => {
@@ -179,6 +208,7 @@ export class Connection implements ClientEvents, TargetEvents, HeartbeatPeer {
       this,
     )
     this.idle = new IdleWatch(settings.idleTimeout, this)
+    this.stall = new StallWatch(settings.stallTimeout, this)
     this.session = identity.mode === 'v1' ? new V1Session() : undefined
 
     const { refusal } = identity
@@ -200,9 +230,13 @@ export class Connection implements ClientEvents, TargetEvents, HeartbeatPeer {
     return this.data.stats
   }
 
-  /** Bytes the relay holds for this connection right now, both directions. */
+  /** Bytes the relay holds for this connection right now, both directions, read buffers included. */
   get bufferedBytes(): number {
-    return this.data.heldBytes
+    return (
+      this.data.heldBytes +
+      this.browser.readableBytes +
+      (this.link?.readableBytes ?? 0)
+    )
   }
 
   /**
@@ -231,14 +265,20 @@ export class Connection implements ClientEvents, TargetEvents, HeartbeatPeer {
     }
   }
 
-  /** The registry sheds this connection: it held the most while the relay sat at its budget. */
+  /**
+   * The registry sheds this connection: it waited too long for the memory
+   * budget. The close frame goes out, then the socket is cut at once: a
+   * peer the relay cannot read would never answer it, and what it holds
+   * must be freed now, not after the close timeout.
+   */
   shedForBudget(budgetBytes: number): void {
     this.closeWith({
       code: closeCodeOf('memoryBudget'),
-      reason: `Relay is at its memory budget (${budgetBytes} bytes) and this connection held the most. Try again later.`,
+      reason: `Relay is at its memory budget (${budgetBytes} bytes) and this connection waited too long to be read. Try again later.`,
       by: 'relay',
       errorCode: REFUSALS.memoryBudget.errorCode,
     })
+    this.browser.terminate()
   }
 
   // ---- the one transition ------------------------------------------------
@@ -258,7 +298,10 @@ export class Connection implements ClientEvents, TargetEvents, HeartbeatPeer {
     }
     clearTimeout(this.stateTimer)
     this.stateTimer = undefined
-    if (from === 'open') this.idle.stop()
+    if (from === 'open') {
+      this.idle.stop()
+      this.stall.stop()
+    }
     this.state = next
     const { settings } = this.context
     switch (next) {
@@ -276,16 +319,21 @@ export class Connection implements ClientEvents, TargetEvents, HeartbeatPeer {
         break
       case 'open':
         this.idle.start()
+        this.stall.start()
         break
       case 'closing':
+        this.choosing?.abort()
         this.heartbeat.stop()
+        this.datagrams?.stop()
         // A refused peer gets a short grace to read its close, not the drain
         // timeout: a crowd of refused clients must not hold the relay's sockets.
         if (this.close?.refused !== undefined)
-          this.startTimer(REFUSED_CLOSE_GRACE_MS)
+          this.startTimer(this.context.refusedGraceMs())
         break
       case 'flushing':
+        this.choosing?.abort()
         this.heartbeat.stop()
+        this.datagrams?.stop()
         // End, not destroy: bytes the browser sent are still queued for the target.
         this.link?.linger(settings.drainTimeout)
         break
@@ -346,8 +394,15 @@ export class Connection implements ClientEvents, TargetEvents, HeartbeatPeer {
       this.refuse('internal', 'The relay failed to choose a target.')
     }
     let choice: TargetChoice | Promise<TargetChoice>
+    // Only an `open` message may name a host to look up: raw clients need no signal.
+    if (open !== undefined) this.choosing = new AbortController()
     try {
-      choice = this.context.chooseTarget(open, this.identity.path)
+      choice = this.context.chooseTarget(
+        open,
+        this.identity.path,
+        this.identity.lease.clientAddress,
+        this.choosing?.signal,
+      )
     } catch (err) {
       failed(err)
       return
@@ -371,6 +426,7 @@ export class Connection implements ClientEvents, TargetEvents, HeartbeatPeer {
     log.info(
       logFieldsOf('connection open', {
         target: formatHostPort(target),
+        transport: transportOf(target),
         route: target.route,
         address: target.isClientChosen ? target.connectTo : undefined,
         path,
@@ -379,7 +435,26 @@ export class Connection implements ClientEvents, TargetEvents, HeartbeatPeer {
       'connection open',
     )
     this.context.onOpened(this.openEvent(target))
-    this.link = openTargetLink(target, this)
+    const { settings } = this.context
+    if (target.transport === 'udp') {
+      this.datagrams = new DatagramPump(
+        this.browser,
+        settings.highWaterMark,
+        this.data.stats,
+        this.targetValve,
+        () => this.idle.noteTraffic(),
+        this.session
+          ? (totals) =>
+              this.sendControl({ type: 'notice', kind: 'dropped', ...totals })
+          : undefined,
+      )
+      // UDP has no close: a session to a server that went away ends here.
+      this.idle.retune(
+        settings.udpIdleTimeout,
+        (ms) => `No datagram either way for ${ms} ms (--udp-idle-timeout).`,
+      )
+    }
+    this.link = openLink(target, this.context.targetLookup, this, settings)
     this.transition('connecting')
     if (this.targetValve.isPaused) this.link.pause()
     // Early data goes out behind the handshake, in order; the socket buffers it.
@@ -412,11 +487,16 @@ export class Connection implements ClientEvents, TargetEvents, HeartbeatPeer {
             address: this.link?.remoteAddress ?? target.connectTo,
           }
         : {}),
+      ...(target.transport === 'udp' ? { transport: target.transport } : {}),
     })
   }
 
   onTargetData(chunk: Buffer, headroom: number): boolean {
-    return this.data.fromTarget(chunk, headroom)
+    const isHeld = this.datagrams
+      ? this.datagrams.fromTarget(chunk)
+      : this.data.fromTarget(chunk, headroom)
+    this.context.admitRead(this)
+    return isHeld
   }
 
   onTargetEnd(): void {
@@ -436,6 +516,8 @@ export class Connection implements ClientEvents, TargetEvents, HeartbeatPeer {
 
   onTargetError(err: Error): void {
     if (!this.target) return
+    if (this.state === 'connecting' && !this.target.isClientChosen)
+      this.context.onTargetUnreachable(this.target.host)
     this.fail(
       classifyTargetError(
         err,
@@ -460,15 +542,16 @@ export class Connection implements ClientEvents, TargetEvents, HeartbeatPeer {
   }
 
   private targetClosedReason(): string {
+    const name = this.target?.transport === 'udp' ? 'UDP' : 'TCP'
     return this.target
-      ? `TCP target ${formatHostPort(this.target)} closed the connection.`
+      ? `${name} target ${formatHostPort(this.target)} closed the connection.`
       : 'The TCP target closed the connection.'
   }
 
   // ---- the browser ----------------------------------------------------
 
-  onClientRead(bytes: number): void {
-    if (!this.context.mayRead(this, bytes)) this.client.pause('budget')
+  onClientRead(): void {
+    this.context.admitRead(this)
   }
 
   /** Payload of a binary message, as it arrives. */
@@ -577,6 +660,34 @@ export class Connection implements ClientEvents, TargetEvents, HeartbeatPeer {
     this.closeWith({ code: CloseCode.IDLE_TIMEOUT, reason, by: 'relay' })
   }
 
+  // ---- the stall watch (the connection is its peer) ----------------------
+
+  isWaitingForReader(): boolean {
+    return (
+      this.client.has('peer') ||
+      this.client.has('pongs') ||
+      this.targetValve.has('peer')
+    )
+  }
+
+  bytesMoved(): number {
+    const { stats } = this.data
+    return (
+      stats.bytesToTarget -
+      (this.link?.pendingBytes ?? 0) +
+      stats.bytesToClient -
+      this.browser.bufferedAmount
+    )
+  }
+
+  onStalled(reason: string): void {
+    this.identity.log.warn(
+      { closeCode: CloseCode.SESSION_STALLED },
+      `session stalled: ${reason}`,
+    )
+    this.closeWith({ code: CloseCode.SESSION_STALLED, reason, by: 'relay' })
+  }
+
   onBrowserUnresponsive(reason: string): void {
     this.identity.log.warn(
       { closeCode: CloseCode.PEER_UNRESPONSIVE },
@@ -599,6 +710,14 @@ export class Connection implements ClientEvents, TargetEvents, HeartbeatPeer {
       { err: violation.reason, wsCode: violation.errorCode },
       'websocket error',
     )
+    // That close is the relay's: record it now, or a client that never
+    // echoes it would be logged as its own 1006.
+    if (!this.isBrowserGone)
+      this.close ??= {
+        code: violation.code,
+        reason: fitCloseReason(this.context.redact(violation.reason)),
+        by: 'relay',
+      }
   }
 
   onClientError(err: Error): void {
@@ -667,9 +786,13 @@ export class Connection implements ClientEvents, TargetEvents, HeartbeatPeer {
    */
   private closeWith(record: CloseRecord): void {
     if (this.close || this.isBrowserGone) return
-    this.close = { ...record, reason: fitCloseReason(record.reason) }
+    this.close = {
+      ...record,
+      reason: fitCloseReason(this.context.redact(record.reason)),
+    }
     this.transition('closing')
-    this.client.resume('early', 'pongs', 'budget') // read the peer's close reply
+    // Read the peer's close reply; a budget pause stays (reading needs a grant).
+    this.client.resume('early', 'pongs')
     this.browser.close(this.close.code, this.close.reason)
   }
 

@@ -19,6 +19,8 @@ export class DataPath {
     peakPendingToTarget: 0,
     targetPauses: 0,
     clientPauses: 0,
+    datagramsDropped: 0,
+    bytesDropped: 0,
   }
   private link: TargetLink | undefined
   private early: Buffer[] = []

@@ -20,6 +20,9 @@ function pongMissed(heartbeat: Heartbeat): void {
 function idleCheck(watch: IdleWatch): void {
   watch.onTimer()
 }
+function stallCheck(watch: StallWatch): void {
+  watch.onTick()
+}
 
 /**
  * Pings find browsers that vanished without a close frame (RFC 6455 5.5.2):
@@ -30,6 +33,8 @@ function idleCheck(watch: IdleWatch): void {
 export class Heartbeat {
   private interval: NodeJS.Timeout | undefined
   private deadline: NodeJS.Timeout | undefined
+  /** A pong is due but the relay had stopped reading: judged afresh once it reads again. */
+  private isPongOwed = false
 
   constructor(
     private readonly intervalMs: number,
@@ -48,17 +53,26 @@ export class Heartbeat {
     clearTimeout(this.deadline)
     this.interval = undefined
     this.deadline = undefined
+    this.isPongOwed = false
   }
 
   /** The browser answered. */
   onPong(): void {
     clearTimeout(this.deadline)
     this.deadline = undefined
+    this.isPongOwed = false
+  }
+
+  /** The relay reads the browser again: a pong still owed gets a fresh deadline. */
+  onReadingResumed(): void {
+    if (!this.isPongOwed || this.interval === undefined) return
+    this.isPongOwed = false
+    this.armDeadline()
   }
 
   /** Every `intervalMs`: ping, unless a ping is still unanswered. */
   onInterval(): void {
-    if (this.deadline || !this.peer.isBrowserOpen()) return
+    if (this.deadline || this.isPongOwed || !this.peer.isBrowserOpen()) return
     this.peer.pingBrowser()
     this.armDeadline()
   }
@@ -70,13 +84,72 @@ export class Heartbeat {
 
   /** `pongTimeoutMs` after a ping with no pong. */
   onDeadline(): void {
-    // A pong the relay has not read yet is not the browser's fault: wait on.
+    this.deadline = undefined
+    // A pong the relay has not read yet is not the browser's fault. No timer
+    // runs meanwhile: the deadline starts again when reading does, and a
+    // session that never reads again is the stall watch's to close.
     if (this.peer.isBrowserPausedByUs()) {
-      this.armDeadline()
+      this.isPongOwed = true
       return
     }
-    this.deadline = undefined
     this.peer.onBrowserUnresponsive(`No pong within ${this.pongTimeoutMs} ms.`)
+  }
+}
+
+/** What the stall watch reads of the connection (the connection itself). */
+export interface StallPeer {
+  /** True while the relay waits for a side to read (it stopped reading the other for backpressure). */
+  isWaitingForReader(): boolean
+  /** A number that changes whenever bytes move (handed to either kernel). */
+  bytesMoved(): number
+  onStalled(reason: string): void
+}
+
+/**
+ * Finds a session that cannot move: the relay has stopped reading one side
+ * because the other does not read, and no byte has moved either way for
+ * `timeoutMs` (a target that never reads; a browser gone behind a FIN the
+ * relay cannot see, since it stopped reading). Checked four times per
+ * period, so such a session is closed within 1.25 periods; 0 turns it off.
+ */
+export class StallWatch {
+  private timer: NodeJS.Timeout | undefined
+  private since: number | undefined
+  private lastProgress = Number.NaN
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly peer: StallPeer,
+  ) {}
+
+  start(): void {
+    if (this.timeoutMs === 0 || this.timer) return
+    this.timer = setInterval(stallCheck, Math.max(1, this.timeoutMs / 4), this)
+    this.timer.unref()
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
+    this.timer = undefined
+    this.since = undefined
+  }
+
+  /** A quarter period after the last look. */
+  onTick(): void {
+    const now = Date.now()
+    const progress = this.peer.bytesMoved()
+    const isWaiting = this.peer.isWaitingForReader()
+    if (!isWaiting || progress !== this.lastProgress) {
+      this.lastProgress = progress
+      this.since = isWaiting ? now : undefined
+      return
+    }
+    this.since ??= now
+    if (now - this.since < this.timeoutMs) return
+    this.stop()
+    this.peer.onStalled(
+      `Nothing moved for ${this.timeoutMs} ms: a side stopped reading.`,
+    )
   }
 }
 
@@ -88,11 +161,19 @@ export class Heartbeat {
 export class IdleWatch {
   private timer: NodeJS.Timeout | undefined
   private sawTraffic = false
+  /** The reason given when it fires (a UDP session's own); none: the stream's. */
+  private describe: ((ms: number) => string) | undefined
 
   constructor(
-    private readonly timeoutMs: number,
+    private timeoutMs: number,
     private readonly owner: { onIdle(reason: string): void },
   ) {}
+
+  /** Before `start`: watch with another timeout and reason (a UDP session's own). */
+  retune(timeoutMs: number, describe: (ms: number) => string): void {
+    this.timeoutMs = timeoutMs
+    this.describe = describe
+  }
 
   /** Bytes moved, either way. */
   noteTraffic(): void {
@@ -122,6 +203,9 @@ export class IdleWatch {
       return
     }
     this.timer = undefined
-    this.owner.onIdle(`No data either way for ${this.timeoutMs} ms.`)
+    this.owner.onIdle(
+      this.describe?.(this.timeoutMs) ??
+        `No data either way for ${this.timeoutMs} ms.`,
+    )
   }
 }

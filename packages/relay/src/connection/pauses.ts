@@ -43,6 +43,11 @@ export class Valve {
     return this.reasons !== 0
   }
 
+  /** True while `reason` holds. */
+  has(reason: PauseReason): boolean {
+    return (this.reasons & BITS[reason]) !== 0
+  }
+
   pause(reason: PauseReason): void {
     if (this.reasons === 0) this.onPause(reason)
     this.reasons |= BITS[reason]

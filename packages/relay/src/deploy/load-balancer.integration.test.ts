@@ -1,4 +1,4 @@
-import { NGINX, nginxConfigAround, startNginx } from './nginx.js'
+import { nginxConfigAround, startNginx } from './nginx.js'
 import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CloseCode } from '@wsrelay/protocol'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { lacks } from '@wsrelay/test-kit/tools'
 import {
   freePort,
   RELAY_CLI,
@@ -152,7 +153,7 @@ const opened = (relay: RelayProcess): string[] =>
     .filter((l) => l.msg === 'connection open')
     .map((l) => String(l.path))
 
-describe.skipIf(!NGINX)(
+describe.skipIf(lacks('nginx'))(
   'nginx (deploy/nginx.conf) in front of three wsrelay processes',
   () => {
     let nginx: ChildProcess | undefined

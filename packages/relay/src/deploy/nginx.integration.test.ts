@@ -1,4 +1,4 @@
-import { NGINX, nginxConfigAround, startNginx } from './nginx.js'
+import { nginxConfigAround, startNginx } from './nginx.js'
 import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { lacks } from '@wsrelay/test-kit/tools'
 import {
   freePort,
   startEchoServer,
@@ -40,7 +41,9 @@ function renderConfig(
   return nginxConfigAround(site, prefix, 64)
 }
 
-describe.skipIf(!NGINX)('behind a real nginx (deploy/nginx.conf)', () => {
+const lacksNginx = lacks('nginx')
+
+describe.skipIf(lacksNginx)('behind a real nginx (deploy/nginx.conf)', () => {
   let nginx: ChildProcess | undefined
   let relay: Relay | undefined
   let echo: TestTcpServer | undefined

@@ -1,12 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { toolPath } from '@wsrelay/test-kit/tools'
 import { expect, vi } from 'vitest'
 
-/** The nginx binary, where Debian puts it; undefined when nginx is not installed. */
-export const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) =>
-  existsSync(p),
-)
+/** The nginx binary (test-kit's tools.ts finds it, in /usr/sbin too). */
+const NGINX = toolPath('nginx') ?? 'nginx'
 
 /**
  * A whole nginx.conf around one `server` block from deploy/nginx.conf, for a
@@ -44,11 +42,11 @@ export async function startNginx(
   timeoutMs = 10_000,
 ): Promise<ChildProcess> {
   const conf = join(prefix, 'nginx.conf')
-  const check = spawnSync(NGINX ?? 'nginx', ['-t', '-p', prefix, '-c', conf], {
+  const check = spawnSync(NGINX, ['-t', '-p', prefix, '-c', conf], {
     encoding: 'utf8',
   })
   expect(check.status, check.stderr).toBe(0)
-  const nginx = spawn(NGINX ?? 'nginx', ['-p', prefix, '-c', conf], {
+  const nginx = spawn(NGINX, ['-p', prefix, '-c', conf], {
     stdio: 'inherit',
   })
   await vi.waitFor(

@@ -99,3 +99,22 @@ describe('embedded IPv4 is judged as the IPv4 address it is', () => {
     })
   })
 })
+
+describe('udp: rules keep the special ranges shut, as TCP rules do', () => {
+  it.each([
+    ['udp:*:*', '127.0.0.1'],
+    ['udp:*:*', '169.254.169.254'],
+    ['udp:*:*', '::1'],
+    ['udp:*:*', '::ffff:127.0.0.1'],
+    ['udp:0.0.0.0/0:*', '10.0.0.1'],
+    ['udp:[::]/0:*', 'fd00::1'],
+    ['udp:*:*', '2002:7f00:1::1'],
+  ])('%s does not open %s', (rule, address) => {
+    expect(picks(rule, address)).toBeUndefined()
+  })
+
+  it('opens a special address only through a udp: rule inside its range', () => {
+    expect(picks('udp:127.0.0.1/32:*', '127.0.0.1')?.address).toBe('127.0.0.1')
+    expect(picks('udp:10.0.0.0/8:7000', '10.1.2.3')?.address).toBe('10.1.2.3')
+  })
+})

@@ -1,7 +1,20 @@
 import type { IncomingMessage } from 'node:http'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { parseAllowRule, pickAllowedAddress } from '../targets/allow-rules.js'
+import { RELAY_CLOSE_CODES } from '@wsrelay/protocol'
+import {
+  createHostAddresses,
+  parseAllowRule,
+  pickAllowedAddress,
+} from '../targets/allow-rules.js'
+import { escapeControls } from '../observability/logger.js'
+import { closeCodeLabel } from '../observability/metrics.js'
+import {
+  connectionsWithinFdLimit,
+  FDS_RESERVED,
+  fdsForRefusing,
+} from '../settings/fd-limit.js'
+import { SETTINGS } from '../settings/settings.js'
 import {
   clientAddressOf,
   parseTrustedProxies,
@@ -94,17 +107,34 @@ describe('parseAllowRule and pickAllowedAddress', () => {
     )
   })
 
-  it('parses every well-formed HOST:PORT rule it is given', () => {
+  it('parses every well-formed HOST:PORT rule it is given, with or without a transport', () => {
     const host = fc.oneof(
       fc.constant('*'),
       fc.domain(),
       fc.ipV4(),
       fc.ipV6().map((a) => `[${a}]`),
     )
+    const prefix = fc.constantFrom('', 'tcp:', 'udp:')
     fc.assert(
-      fc.property(host, fc.integer({ min: 1, max: 65535 }), (h, p) => {
-        expect(parseAllowRule(`${h}:${p}`).ports).toEqual({ from: p, to: p })
-      }),
+      fc.property(
+        prefix,
+        host,
+        fc.integer({ min: 1, max: 65535 }),
+        (t, h, p) => {
+          const rule = parseAllowRule(`${t}${h}:${p}`)
+          expect(rule.ports).toEqual({ from: p, to: p })
+          expect(rule.transport).toBe(t === 'udp:' ? 'udp' : 'tcp')
+        },
+      ),
+    )
+  })
+
+  it('parseAllowRule throws only RELAY_INVALID_OPTION behind a udp: prefix too', () => {
+    fc.assert(
+      fc.property(anyString, (text) =>
+        onlyInvalidOption(() => parseAllowRule(`udp:${text}`)),
+      ),
+      { numRuns: 300 },
     )
   })
 
@@ -295,6 +325,120 @@ describe('parseHostPort', () => {
           })
         },
       ),
+    )
+  })
+})
+
+describe('what the hostile review found, generated', () => {
+  it('a readable log line escapes every control character of any text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => {
+        expect(escapeControls(text)).not.toMatch(
+          // eslint-disable-next-line no-control-regex
+          /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/,
+        )
+      }),
+      { numRuns: 1000 },
+    )
+  })
+
+  it('any close code a client chooses lands in one of a bounded set of metric series', () => {
+    const labels = new Set<string>()
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 65535 }), (code) => {
+        const label = closeCodeLabel(code)
+        labels.add(label)
+        expect(label === 'other' || Number(label) === code).toBe(true)
+      }),
+      { numRuns: 2000 },
+    )
+    expect(labels.size).toBeLessThanOrEqual(RELAY_CLOSE_CODES.length + 4)
+  })
+
+  it('an absolute-form target names the route its path names', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('ws', 'wss', 'http', 'https'),
+        fc.domain(),
+        fc.webSegment(),
+        fc.webSegment(),
+        (scheme, host, first, rest) => {
+          expect(routeNameOf(`${scheme}://${host}/${first}/${rest}`)).toBe(
+            routeNameOf(`/${first}/${rest}`),
+          )
+        },
+      ),
+      { numRuns: 500 },
+    )
+  })
+
+  it('any valid route name, built-ins included, is a route of its own', () => {
+    const name = fc.oneof(
+      fc.constantFrom('constructor', 'toString', 'valueOf', 'hasOwnProperty'),
+      fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,20}$/),
+    )
+    fc.assert(
+      fc.property(fc.uniqueArray(name, { maxLength: 6 }), (names) => {
+        const route = Object.fromEntries(
+          names.map((n, i) => [n, `127.0.0.1:${1000 + i}`]),
+        )
+        const checked = SETTINGS.route.check(route, 'option route')
+        expect([...checked.keys()].sort()).toEqual([...names].sort())
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('any open-file limit holds its sessions with both reserves left', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 200, max: 1_000_000 }),
+        fc.integer({ min: 1, max: 100_000 }),
+        (limit, wanted) => {
+          const fits = connectionsWithinFdLimit(wanted, limit)
+          expect(fits).toBeLessThanOrEqual(wanted)
+          expect(
+            2 * (fits + 1) + FDS_RESERVED + fdsForRefusing(limit),
+          ).toBeLessThanOrEqual(limit)
+        },
+      ),
+      { numRuns: 1000 },
+    )
+  })
+
+  it("every address on the host's interfaces, as they are now, is shut to broad rules", () => {
+    const v4 = fc
+      .tuple(
+        fc.integer({ min: 1, max: 223 }),
+        fc.nat(255),
+        fc.nat(255),
+        fc.nat(255),
+      )
+      .map((p) => p.join('.'))
+    fc.assert(
+      fc.property(fc.array(v4, { minLength: 1, maxLength: 5 }), (addresses) => {
+        const ranges = createHostAddresses(() => ({
+          eth0: addresses.map((address) => ({
+            address,
+            family: 'IPv4' as const,
+            netmask: '255.255.255.255',
+            mac: '00:00:00:00:00:00',
+            internal: false,
+            cidr: `${address}/32`,
+          })),
+        }))()
+        for (const address of addresses)
+          expect(
+            pickAllowedAddress(
+              [parseAllowRule('*:80')],
+              'x',
+              80,
+              [{ address, family: 4 }],
+              ranges,
+            ),
+          ).toBeUndefined()
+      }),
+      { numRuns: 300 },
     )
   })
 })

@@ -1,14 +1,23 @@
-import { networkInterfaces } from 'node:os'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { networkInterfaces, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { SUBPROTOCOL_BINARY, SUBPROTOCOL_V1 } from '@wsrelay/protocol'
 import { describe, expect, it } from 'vitest'
-import { echoProblem, httpRequest, RawConnection } from '@wsrelay/test-kit'
+import {
+  echoProblem,
+  encodeFrame,
+  httpRequest,
+  Opcode,
+  RawConnection,
+  runRelayCli,
+} from '@wsrelay/test-kit'
 import { createHarness } from '@wsrelay/test-kit/harness'
 
 // Issue 7, "Security", against the real CLI: DNS rebinding, hybi-08's
 // Sec-WebSocket-Origin, `connected` leaking a route's address, and
 // client-chosen targets that stay on this host (embedded loopback, own addresses).
 
-const { echoServer, relayProcess } = createHarness()
+const { defer, echoServer, relayProcess } = createHarness()
 
 /** Upgrades as wsrelay.v1, sends `open`, and waits for `connected` or the close. */
 async function openV1(port: number, open: Record<string, unknown>, path = '/') {
@@ -173,6 +182,104 @@ describe('client-chosen targets that would stay on this host', () => {
         port: target.port,
       })
       expect(conn.ending).toMatchObject({ kind: 'close', code: 4102 })
+    },
+  )
+})
+
+describe('the token, whatever form it arrives in', () => {
+  const TOKEN = 'k7Q2-secret.token_value~0123456789'
+  const tokenFile = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wsrelay-token-'))
+    defer(() => rmSync(dir, { recursive: true, force: true }))
+    const file = join(dir, 'token')
+    writeFileSync(file, `${TOKEN}\n`)
+    return { dir, file }
+  }
+
+  it('never appears in an answer, a close reason or a log line', async () => {
+    const echo = await echoServer()
+    const relay = await relayProcess([
+      '--token-file',
+      tokenFile().file,
+      '127.0.0.1:0',
+      `127.0.0.1:${echo.port}`,
+    ])
+    const shown: string[] = []
+    const attempt = async (spec: Parameters<typeof RawConnection.open>[1]) => {
+      const conn = await RawConnection.open(relay.port, spec)
+      const ending = await conn.waitForEnd(3000)
+      conn.destroy()
+      shown.push(JSON.stringify(conn.head), JSON.stringify(ending))
+      return conn.head?.status
+    }
+    // The prefix in upper case, and the bare token: unknown subprotocols, 400.
+    expect(await attempt({ protocols: [`WSRELAY.TOKEN.${TOKEN}`] })).toBe(400)
+    expect(await attempt({ protocols: [TOKEN] })).toBe(400)
+    // In the query string, without and with the right subprotocol.
+    expect(
+      await attempt({ path: `/?token=${TOKEN}`, protocols: ['binary'] }),
+    ).toBe(101)
+    expect(
+      await attempt({
+        path: `/vnc?token=${TOKEN}`,
+        protocols: ['binary', `wsrelay.token.${TOKEN}`],
+      }),
+    ).toBe(101)
+    await relay.waitForLog((l) => l.msg === 'connection closed', 3000)
+    expect(shown.join('\n')).not.toContain(TOKEN)
+    const logs = JSON.stringify(relay.logs) + relay.stderr()
+    expect(logs).toContain('<redacted>')
+    expect(logs).not.toContain(TOKEN)
+  })
+
+  it('never appears in the error for a config file that holds it unquoted', async () => {
+    const { dir } = tokenFile()
+    for (const [name, text] of [
+      ['relay.json', `{"token": ${TOKEN}}`],
+      ['relay.yaml', `token: ${TOKEN}: x`],
+    ] as const) {
+      const path = join(dir, name)
+      writeFileSync(path, text)
+      const run = await runRelayCli([
+        '--config',
+        path,
+        '127.0.0.1:0',
+        '127.0.0.1:9',
+      ])
+      expect(run.code).toBe(2)
+      expect(run.stderr).toMatch(/^wsrelay: Cannot parse --config /)
+      expect(run.stderr + run.stdout).not.toContain(TOKEN.slice(0, 6))
+    }
+  })
+})
+
+describe('an upgrade request with a body', () => {
+  it.each([
+    ['Content-Length: 20', 'Content-Length'],
+    ['Transfer-Encoding: chunked', 'chunked'],
+  ])(
+    'is refused with 400 (%s): no frame in its body reaches the target',
+    async (header) => {
+      const echo = await echoServer()
+      const relay = await relayProcess([
+        '127.0.0.1:0',
+        `127.0.0.1:${echo.port}`,
+      ])
+      // The body is a masked binary frame: read as frames, it would reach the target.
+      const frame = encodeFrame({
+        opcode: Opcode.BINARY,
+        payload: Buffer.from('smuggled-bytes'),
+      })
+      const conn = await RawConnection.open(relay.port, {
+        protocols: [SUBPROTOCOL_BINARY],
+        headers: [header],
+        trailing: frame,
+      })
+      defer(() => conn.destroy())
+      expect(conn.head?.status).toBe(400)
+      expect(conn.head?.body).toMatch(/^The upgrade request carries a body/)
+      expect(echo.received()).toBe(0)
+      expect(echo.accepted()).toBe(0)
     },
   )
 })

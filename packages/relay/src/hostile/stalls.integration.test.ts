@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SUBPROTOCOL_BINARY } from '@wsrelay/protocol'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   encodeFrame,
   handshakeRequest,
@@ -14,6 +13,8 @@ import {
   RawConnection,
 } from '@wsrelay/test-kit'
 import { createHarness } from '@wsrelay/test-kit/harness'
+import { lacks, selfSignedCertificate } from '@wsrelay/test-kit/tools'
+import { SETTINGS } from '../settings/settings.js'
 
 // Issue 7, "Streams that stall" and the TLS handshake timeout (integration:
 // seconds of real traffic through a real relay process).
@@ -90,30 +91,15 @@ describe('--high-water-mark', () => {
   }, 45_000)
 })
 
-describe('TLS under --handshake-timeout', () => {
+describe.skipIf(lacks('openssl'))('TLS under --handshake-timeout', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wsrelay-tls-'))
-  const cert = join(dir, 'cert.pem')
-  const key = join(dir, 'key.pem')
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  )
+  const cert = join(dir, 'cert.crt')
+  const key = join(dir, 'cert.key')
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  // In a hook, not while the tests are collected: a skipped suite is collected too.
+  beforeAll(() => {
+    selfSignedCertificate(dir)
+  })
 
   it('drops 50 clients that say nothing or half a ClientHello within about 2 s', async () => {
     const echo = await echoServer()
@@ -163,4 +149,55 @@ describe('TLS under --handshake-timeout', () => {
     expect(relay.isAlive()).toBe(true)
     expect(relay.fdCount()).toBeLessThanOrEqual(fdsBefore + 5)
   })
+})
+
+describe('a session that cannot move', () => {
+  it('is closed by default: --stall-timeout is 60 s unless set', () => {
+    expect(SETTINGS.stallTimeout.default).toBe(60_000)
+  })
+
+  it('frees both sockets of 20 clients that pushed 8 MiB at a target that never reads, then left (4105)', async () => {
+    const target = await tcpServer((socket) => socket.pause())
+    const relay = await relayProcess([
+      '--stall-timeout',
+      '1500',
+      '--drain-timeout',
+      '1000',
+      '127.0.0.1:0',
+      `127.0.0.1:${target.port}`,
+    ])
+    const fdsBefore = relay.fdCount()
+    const chunk = encodeFrame({
+      opcode: Opcode.BINARY,
+      payload: Buffer.alloc(64 * 1024, 0x61),
+    })
+    const conns = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        RawConnection.open(relay.port, { protocols: [SUBPROTOCOL_BINARY] }),
+      ),
+    )
+    for (const conn of conns) defer(() => conn.destroy())
+    // Each pushes until the relay stops reading it, then sends its FIN behind
+    // the unread data and goes.
+    await Promise.all(
+      conns.map((conn) => pump(conn, chunk, 8 * 1024 * 1024, 3000)),
+    )
+    for (const conn of conns) conn.socket.end()
+    const closedLines = () =>
+      relay.logs.filter(
+        (l) => l.msg === 'connection closed' && l.closeCode === 4105,
+      )
+    await relay.waitForLog(() => closedLines().length >= 20, 10_000)
+    expect(closedLines()).toHaveLength(20)
+    expect(closedLines()[0]).toMatchObject({
+      reason: 'Nothing moved for 1500 ms: a side stopped reading.',
+      by: 'relay',
+    })
+    expect(target.sockets).toHaveLength(20)
+    // Both sockets of each session are gone from the relay's fd table.
+    const deadline = Date.now() + 3000
+    while (relay.fdCount() > fdsBefore + 2 && Date.now() < deadline)
+      await new Promise<void>((r) => setTimeout(r, 100))
+    expect(relay.fdCount()).toBeLessThanOrEqual(fdsBefore + 2)
+  }, 30_000)
 })

@@ -13,9 +13,17 @@ export const LOG_LINES = {
     'maxConnections',
     'workers',
   ],
-  'connection open': ['target', 'route', 'address', 'path', 'protocol'],
+  'connection open': [
+    'target',
+    'transport',
+    'route',
+    'address',
+    'path',
+    'protocol',
+  ],
   'connection closed': [
     'target',
+    'transport',
     'route',
     'closeCode',
     'errorCode',
@@ -23,6 +31,7 @@ export const LOG_LINES = {
     'by',
     'bytesToTarget',
     'bytesToClient',
+    'datagramsDropped',
     'durationMs',
   ],
   'connection refused': ['closeCode', 'errorCode', 'path'],
@@ -68,14 +77,18 @@ export const LOG_FIELDS = {
   allow: { means: 'The `--allow` rules.' },
   web: { means: 'The `--web` directory.' },
   maxConnections: {
-    in: 'the open-file limit warning',
+    in: 'the open-file limit note (a warning when --max-connections asked for more, or a network relay lost over a tenth)',
     means: 'The connection limit in force (lowered to what `ulimit -n` holds).',
   },
   fdLimit: {
-    in: 'the open-file limit warning',
+    in: 'the open-file limit note (a warning when --max-connections asked for more, or a network relay lost over a tenth)',
     means: 'The open-file limit (`ulimit -n`).',
   },
-  target: { means: '`host:port` the TCP side goes to.' },
+  target: {
+    means:
+      '`host:port` of the target (in `relay listening`, `udp:host:port` for a UDP default target).',
+  },
+  transport: { means: '`tcp`, or `udp` for a datagram target.' },
   route: { means: 'The route, when the path or `open` named one.' },
   address: {
     means: 'The IP connected to, for a target the client chose (`--allow`).',
@@ -98,6 +111,10 @@ export const LOG_FIELDS = {
   by: { means: 'Who closed: `client` or `relay`.' },
   bytesToTarget: { means: 'Bytes relayed from the browser to the target.' },
   bytesToClient: { means: 'Bytes relayed from the target to the browser.' },
+  datagramsDropped: {
+    means:
+      'UDP only: datagrams from the target dropped because the browser was not reading (no backpressure in UDP).',
+  },
   durationMs: { means: 'How long the connection lived.' },
   status: { means: 'The HTTP status the upgrade was answered with.' },
   host: { means: 'The Host header of a refused upgrade.' },

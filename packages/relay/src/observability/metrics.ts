@@ -1,3 +1,4 @@
+import { closeCodeInfo } from '@wsrelay/protocol'
 import type { Counter, Registry } from 'prom-client'
 import { loadOnUse } from '../load-on-use.js'
 import { REFUSAL_METRICS, type RefusalMetric } from '../refusals.js'
@@ -34,7 +35,7 @@ export const RELAY_METRICS = [
   {
     name: 'wsrelay_buffered_bytes',
     type: 'gauge',
-    help: 'Bytes held by the relay now, all connections, both directions (bounded by the high-water mark).',
+    help: 'Bytes held by the relay now, all connections, both directions (admitted against --memory-budget).',
     read: (s) => s.bufferedBytes,
   },
   {
@@ -62,7 +63,7 @@ export const RELAY_METRICS = [
   {
     name: 'wsrelay_backpressure_pauses_total',
     type: 'counter',
-    help: 'Times the relay stopped reading one side because the other was slow (budget: because the relay sat at its memory budget).',
+    help: 'Times the relay stopped reading one side because the other was slow (budget: because the memory budget could not admit its next read).',
     label: { name: 'paused', values: ['target', 'client', 'budget'] },
     read: ({ totals, budgetPauses }) => ({
       target: totals.targetPauses,
@@ -71,16 +72,26 @@ export const RELAY_METRICS = [
     }),
   },
   {
+    name: 'wsrelay_datagrams_dropped_total',
+    type: 'counter',
+    help: 'Datagrams from UDP targets dropped because the browser was not reading fast enough (UDP has no backpressure; the relay holds at most the high-water mark).',
+    read: ({ totals }) => totals.datagramsDropped,
+  },
+  {
     name: 'wsrelay_budget_shed_total',
     type: 'counter',
-    help: 'Connections closed (1013) because they held the most while the relay sat at its memory budget.',
+    help: 'Connections closed (1013) because they waited too long for the memory budget.',
     read: (s) => s.budgetSheds,
   },
   {
     name: 'wsrelay_connections_closed_total',
     type: 'counter',
     help: 'Connections that ended, by WebSocket close code (1001 counts drains; 4xxx are the relay’s own).',
-    label: { name: 'code', values: 'the WebSocket close code' },
+    label: {
+      name: 'code',
+      values:
+        'a close code of the close-code table, or `other` (a client chooses its own)',
+    },
   },
   {
     name: 'wsrelay_connections_refused_total',
@@ -152,7 +163,17 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
     registry,
     text: () => registry.metrics(),
     contentType: registry.contentType,
-    closed: (code) => closed?.inc({ code: String(code) }),
+    closed: (code) => closed?.inc({ code: closeCodeLabel(code) }),
     refused: (reason) => refused?.inc({ reason }),
   }
+}
+
+/**
+ * The `code` label of a close: a code the relay knows (its own, and the
+ * ones a browser reports), or `other`. A client chooses its close code
+ * (3000-4999 are free for applications), and each label value is a series
+ * Prometheus keeps: one client must not grow them without bound.
+ */
+export function closeCodeLabel(code: number): string {
+  return closeCodeInfo(code).name === 'UNKNOWN' ? 'other' : String(code)
 }

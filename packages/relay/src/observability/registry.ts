@@ -10,6 +10,10 @@ export interface ConnectionStats {
   targetPauses: number
   /** Times browser reads were paused because the target (or the browser's own reading) was slow. */
   clientPauses: number
+  /** UDP: datagrams from the target dropped because the browser was not reading (UDP has no backpressure). */
+  datagramsDropped: number
+  /** UDP: their bytes. */
+  bytesDropped: number
 }
 
 /** What the registry needs of a live connection: its counters and the budget's two levers. */
@@ -17,9 +21,9 @@ export interface TrackedConnection {
   readonly stats: ConnectionStats
   /** Bytes the relay holds for it now, both directions. */
   readonly bufferedBytes: number
-  /** Stop (or resume) reading both peers. */
+  /** Stop reading both peers at once (before the next read), or start again. */
   pauseForBudget(isPaused: boolean): void
-  /** Close it (1013): it held the most while the relay sat at its budget. */
+  /** Close it (1013): it waited too long for the budget. */
   shedForBudget(budgetBytes: number): void
 }
 
@@ -29,6 +33,8 @@ export interface ConnectionTotals {
   bytesToClient: number
   targetPauses: number
   clientPauses: number
+  datagramsDropped: number
+  bytesDropped: number
 }
 
 /** Permission for one live connection from one client IP; released exactly once. */
@@ -51,9 +57,9 @@ export interface RegistrySnapshot {
   readonly peakPendingToClient: number
   /** Most bytes one connection has held for the target at once. */
   readonly peakPendingToTarget: number
-  /** Times a connection was paused because the relay was at its memory budget. */
+  /** Times a connection had to wait for the memory budget before reading more. */
   readonly budgetPauses: number
-  /** Connections closed because they held the most while the relay sat at its budget. */
+  /** Connections closed because they waited too long for the memory budget. */
   readonly budgetSheds: number
   /** Closed connections plus live ones. */
   readonly totals: ConnectionTotals
@@ -63,24 +69,29 @@ export interface RegistrySnapshot {
 export interface RegistrySettings {
   readonly maxConnections: number
   readonly maxConnectionsPerIp: number
-  /** Bytes all connections together may hold before the biggest holders are paused. */
+  /** Bytes all connections together may hold: reads are admitted against it. */
   readonly memoryBudget: number
-  /** How long a connection may stay paused by the budget before it is shed. */
+  /** How long a connection may wait for the budget before it is shed. */
   readonly budgetShedAfterMs: number
 }
 
-/** 10 s paused at the budget before the connection holding the most is shed (1013). */
+/** 10 s waiting for the budget before a connection is shed (1013). */
 export const BUDGET_SHED_AFTER_MS = 10_000
-/** How often the budget is checked while connections are live: 100 ms. */
+/** How long a light connection waits behind heavy ones before the heaviest is shed: 1 s. */
+export const BUDGET_RESCUE_AFTER_MS = 1000
+/** How often grants are trimmed and waiters served while connections are live: 100 ms. */
 export const BUDGET_CHECK_INTERVAL_MS = 100
-/** Paused connections resume once the relay holds less than this share of its budget. */
-const BUDGET_RESUME_RATIO = 0.75
+/**
+ * The most one socket read brings (libuv reads 64 KiB at a time): what a
+ * connection must have granted beyond what it holds before it may read again.
+ */
+export const READ_BYTES = 64 * 1024
 
 /**
  * Every live connection, in one place: the connection limits with per-IP
  * leases, totals and peaks since start, and the relay-wide memory budget.
- * Nothing on the data path touches it; it reads the connections when asked
- * and on a slow timer.
+ * The data path asks it one thing, once per socket read (`admitRead`: may
+ * this connection read again?); everything else runs on a slow timer.
  */
 export class ConnectionRegistry<
   C extends TrackedConnection = TrackedConnection,
@@ -94,6 +105,8 @@ export class ConnectionRegistry<
     bytesToClient: 0,
     targetPauses: 0,
     clientPauses: 0,
+    datagramsDropped: 0,
+    bytesDropped: 0,
   }
   private peakConnections = 0
   private peakBufferedBytes = 0
@@ -102,8 +115,12 @@ export class ConnectionRegistry<
   private budgetPauses = 0
   private budgetSheds = 0
   private budgetTimer: NodeJS.Timeout | undefined
-  /** Connections the budget paused, with when. */
-  private readonly budgetPaused = new Map<C, number>()
+  /** Bytes of the budget each connection may hold, granted before it reads. */
+  private readonly grants = new Map<C, number>()
+  /** Sum of the grants: never above the budget. */
+  private granted = 0
+  /** Connections paused until the budget can grant them a read, oldest first, with since when. */
+  private readonly waiting = new Map<C, number>()
 
   constructor(private readonly settings: RegistrySettings) {}
 
@@ -162,7 +179,9 @@ export class ConnectionRegistry<
   /** Removes a finished connection and folds its counters into the totals. */
   remove(connection: C): void {
     if (!this.live.delete(connection)) return
-    this.budgetPaused.delete(connection)
+    this.waiting.delete(connection)
+    this.setGrant(connection, 0)
+    this.serveWaiting()
     this.foldPeaks(connection.stats)
     for (const key of Object.keys(this.ended) as (keyof ConnectionTotals)[])
       this.ended[key] += connection.stats[key]
@@ -172,16 +191,76 @@ export class ConnectionRegistry<
     }
   }
 
-  private inboundSinceCheck = 0
+  /**
+   * Admission before reading: called after every read from either side of
+   * a connection (the bytes are then in `bufferedBytes`). A connection that
+   * holds bytes may read again only with a grant from the budget covering
+   * what it holds plus one more read; without one it stops reading now
+   * (`pauseForBudget`), before the next read, and waits its turn. One that
+   * holds nothing needs no grant: it reads, and whatever stays is admitted
+   * at once or not read again.
+   */
+  admitRead(connection: C, now = Date.now()): void {
+    if (this.waiting.has(connection)) return
+    const held = connection.bufferedBytes
+    const grant = this.grants.get(connection) ?? 0
+    if (held === 0) {
+      if (grant > 0) this.setGrant(connection, 0)
+      return
+    }
+    const need = held + READ_BYTES
+    if (grant >= need) return
+    // A step more than needed, so a sender does not ask at every read.
+    const want = Math.min(need + READ_BYTES, this.available(connection))
+    if (want >= need) {
+      this.setGrant(connection, want)
+      return
+    }
+    this.waiting.set(connection, now)
+    this.budgetPauses++
+    connection.pauseForBudget(true)
+  }
 
   /**
-   * Counts bytes read from browsers; after an eighth of the budget has come
-   * in since the last check, checks now instead of waiting for the timer.
+   * What the budget could grant `connection` in all: what is free plus what
+   * it has, less a reserve of one read for every other connection without a
+   * grant (at most half the budget). Such a connection reads once without
+   * asking; the reserve is where that read lands, so the relay holds no
+   * more than the budget while 64 KiB per connection fit in half of it
+   * (2,048 connections at 128 MiB).
    */
-  noteInbound(bytes: number): void {
-    this.inboundSinceCheck += bytes
-    if (this.inboundSinceCheck >= this.settings.memoryBudget / 8)
-      this.checkBudget()
+  private available(connection: C): number {
+    const own = this.grants.get(connection) ?? 0
+    const others = this.live.size - this.grants.size - (own === 0 ? 1 : 0)
+    const reserve = Math.min(
+      this.settings.memoryBudget / 2,
+      Math.max(0, others) * READ_BYTES,
+    )
+    return this.settings.memoryBudget - this.granted - reserve + own
+  }
+
+  private setGrant(connection: C, bytes: number): void {
+    this.granted += bytes - (this.grants.get(connection) ?? 0)
+    if (bytes > 0) this.grants.set(connection, bytes)
+    else this.grants.delete(connection)
+  }
+
+  /**
+   * Waiters, smallest need first (a control message or a short one frees
+   * its grant soon): each gets what it holds plus a read, while the budget
+   * has it. A big waiter that is never served is shed after the grace.
+   */
+  private serveWaiting(): void {
+    if (this.waiting.size === 0) return
+    const byNeed = [...this.waiting.keys()]
+      .map((c) => ({ c, need: c.bufferedBytes + READ_BYTES }))
+      .sort((a, b) => a.need - b.need)
+    for (const { c, need } of byNeed) {
+      if (this.available(c) < need) return
+      this.setGrant(c, need)
+      this.waiting.delete(c)
+      c.pauseForBudget(false)
+    }
   }
 
   /** Stops the budget timer (the relay is closed). */
@@ -197,37 +276,50 @@ export class ConnectionRegistry<
       this.peakPendingToTarget = stats.peakPendingToTarget
   }
 
+  /** Closes a waiter with 1013, freeing what it held. */
+  private shed(c: C): void {
+    this.waiting.delete(c)
+    this.budgetSheds++
+    c.shedForBudget(this.settings.memoryBudget)
+  }
+
   /**
-   * The relay-wide bound. At the budget, every connection holding more than
-   * its fair share stops reading both peers; they resume once the relay holds
-   * less than 3/4 of the budget. One still paused after `budgetShedAfterMs`
-   * is closed with 1013, so a crowd of stalled senders cannot pin the relay.
+   * The relay-wide bound, kept up on a slow timer: grants shrink to what
+   * each connection holds now (plus a read), freed budget goes to the
+   * waiters, a light waiter kept 1 s behind heavy ones makes the heaviest
+   * waiter go (1013), and any connection still waiting after
+   * `budgetShedAfterMs` is closed with 1013, so a crowd of stalled senders
+   * can neither pin the relay nor stall another client for long.
    */
   checkBudget(now = Date.now()): void {
-    this.inboundSinceCheck = 0
     let total = 0
-    for (const c of this.live) total += c.bufferedBytes
+    for (const c of this.live) {
+      const held = c.bufferedBytes
+      total += held
+      if (this.waiting.has(c)) continue
+      const grant = this.grants.get(c) ?? 0
+      const keep = held === 0 ? 0 : held + READ_BYTES
+      if (grant > keep) this.setGrant(c, keep)
+    }
     if (total > this.peakBufferedBytes) this.peakBufferedBytes = total
-    const { memoryBudget, budgetShedAfterMs } = this.settings
-    if (total > memoryBudget) {
-      const fairShare = memoryBudget / Math.max(1, this.live.size)
-      for (const c of this.live) {
-        if (this.budgetPaused.has(c) || c.bufferedBytes <= fairShare) continue
-        this.budgetPaused.set(c, now)
-        this.budgetPauses++
-        c.pauseForBudget(true)
-      }
-    } else if (total < memoryBudget * BUDGET_RESUME_RATIO) {
-      for (const c of this.budgetPaused.keys()) c.pauseForBudget(false)
-      this.budgetPaused.clear()
-      return
+    this.serveWaiting()
+    // A light client (it holds about one read) kept waiting by heavy ones:
+    // the heaviest waiter goes, so a crowd of stalled senders cannot stall it.
+    let heaviest: C | undefined
+    let isLightStuck = false
+    for (const [c, since] of this.waiting) {
+      const held = c.bufferedBytes
+      if (held <= 2 * READ_BYTES && now - since >= BUDGET_RESCUE_AFTER_MS)
+        isLightStuck = true
+      if (held > 2 * READ_BYTES && held > (heaviest?.bufferedBytes ?? 0))
+        heaviest = c
     }
-    for (const [c, since] of this.budgetPaused) {
-      if (now - since < budgetShedAfterMs) continue
-      this.budgetPaused.delete(c)
-      this.budgetSheds++
-      c.shedForBudget(memoryBudget)
+    if (isLightStuck && heaviest) {
+      this.shed(heaviest)
+      this.serveWaiting()
     }
+    for (const [c, since] of this.waiting)
+      if (now - since >= this.settings.budgetShedAfterMs) this.shed(c)
   }
 
   snapshot(): RegistrySnapshot {

@@ -1,6 +1,5 @@
 import type http from 'node:http'
 import type https from 'node:https'
-import type { Duplex } from 'node:stream'
 import { RelayError } from '../errors.js'
 import {
   resolveRelayOptions,
@@ -9,6 +8,8 @@ import {
 } from '../settings/relay-options.js'
 import { createRelayCore, type RelayStats } from './relay-core.js'
 import type { RelayOn } from './relay-events.js'
+import { originFormOf } from '../targets/target-selection.js'
+import { mountRelay } from './upgrade-dispatch.js'
 
 /** Options of {@link attachRelay}: the relay's options, less what the app's server owns. */
 export type AttachOptions = Omit<RelayOptions, OwnServerSettingName | 'tls'> & {
@@ -30,7 +31,9 @@ export interface AttachedRelay {
  * Attaches a relay to an existing `http.Server` (and so to Express, Fastify
  * or Hono's node server): WebSocket upgrades on `path` are relayed, with the
  * same options and events as {@link createRelay}; every other request and
- * upgrade stays the app's.
+ * upgrade stays the app's: another 'upgrade' listener's, or, when there is
+ * none, the app's request handler's, as Node would have done. The first
+ * request head of each connection must arrive within `handshakeTimeout`.
  *
  * @example
  * const server = http.createServer(app)
@@ -56,30 +59,25 @@ export function attachRelay(
     healthPath: false,
     readyPath: false,
   })
-  const core = createRelayCore(config)
-  const prefix = path.endsWith('/') ? path : `${path}/`
-  const onUpgrade = (
-    req: http.IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-  ): void => {
-    const url = (req.url ?? '/').split('?')[0] ?? '/'
-    if (url !== path && !url.startsWith(prefix)) return // someone else's upgrade
-    // Route names are read below the mount path: /relay/echo names route "echo".
-    if (path !== '/') req.url = (req.url ?? '/').slice(path.length) || '/'
-    if (!req.url?.startsWith('/')) req.url = `/${req.url ?? ''}`
-    core.handleUpgrade(req, socket, head)
-  }
-  server.on('upgrade', onUpgrade)
+  const core = createRelayCore(config, undefined)
+  const unmount = mountRelay(server, {
+    path,
+    handshakeTimeoutMs: config.handshakeTimeout,
+    handle(req, socket, head) {
+      // Route names are read below the mount path: /relay/echo names route "echo".
+      req.url = originFormOf(req.url)
+      if (path !== '/') req.url = req.url.slice(path.length) || '/'
+      if (!req.url?.startsWith('/')) req.url = `/${req.url ?? ''}`
+      core.handleUpgrade(req, socket, head)
+    },
+  })
   let closing: Promise<void> | undefined
   return {
     on: core.on,
     stats: core.stats,
     isReady: () => !core.isDraining(),
     close() {
-      closing ??= core.drain().then(() => {
-        server.off('upgrade', onUpgrade)
-      })
+      closing ??= core.drain().then(unmount)
       return closing
     },
   }

@@ -1,5 +1,6 @@
 import http from 'node:http'
 import https from 'node:https'
+import type net from 'node:net'
 import type { Duplex } from 'node:stream'
 import { RelayError } from '../errors.js'
 import { answerClientError } from '../http/http-answers.js'
@@ -9,7 +10,7 @@ import {
   type RelayOptions,
   type ResolvedRelayOptions,
 } from '../settings/relay-options.js'
-import { formatHostPort } from '../targets/target-address.js'
+import { formatHostPort, formatTarget } from '../targets/target-address.js'
 import {
   createRelayCore,
   type CoreHooks,
@@ -68,10 +69,11 @@ export function createRelayFrom(
   resolved: ResolvedRelayOptions,
   hooks: ProcessHooks = {},
 ): Relay {
-  const core = createRelayCore(resolved, hooks)
+  const core = createRelayCore(resolved, resolved.listen.host, hooks)
   const { config } = core
   const log = config.logger
   let closing: Promise<void> | undefined
+  let binding: Promise<RelayAddress> | undefined
   let bound: RelayAddress | undefined
 
   const serverOptions: http.ServerOptions = {
@@ -93,7 +95,17 @@ export function createRelayFrom(
       )
     : http.createServer(serverOptions, core.handleRequest)
   server.on('upgrade', core.handleUpgrade)
-  server.on('clientError', answerClientError(log))
+  // Every accepted socket counts against the open-file limit (TLS ones
+  // from before their handshake), refused ones too; the shutdown cuts
+  // those still open after the drain (a TLS handshake in flight would
+  // otherwise hold server.close() for up to the handshake timeout).
+  const accepted = new Set<Duplex>()
+  server.on('connection', (socket: Duplex) => {
+    accepted.add(socket)
+    socket.once('close', () => accepted.delete(socket))
+    core.trackSocket(socket as net.Socket)
+  })
+  server.on('clientError', answerClientError(log, core.refusedGraceMs))
   // A TLS handshake that fails or times out is the client's problem: drop it.
   server.on('tlsClientError', (err: Error, socket: Duplex) => {
     log.debug({ err: err.message }, 'tls client error')
@@ -109,7 +121,7 @@ export function createRelayFrom(
     }
     const fields = logFieldsOf('relay listening', {
       url: address.url,
-      target: config.target && formatHostPort(config.target),
+      target: config.target && formatTarget(config.target),
       routes: config.route.size > 0 ? [...config.route.keys()] : undefined,
       allow:
         config.allow.length > 0 ? config.allow.map((r) => r.text) : undefined,
@@ -123,7 +135,7 @@ export function createRelayFrom(
 
   return {
     listen() {
-      return new Promise<RelayAddress>((resolve, reject) => {
+      binding = new Promise<RelayAddress>((resolve, reject) => {
         const onError = (err: NodeJS.ErrnoException): void => {
           reject(
             new RelayError(
@@ -157,10 +169,14 @@ export function createRelayFrom(
           },
         )
       })
+      return binding
     },
 
     close() {
       closing ??= (async () => {
+        // A close while the port is still being bound (a signal at start)
+        // waits for the bind, so the drain ends with the server closed.
+        await binding?.catch(() => undefined)
         // Keep listening while draining: new upgrades and readiness get 503,
         // which a load balancer reads, instead of a refused connection.
         await core.drain()
@@ -169,6 +185,7 @@ export function createRelayFrom(
             server.close(() => resolve()),
           )
           server.closeAllConnections()
+          for (const socket of accepted) socket.destroy()
           await serverClosed
         }
         log.info('relay closed')

@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import net from 'node:net'
 import { CloseCode } from '@wsrelay/protocol'
 import { describe, expect, it } from 'vitest'
+import { lacks } from '@wsrelay/test-kit/tools'
 import {
   RawConnection,
   startEchoServer,
@@ -89,7 +90,10 @@ describe('a browser that goes away', () => {
 })
 
 describe('targets that fail', () => {
-  it('closes with 4003 when the target never answers the SYN, and keeps serving', async () => {
+  it('closes with 4003 when the target never answers the SYN, and keeps serving', async ({
+    skip,
+  }) => {
+    skip(lacks('python3'))
     const blackhole = await track(startBlackholeListener())
     const { url } = await startRelay(blackhole.port, { connectTimeout: 300 })
     for (let i = 0; i < 2; i++) {

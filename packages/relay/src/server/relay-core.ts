@@ -3,11 +3,16 @@ import type { Registry } from 'prom-client'
 import type { Duplex } from 'node:stream'
 import { isSupportedSubprotocol } from '@wsrelay/protocol'
 import { Connection, type ConnectionContext } from '../connection/connection.js'
-import { answerUpgradeRefusal } from '../http/http-answers.js'
+import {
+  answerUpgradeRefusal,
+  REFUSED_SOCKET_GRACE_MS,
+} from '../http/http-answers.js'
 import { createRequestHandler } from '../http/http-endpoints.js'
 import { createStaticHandler } from '../http/static-files.js'
 import { ConnectionLog } from '../observability/connection-log.js'
 import { logFieldsOf } from '../observability/log-fields.js'
+import { redactingLogger } from '../observability/logger.js'
+import { createRedactor } from '../observability/redaction.js'
 import { createRelayMetrics } from '../observability/metrics.js'
 import {
   BUDGET_SHED_AFTER_MS,
@@ -16,8 +21,9 @@ import {
   type RegistrySnapshot,
 } from '../observability/registry.js'
 import { REFUSALS } from '../refusals.js'
-import { clampToFdLimit } from '../settings/fd-limit.js'
+import { clampToFdLimit, openFileLimit } from '../settings/fd-limit.js'
 import type { ResolvedRelayOptions } from '../settings/relay-options.js'
+import { createLookupQueue, createTargetNames } from '../targets/resolver.js'
 import { targetForOpen, targetForPath } from '../targets/target-selection.js'
 import { createHostAllowlist } from '../upgrade/host-allowlist.js'
 import {
@@ -26,6 +32,7 @@ import {
 } from '../upgrade/upgrade-policy.js'
 import { WebSocketLink } from '../websocket/client-link.js'
 import { createHandshake, type Upgraded } from '../websocket/handshake.js'
+import { createDescriptorGuard } from './descriptors.js'
 import { createRelayEvents } from './relay-events.js'
 
 /** Counters across the relay, from its connection registry. */
@@ -40,6 +47,9 @@ export const statsOf = (snapshot: RegistrySnapshot): RelayStats => {
 
 // The browser's hint for 1001 adds "Reconnect in a few seconds."
 const SHUTDOWN_REASON = 'Relay shutting down.'
+
+/** For a choice no client can abandon (the connection passes its own signal for lookups). */
+const NEVER_ABORTED = new AbortController().signal
 
 /** A lease for a connection refused before admission: nothing to give back. */
 const NO_LEASE = (clientAddress: string): Lease => ({
@@ -87,16 +97,22 @@ export interface CoreHooks {
  */
 export function createRelayCore(
   resolved: ResolvedRelayOptions,
+  /** The host the relay's own server listens on; undefined for an app's server. */
+  listenHost: string | undefined,
   hooks: CoreHooks = {},
 ) {
   const { admission } = hooks
+  // The one redaction point: every log line, HTTP answer and close reason.
+  const redact = createRedactor([resolved.token])
   // Past the open-file limit, accept() fails with EMFILE and clients get a
   // reset instead of the 1013 the limit promises: whoever owns the server.
   const config = {
     ...resolved,
+    logger: redactingLogger(resolved.logger, redact),
     maxConnections: clampToFdLimit(
       resolved.maxConnections,
       resolved.given.has('maxConnections'),
+      listenHost,
       resolved.logger,
     ),
   }
@@ -118,6 +134,24 @@ export function createRelayCore(
       : ownMetrics
   const hosts = createHostAllowlist(config.listen.host, config.allowHost)
   const events = createRelayEvents(log)
+  const fdLimit = openFileLimit()
+  const descriptors = createDescriptorGuard(fdLimit)
+  /** How long a refused socket may linger: none when descriptors run short. */
+  const refusedGraceMs = (): number =>
+    descriptors.isTight() ? 0 : REFUSED_SOCKET_GRACE_MS
+  // Client-chosen names through one bounded queue; the operator's names
+  // apart, looked up now and cached, so no client can make them wait.
+  const lookups = createLookupQueue(config.resolveHost, {
+    maxLookups: config.maxLookups,
+    maxLookupsPerIp: config.maxLookupsPerIp,
+    timeoutMs: config.dnsTimeout,
+  })
+  const targetNames = createTargetNames()
+  void targetNames.warm(
+    [config.target, ...config.route.values()].flatMap((t) =>
+      t === undefined ? [] : [t.host],
+    ),
+  )
   let isDraining = false
   let nextId = 1
   let onEmpty: (() => void) | undefined
@@ -131,10 +165,19 @@ export function createRelayCore(
   // One context for every connection: nothing per connection but its own state.
   const context: ConnectionContext = {
     settings: config,
-    chooseTarget: (open, path) =>
+    redact,
+    chooseTarget: (open, path, clientAddress, signal) =>
       open === undefined
         ? targetForPath(config, path)
-        : targetForOpen(config, open, path),
+        : targetForOpen(
+            config,
+            open,
+            path,
+            lookups.forClient(clientAddress),
+            signal ?? NEVER_ABORTED,
+          ),
+    targetLookup: targetNames.connectLookup,
+    onTargetUnreachable: targetNames.forget,
     onOpened: (event) => events.emit('connection-open', event),
     onClosed: (connection, close, event) => {
       registry.remove(connection)
@@ -145,13 +188,8 @@ export function createRelayCore(
     onRefused: (close) => {
       if (close.refused !== undefined) metrics?.refused(close.refused)
     },
-    mayRead: (_connection, bytes) => {
-      // Every inbound chunk counts toward an early budget check, so a crowd
-      // of half-sent messages cannot outrun the 100 ms timer; the check
-      // itself pauses whoever holds too much.
-      registry.noteInbound(bytes)
-      return true
-    },
+    admitRead: (connection) => registry.admitRead(connection),
+    refusedGraceMs,
   }
 
   /** One listener for every socket between its upgrade and its connection. */
@@ -165,7 +203,14 @@ export function createRelayCore(
     mode: 'raw' | 'v1',
     policyRefusal: ConnectionRefusal | undefined,
   ): void => {
-    if (!policyRefusal && admission) {
+    let refusal = policyRefusal
+    if (!refusal && descriptors.isTight()) {
+      refusal = {
+        kind: 'fdLimit',
+        reason: `Relay is at its open-file limit (${fdLimit ?? '?'}). Try again later.`,
+      }
+    }
+    if (!refusal && admission) {
       // The socket waits, paused, while the primary counts it: bytes the
       // browser sends stay in the socket until the connection reads them.
       admission.admit(clientAddress).then(
@@ -194,7 +239,6 @@ export function createRelayCore(
       )
       return
     }
-    let refusal = policyRefusal
     let lease: Lease | undefined
     if (!refusal) {
       const admitted = registry.admit(clientAddress)
@@ -272,7 +316,12 @@ export function createRelayCore(
         },
         `upgrade refused: ${decision.message}`,
       )
-      answerUpgradeRefusal(socket, answer.status, decision.message)
+      answerUpgradeRefusal(
+        socket,
+        answer.status,
+        redact(decision.message),
+        refusedGraceMs(),
+      )
       return
     }
     handshake(req, socket, head, (upgraded) => {
@@ -294,6 +343,7 @@ export function createRelayCore(
     snapshot,
     isDraining: () => isDraining,
     log,
+    redact,
   })
 
   /** Drains every connection: 1001 after the flush, cut after the drain timeout. */
@@ -318,6 +368,9 @@ export function createRelayCore(
     handleRequest,
     drain,
     stats: () => statsOf(snapshot()),
+    /** Counts a socket the relay's own server accepted, until it closes. */
+    trackSocket: descriptors.track,
+    refusedGraceMs,
     on: events.on,
     isDraining: () => isDraining,
   }

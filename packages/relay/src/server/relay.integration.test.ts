@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CloseCode } from '@wsrelay/protocol'
 import { describe, expect, it } from 'vitest'
+import { lacks } from '@wsrelay/test-kit/tools'
 import {
   freePort,
   RawConnection,
@@ -221,7 +222,10 @@ describe('relay: HTTP side', () => {
     expect(await health.json()).toEqual({ status: 'ok', connections: 0 })
   })
 
-  it('listens with the backlog --listen-backlog asks for (ss shows it as Send-Q)', async () => {
+  it('listens with the backlog --listen-backlog asks for (ss shows it as Send-Q)', async ({
+    skip,
+  }) => {
+    skip(lacks('ss'))
     const backlogOf = (port: number): number => {
       const out = spawnSync('ss', ['-Hltn', `sport = :${port}`], {
         encoding: 'utf8',
@@ -241,6 +245,18 @@ describe('relay: HTTP side', () => {
       code: 'RELAY_LISTEN_FAILED',
       message: `Cannot listen on 127.0.0.1:${port} (EADDRINUSE). Another process uses that port: stop it or pick another port.`,
     })
+  })
+
+  it('a close() while listen() is still binding waits for the bind, then frees the port (a signal at start)', async () => {
+    const relay = createRelay({ target: '127.0.0.1:9' })
+    const listening = relay.listen()
+    const closed = relay.close() // before the bind has finished
+    const { port } = await listening
+    await closed
+    // Nothing listens any more: the port can be bound again.
+    const again = createRelay({ target: '127.0.0.1:9', listen: port })
+    await expect(again.listen()).resolves.toMatchObject({ port })
+    await again.close()
   })
 
   it('rejects invalid options at once', () => {

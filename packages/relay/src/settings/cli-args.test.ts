@@ -62,7 +62,43 @@ describe('parseCliArgs', () => {
   it.each([
     [
       ['8080'],
-      'Expected a listen address and a target, got 1 argument(s). Example: wsrelay 8080 127.0.0.1:5000',
+      'Expected a listen address and a target, got only "8080". Example: wsrelay 8080 127.0.0.1:5000',
+    ],
+    [
+      ['--allow-origin', '17085', '127.0.0.1:5000'],
+      'Expected a listen address and a target, got only "127.0.0.1:5000". --allow-origin took "17085" as its value: give it its own (--allow-origin ORIGIN) before the arguments. Example: wsrelay 8080 127.0.0.1:5000',
+    ],
+    [
+      ['--allow-origin', '17085', '8080', '127.0.0.1:5000'],
+      'Invalid --allow-origin "17085": expected an origin, scheme://host[:port] such as https://app.example or http://localhost:5173 (no path), or *.',
+    ],
+    [
+      ['--allow-origin', 'https://app.example/page', '8080', 'h:1'],
+      'Invalid --allow-origin "https://app.example/page": expected an origin, scheme://host[:port] such as https://app.example or http://localhost:5173 (no path), or *.',
+    ],
+    [
+      ['--idle-timeout', '-1', '8080', 'h:1'],
+      'Invalid --idle-timeout "-1": expected 0 (off) or a positive whole number.',
+    ],
+    [
+      ['--idle-timeout=-1', '8080', 'h:1'],
+      'Invalid --idle-timeout "-1": expected 0 (off) or a positive whole number.',
+    ],
+    [
+      ['8080', 'h:1', '--web'],
+      '--web needs a value (--web DIR), and nothing follows it. Flags go before the arguments: wsrelay --web DIR 8080 127.0.0.1:5000.',
+    ],
+    [
+      ['--web', '--metrics', '8080', 'h:1'],
+      '--web needs a value (--web DIR), but the flag --metrics follows it: give --web its value first.',
+    ],
+    [
+      ['--web', '-dist', '8080', 'h:1'],
+      '--web needs a value (--web DIR), but -dist follows it. A value that starts with "-" is written --web=-dist.',
+    ],
+    [
+      ['--metrics=yes', '8080', 'h:1'],
+      '--metrics takes no value: write --metrics alone.',
     ],
     [
       ['8080', '5000'],
@@ -147,7 +183,7 @@ describe('parseCliArgs', () => {
   it.each([
     [
       ['--route', 'vnc', '8080'],
-      'Invalid --route "vnc": expected NAME=HOST:PORT, e.g. echo=127.0.0.1:5000.',
+      'Invalid --route "vnc": expected NAME=HOST:PORT or NAME=udp:HOST:PORT, e.g. echo=127.0.0.1:5000.',
     ],
     [
       ['--route', 'a=h:1', '--route', 'a=h:2', '8080'],

@@ -35,6 +35,8 @@ export type CliCommand =
       sources: Readonly<Partial<Record<SettingName, ConfigSource>>>
       /** Things to tell the operator at start (e.g. a misspelt WSRELAY_ variable). */
       warnings: string[]
+      /** Where in argv the positional arguments (listen, target) were typed. */
+      argIndexes: readonly number[]
     }
 
 /** The flags parseArgs knows: one per setting given by flag, and the command line's own. */
@@ -83,6 +85,35 @@ function unknownOptionHint(message: string): string {
   return `Unknown option ${given}.${hint} Run wsrelay --help for the options.`
 }
 
+/**
+ * parseArgs' "argument missing", "argument is ambiguous" and "does not take
+ * an argument", in words that name the flag, what follows it and the fix. A
+ * negative number after a flag (`--idle-timeout -1`) is checked as the value
+ * it was meant to be, so it gets the same message as `--idle-timeout=-1`.
+ */
+function flagValueHint(
+  err: NodeJS.ErrnoException,
+  argv: readonly string[],
+): string | undefined {
+  if (err.code !== 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return undefined
+  const flag = /Option '(?:-\w, )?(--[\w-]+)/.exec(err.message)?.[1]
+  if (flag === undefined) return undefined
+  if (/does not take an argument/.test(err.message))
+    return `${flag} takes no value: write ${flag} alone.`
+  const name = SETTING_NAMES.find((n) => `--${flagOf(n)}` === flag)
+  const row: Setting | undefined =
+    name === undefined ? undefined : SETTINGS[name]
+  const next = argv[argv.indexOf(flag) + 1]
+  if (row && next !== undefined && /^-\d/.test(next))
+    row.check(row.fromText(next), flag) // throws the check's own message
+  const usage = `${flag} ${row?.arg ?? (flag === '--config' ? 'FILE' : 'VALUE')}`
+  if (next === undefined || !argv.includes(flag))
+    return `${flag} needs a value (${usage}), and nothing follows it. Flags go before the arguments: wsrelay ${usage} 8080 127.0.0.1:5000.`
+  return next.startsWith('--')
+    ? `${flag} needs a value (${usage}), but the flag ${next} follows it: give ${flag} its value first.`
+    : `${flag} needs a value (${usage}), but ${next} follows it. A value that starts with "-" is written ${flag}=${next}.`
+}
+
 /** Reads a --config file: JSON, or YAML by extension; keys are the settings' names. */
 function readConfigFile(
   path: string,
@@ -106,7 +137,7 @@ function readConfigFile(
   } catch (err) {
     throw new RelayError(
       'RELAY_INVALID_OPTION',
-      `Cannot parse --config ${path}: ${(err as Error).message.split('\n')[0] ?? ''}. It must be ${isYaml ? 'YAML' : 'JSON'} with keys such as maxConnections.`,
+      `Cannot parse --config ${path}: ${parseErrorWhere(err, text)}. It must be ${isYaml ? 'YAML' : 'JSON'} with keys such as maxConnections.`,
       { cause: err },
     )
   }
@@ -130,6 +161,38 @@ function readConfigFile(
 }
 
 /**
+ * Where a config file stopped parsing, without quoting it: the parsers'
+ * messages show the text around the error, and a config file may hold the
+ * token (`{"token": abc…}` unquoted would print its first characters).
+ */
+function parseErrorWhere(err: unknown, text: string): string {
+  const yamlAt = (err as { linePos?: { line: number; col: number }[] })
+    .linePos?.[0]
+  const code = (err as { code?: unknown }).code
+  if (yamlAt) {
+    // The yaml package's codes (BAD_INDENT, BLOCK_AS_IMPLICIT_KEY) in words.
+    const what =
+      typeof code === 'string'
+        ? code.toLowerCase().replace(/_/g, ' ')
+        : 'invalid YAML'
+    return `${what} at line ${yamlAt.line}, column ${yamlAt.col}`
+  }
+  const message = err instanceof Error ? err.message : ''
+  const lineCol = /line (\d+) column (\d+)/.exec(message)
+  if (lineCol) return `invalid JSON at line ${lineCol[1]}, column ${lineCol[2]}`
+  const position = /position (\d+)/.exec(message)
+  if (position) {
+    const before = text.slice(0, Number(position[1]))
+    const line = before.split('\n').length
+    const column = Number(position[1]) - before.lastIndexOf('\n')
+    return `invalid JSON at line ${line}, column ${column}`
+  }
+  return /end of JSON|Unexpected end/i.test(message)
+    ? 'invalid JSON: it ends too early'
+    : 'invalid JSON'
+}
+
+/**
  * Reads every setting: flag > env (`WSRELAY_*`) > config file > default,
  * then gives them to the one check with the name of where each came from.
  * Throws RELAY_INVALID_OPTION naming the key, the value and what is expected.
@@ -147,12 +210,14 @@ export function parseCliArgs(
       args: [...argv],
       allowPositionals: true,
       strict: true,
+      tokens: true,
       options: flagOptions(),
     })
   } catch (err) {
     throw new RelayError(
       'RELAY_INVALID_OPTION',
-      unknownOptionHint((err as Error).message),
+      flagValueHint(err as NodeJS.ErrnoException, argv) ??
+        unknownOptionHint((err as Error).message),
       { cause: err },
     )
   }
@@ -216,6 +281,9 @@ export function parseCliArgs(
     given,
     sources,
     warnings: unknownEnvWarnings(env),
+    argIndexes: parsed.tokens.flatMap((t) =>
+      t.kind === 'positional' ? [t.index] : [],
+    ),
   }
 }
 
@@ -243,7 +311,7 @@ function checkCommandLine(
         ? 'Expected a listen address and a target, got none. Example: wsrelay 8080 127.0.0.1:5000'
         : sources.listen === 'env'
           ? `No target: WSRELAY_LISTEN is set (${JSON.stringify(listen)}) but WSRELAY_TARGET is not. Set WSRELAY_TARGET=host:port, or give --route/--allow.`
-          : 'Expected a listen address and a target, got 1 argument(s). Example: wsrelay 8080 127.0.0.1:5000',
+          : `Expected a listen address and a target, got only ${JSON.stringify(listen)}.${swallowedArgument(given, sources)} Example: wsrelay 8080 127.0.0.1:5000`,
     )
   }
   if ((given.cert === undefined) !== (given.key === undefined)) {
@@ -258,6 +326,34 @@ function checkCommandLine(
       'Give the token once: --token-file or WSRELAY_TOKEN, not both.',
     )
   }
+}
+
+/** Looks like a listen port or an address, the arguments a flag may have taken as its value. */
+const ADDRESS_LIKE = /^(?:\d{1,5}|[^\s/=]+:\d{1,5})$/
+
+/**
+ * When an argument is missing, the usual cause is a flag given without its
+ * value, which took the next argument instead: `--allow-origin 17085
+ * 127.0.0.1:5000`. Names that flag and what it took, or nothing.
+ */
+function swallowedArgument(
+  given: Partial<Record<SettingName, unknown>>,
+  sources: Partial<Record<SettingName, ConfigSource>>,
+): string {
+  for (const name of SETTING_NAMES) {
+    const row: Setting = SETTINGS[name]
+    if (sources[name] !== 'flag' || row.cli !== 'flag') continue
+    if (name === 'allow' || name === 'route') continue // their values are addresses
+    const value = given[name]
+    const texts = Array.isArray(value) ? value : [value]
+    const taken = texts.find(
+      (t): t is string => typeof t === 'string' && ADDRESS_LIKE.test(t),
+    )
+    if (taken === undefined) continue
+    const flag = `--${flagOf(name)}`
+    return ` ${flag} took ${JSON.stringify(taken)} as its value: give it its own (${flag} ${row.arg ?? 'VALUE'}) before the arguments.`
+  }
+  return ''
 }
 
 /** WSRELAY_* variables no setting reads: a typo would otherwise pass silently. */

@@ -63,6 +63,43 @@ describe('configuration: flags, WSRELAY_* and --config under one schema', () => 
     })
   })
 
+  it('reads UDP routes, a UDP target and udp: rules from a YAML file and the environment', () => {
+    const command = parseCliArgs(
+      ['--config', 'relay.yaml'],
+      {
+        WSRELAY_LISTEN: '8080',
+        WSRELAY_ALLOW: 'udp:10.0.0.0/8:27000-27100,*:443',
+      },
+      files({
+        'relay.yaml': [
+          'target: udp:127.0.0.1:9',
+          'route:',
+          '  game: udp:127.0.0.1:27015',
+          '  voice: { host: 127.0.0.1, port: 4000, transport: udp }',
+          '  echo: 127.0.0.1:5000',
+        ].join('\n'),
+      }),
+    )
+    if (command.kind !== 'run') throw new Error(command.kind)
+    const { values } = command.settings
+    expect(values.target).toEqual({
+      host: '127.0.0.1',
+      port: 9,
+      transport: 'udp',
+    })
+    expect(values.route).toEqual(
+      new Map([
+        ['game', { host: '127.0.0.1', port: 27015, transport: 'udp' }],
+        ['voice', { host: '127.0.0.1', port: 4000, transport: 'udp' }],
+        ['echo', { host: '127.0.0.1', port: 5000 }],
+      ]),
+    )
+    expect(values.allow.map((rule) => [rule.text, rule.transport])).toEqual([
+      ['udp:10.0.0.0/8:27000-27100', 'udp'],
+      ['*:443', 'tcp'],
+    ])
+  })
+
   it.each([
     [
       ['8080', 'h:1'],
@@ -99,6 +136,12 @@ describe('configuration: flags, WSRELAY_* and --config under one schema', () => 
       {},
       { 'c.json': '{nope' },
       /^Cannot parse --config c.json: .* It must be JSON with keys such as maxConnections\.$/,
+    ],
+    [
+      ['--config', 'c.yaml', '8080', 'h:1'],
+      {},
+      { 'c.yaml': 'a: b: c\n' },
+      'Cannot parse --config c.yaml: block as implicit key at line 1, column 4. It must be YAML with keys such as maxConnections.',
     ],
     [
       ['8080', 'h:1'],

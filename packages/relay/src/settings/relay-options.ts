@@ -2,8 +2,11 @@ import tls from 'node:tls'
 import { RelayError } from '../errors.js'
 import { resolveWebRoot } from '../http/static-files.js'
 import { createSilentLogger, type Logger } from '../observability/logger.js'
-import { hostAddressRanges, type SpecialRange } from '../targets/allow-rules.js'
-import { resolveWithDns, type ResolveHost } from '../targets/resolver.js'
+import {
+  createHostAddresses,
+  type SpecialRange,
+} from '../targets/allow-rules.js'
+import { createDnsLookup, type ResolveHost } from '../targets/resolver.js'
 import type { Setting } from './setting-kinds.js'
 
 export type { ResolveHost }
@@ -30,7 +33,7 @@ export type SettingValues = { readonly [K in SettingName]: ValueOf<Rows[K]> }
 export interface RelayHooks {
   /** PEM certificate and key: serve wss:// and https:// on the same port. */
   readonly tls?: { cert: string | Buffer; key: string | Buffer }
-  /** DNS for client-chosen targets; default `dns.lookup` with all addresses. */
+  /** DNS for client-chosen names; default c-ares with `dnsServer` (bounded by `maxLookups`, `maxLookupsPerIp`, `dnsTimeout` either way). */
   readonly resolveHost?: ResolveHost
   /** pino logger; silent when omitted. */
   readonly logger?: Logger
@@ -53,8 +56,8 @@ export type ResolvedRelayOptions = Pick<SettingValues, LibrarySettingName> & {
   readonly tls: { cert: string | Buffer; key: string | Buffer } | undefined
   readonly resolveHost: ResolveHost
   readonly logger: Logger
-  /** The relay host's own addresses, special for the allow rules. */
-  readonly hostRanges: readonly SpecialRange[]
+  /** The relay host's own addresses (read again every second), special for the allow rules. */
+  readonly hostRanges: () => readonly SpecialRange[]
   /** Settings given explicitly, not left to their default. */
   readonly given: ReadonlySet<SettingName>
 }
@@ -97,6 +100,13 @@ export function checkSettings(
       'Nothing to relay to: give a target (host:port), a --route NAME=HOST:PORT, or an --allow rule.',
     )
   }
+  const named = checked.allow.find((rule) => rule.host.kind === 'name')
+  if (checked.noClientNames && named) {
+    throw new RelayError(
+      'RELAY_INVALID_OPTION',
+      `--allow ${named.text} names a host, but --no-client-names lets clients name IP addresses only: use a CIDR rule, or drop --no-client-names.`,
+    )
+  }
   return { values: checked, given }
 }
 
@@ -129,9 +139,10 @@ export function prepareRelayOptions(
     ...(library as Pick<SettingValues, LibrarySettingName>),
     web: values.web === undefined ? undefined : resolveWebRoot(values.web),
     tls: hooks.tls,
-    resolveHost: hooks.resolveHost ?? resolveWithDns,
+    resolveHost:
+      hooks.resolveHost ?? createDnsLookup(values.dnsServer, values.dnsTimeout),
     logger: hooks.logger ?? createSilentLogger(),
-    hostRanges: values.allow.length > 0 ? hostAddressRanges() : [],
+    hostRanges: createHostAddresses(),
     given,
   }
 }

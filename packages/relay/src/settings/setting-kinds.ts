@@ -3,13 +3,16 @@ import { isValidRouteName, isValidToken } from '@wsrelay/protocol'
 import { RelayError } from '../errors.js'
 import {
   checkHostPort,
+  checkTargetAddress,
   parseHostPort,
+  parseTargetAddress,
   type HostPort,
+  type TargetAddress,
 } from '../targets/target-address.js'
 
 /** Where a setting is listed in `--help` and the docs. */
 export type SettingGroup =
-  'arguments' | 'targets' | 'security' | 'limits' | 'http' | 'logs'
+  'arguments' | 'targets' | 'security' | 'limits' | 'udp' | 'http' | 'logs'
 
 /** Text from a flag (repeated: several; bare boolean: true) or a `WSRELAY_*` variable. */
 export type SettingText = string | readonly string[] | boolean
@@ -324,7 +327,10 @@ export function parsedList<const S extends RowSpec, Value>(
   })
 }
 
-/** Where to listen or the fixed target: `host:port`, `[v6]:port`; to listen, also a bare port or a number. */
+/**
+ * Where to listen or the fixed target: `host:port`, `[v6]:port`; to listen,
+ * also a bare port or a number; the target also `udp:host:port`.
+ */
 export function address<
   const S extends RowSpec,
   const Role extends 'listen' | 'target',
@@ -334,13 +340,17 @@ export function address<
     readonly default: Role extends 'listen' ? HostPort : undefined
   },
 ): Setting<
-  Role extends 'listen' ? string | number | HostPort : string | HostPort,
-  Role extends 'listen' ? HostPort : HostPort | undefined
+  Role extends 'listen' ? string | number | HostPort : string | TargetInput,
+  Role extends 'listen' ? HostPort : TargetAddress | undefined
 > &
   RowFlags<S> {
   const { role } = spec
   const defaultHost = role === 'listen' ? '127.0.0.1' : undefined
-  type Value = Role extends 'listen' ? HostPort : HostPort | undefined
+  type Value = Role extends 'listen' ? HostPort : TargetAddress | undefined
+  const parse = (text: string): Value =>
+    (role === 'listen'
+      ? parseHostPort(text, role, defaultHost)
+      : parseTargetAddress(text)) as Value
   return row(spec, {
     default: spec.default,
     defaultText: spec.default
@@ -349,34 +359,38 @@ export function address<
     expected:
       role === 'listen'
         ? '[host:]port, e.g. 8080'
-        : 'host:port, e.g. 127.0.0.1:5000',
+        : 'host:port or udp:host:port, e.g. 127.0.0.1:5000',
     fromText: (t) => t,
     check(value) {
       if (typeof value === 'number' && role === 'listen')
-        return parseHostPort(String(value), role, defaultHost) as Value
-      if (typeof value === 'string')
-        return parseHostPort(value, role, defaultHost) as Value
+        return parse(String(value))
+      if (typeof value === 'string') return parse(value)
       if (typeof value === 'object' && value !== null && 'host' in value) {
+        if (role === 'target') return checkTargetAddress(value) as Value
         const { host, port } = value as { host: unknown; port: unknown }
         return checkHostPort(host, port, role) as Value
       }
-      return parseHostPort(String(value), role, defaultHost) as Value
+      return parse(String(value))
     },
   })
 }
 
-/** Named targets: `NAME=HOST:PORT` items (flag, variable, file), or a map of name to target (library, file). */
+/** A target as the library takes it: `{ host, port }`, with `transport: 'udp'` for a datagram target. */
+export type TargetInput = HostPort & { readonly transport?: 'tcp' | 'udp' }
+
+/** Named targets: `NAME=[udp:]HOST:PORT` items (flag, variable, file), or a map of name to target (library, file). */
 export function routes<const S extends RowSpec>(
   spec: S,
 ): Setting<
-  readonly string[] | Readonly<Record<string, string | HostPort>>,
-  ReadonlyMap<string, HostPort>
+  readonly string[] | Readonly<Record<string, string | TargetInput>>,
+  ReadonlyMap<string, TargetAddress>
 > &
   RowFlags<S> {
-  const expected = 'NAME=HOST:PORT, e.g. echo=127.0.0.1:5000'
+  const expected =
+    'NAME=HOST:PORT or NAME=udp:HOST:PORT, e.g. echo=127.0.0.1:5000'
   const asList = list({ ...spec, expected })
   return row(spec, {
-    default: new Map<string, HostPort>(),
+    default: new Map<string, TargetAddress>(),
     defaultText: 'none',
     expected,
     repeatable: true,
@@ -392,7 +406,7 @@ export function routes<const S extends RowSpec>(
       } else if (typeof value === 'object' && value !== null) {
         entries.push(...Object.entries(value))
       } else throw invalidSetting(where, show(value), expected)
-      const found = new Map<string, HostPort>()
+      const found = new Map<string, TargetAddress>()
       for (const [name, target] of entries) {
         if (!isValidRouteName(name)) {
           throw new RelayError(
@@ -409,12 +423,8 @@ export function routes<const S extends RowSpec>(
           found.set(
             name,
             typeof target === 'string'
-              ? parseHostPort(target, 'target')
-              : checkHostPort(
-                  (target as { host?: unknown } | null)?.host,
-                  (target as { port?: unknown } | null)?.port,
-                  'target',
-                ),
+              ? parseTargetAddress(target)
+              : checkTargetAddress(target ?? {}),
           )
         } catch (err) {
           throw new RelayError(

@@ -95,6 +95,62 @@ describe('the settings table', () => {
     )
   })
 
+  it('reads udp: as the transport of the target and of routes, from every source', () => {
+    const udp = { host: '127.0.0.1', port: 27015, transport: 'udp' }
+    expect(
+      resolveRelayOptions({ target: 'udp:127.0.0.1:27015' }).target,
+    ).toEqual(udp)
+    expect(
+      resolveRelayOptions({
+        target: { host: '127.0.0.1', port: 27015, transport: 'udp' },
+      }).target,
+    ).toEqual(udp)
+    // TCP stays the default and compares equal to { host, port }.
+    expect(
+      resolveRelayOptions({ target: 'tcp:127.0.0.1:5000' }).target,
+    ).toEqual({ host: '127.0.0.1', port: 5000 })
+    expect(
+      resolveRelayOptions({
+        route: { game: 'udp:[::1]:27015', echo: '127.0.0.1:5000' },
+      }).route,
+    ).toEqual(
+      new Map([
+        ['game', { host: '::1', port: 27015, transport: 'udp' }],
+        ['echo', { host: '127.0.0.1', port: 5000 }],
+      ]),
+    )
+    const valuesOf = (command: ReturnType<typeof parseCliArgs>) => {
+      if (command.kind !== 'run') throw new Error(command.kind)
+      return command.settings.values
+    }
+    expect(
+      valuesOf(parseCliArgs(['--route', 'game=udp:127.0.0.1:27015', '8080']))
+        .route,
+    ).toEqual(new Map([['game', udp]]))
+    expect(
+      valuesOf(
+        parseCliArgs(['8080'], { WSRELAY_ROUTE: 'game=udp:127.0.0.1:27015' }),
+      ).route,
+    ).toEqual(new Map([['game', udp]]))
+    expect(
+      valuesOf(parseCliArgs(['8080', 'udp:127.0.0.1:27015'])).target,
+    ).toEqual(udp)
+  })
+
+  it('refuses a transport it does not know, and a udp: target without a host', () => {
+    expect(() => resolveRelayOptions({ target: 'udp:27015' })).toThrow(
+      'Invalid target address "udp:27015": expected udp:host:port, e.g. udp:127.0.0.1:27015.',
+    )
+    expect(() =>
+      resolveRelayOptions({
+        target: { host: 'h', port: 1, transport: 'sctp' as 'udp' },
+      }),
+    ).toThrow('Invalid target transport "sctp": expected "tcp" or "udp".')
+    expect(() => parseCliArgs(['--route', 'game=udp:', '8080'])).toThrow(
+      'Invalid route "game": Invalid target address "udp:": expected udp:host:port, e.g. udp:127.0.0.1:27015.',
+    )
+  })
+
   it('refuses an option that is not a setting, naming the options', () => {
     expect(() =>
       resolveRelayOptions({

@@ -1,5 +1,11 @@
 import { parseAllowRule } from '../targets/allow-rules.js'
+import {
+  MAX_UDP_PAYLOAD_IPV4,
+  MAX_UDP_PAYLOAD_IPV6,
+} from '../targets/datagram-link.js'
+import { parseDnsServers } from '../targets/target-address.js'
 import { parseTrustedProxies } from '../upgrade/client-address.js'
+import { parseAllowedOrigins } from '../upgrade/origin-policy.js'
 import {
   address,
   bool,
@@ -48,36 +54,54 @@ export const SETTINGS = {
   target: address({
     group: 'arguments',
     role: 'target',
-    cli: { position: 2, shape: 'target_host:target_port' },
+    cli: { position: 2, shape: '[udp:]target_host:target_port' },
     default: undefined,
-    help: 'The TCP server for every path no route names ([v6addr]:port for IPv6); optional with --route or --allow.',
+    help: 'The server for every path no route names: host:port for TCP, udp:host:port for UDP ([v6addr]:port for IPv6); optional with --route or --allow.',
   }),
   route: routes({
     group: 'targets',
-    arg: 'NAME=HOST:PORT',
-    help: 'A named target, chosen by the URL path (ws://relay/NAME) or a wsrelay.v1 open; repeatable.',
+    arg: 'NAME=[udp:]HOST:PORT',
+    help: 'A named target, chosen by the URL path (ws://relay/NAME) or a wsrelay.v1 open; udp: makes it a UDP target; repeatable.',
   }),
   allow: parsedList(
     {
       group: 'targets',
       arg: 'RULE',
-      expected: 'HOST:PORT rules',
-      help: 'Let wsrelay.v1 clients choose a target matching RULE: HOST:PORT, HOST:FROM-TO or HOST:*, HOST a name, * or a CIDR; repeatable. Special addresses (loopback, private, metadata, this host) need a CIDR rule inside their range.',
+      expected: '[udp:]HOST:PORT rules',
+      help: 'Let wsrelay.v1 clients choose a target matching RULE: HOST:PORT, HOST:FROM-TO or HOST:*, HOST a name, * or a CIDR; TCP unless RULE starts with udp: (then UDP only); repeatable. Special addresses (loopback, private, metadata, this host) need a CIDR rule inside their range.',
     },
     (items) => items.map(parseAllowRule),
+  ),
+  noClientNames: bool({
+    group: 'targets',
+    default: false,
+    help: 'wsrelay.v1 clients may name IP addresses only: an open naming a host is refused (4102) with no DNS lookup.',
+  }),
+  dnsServer: parsedList(
+    {
+      group: 'targets',
+      arg: 'ADDR',
+      expected: 'DNS servers such as 10.0.0.2 or 127.0.0.1:5353',
+      defaultText: "the system's (/etc/resolv.conf)",
+      help: 'DNS server for client-chosen names (IP or IP:PORT, [v6]:PORT); repeatable. The fixed target and routes use the system resolver.',
+    },
+    parseDnsServers,
   ),
   noRouteList: bool({
     group: 'targets',
     default: false,
     help: 'Do not list route names at GET /routes.',
   }),
-  allowOrigin: list({
-    group: 'security',
-    arg: 'ORIGIN',
-    expected: 'origins such as https://app.example',
-    defaultText: 'own origin, and no Origin',
-    help: 'Also accept pages from ORIGIN (* for all); repeatable. Others are closed with 4103.',
-  }),
+  allowOrigin: parsedList(
+    {
+      group: 'security',
+      arg: 'ORIGIN',
+      expected: 'origins such as https://app.example',
+      defaultText: 'own origin, and no Origin',
+      help: 'Also accept pages from ORIGIN (* for all); repeatable. Others are closed with 4103. Pages from accepted origins may also read GET /routes.',
+    },
+    parseAllowedOrigins,
+  ),
   allowHost: list({
     group: 'security',
     arg: 'NAME',
@@ -129,6 +153,25 @@ export const SETTINGS = {
     max: MAX_TIMER_MS,
     help: 'TCP connect timeout; then close 4003.',
   }),
+  dnsTimeout: integer({
+    group: 'limits',
+    arg: 'MS',
+    default: 5_000,
+    max: MAX_TIMER_MS,
+    help: 'Time a client-chosen name may take to resolve, waiting included; then close 4001.',
+  }),
+  maxLookups: integer({
+    group: 'limits',
+    arg: 'N',
+    default: 64,
+    help: 'Client-chosen names resolved at once; four times as many may wait, more are closed with 1013.',
+  }),
+  maxLookupsPerIp: integer({
+    group: 'limits',
+    arg: 'N',
+    default: 8,
+    help: 'Client-chosen names one client IP may have resolving or waiting at once; more are closed with 1013.',
+  }),
   maxMessageSize: integer({
     group: 'limits',
     arg: 'BYTES',
@@ -145,7 +188,7 @@ export const SETTINGS = {
     group: 'limits',
     arg: 'BYTES',
     default: 128 * 1024 * 1024,
-    help: 'Bytes held across all connections before the biggest holders are paused.',
+    help: 'Bytes the relay may hold across all connections: a connection that holds bytes reads on only with a grant from it.',
   }),
   drainTimeout: integer({
     group: 'limits',
@@ -168,6 +211,14 @@ export const SETTINGS = {
     zero: 'off',
     max: MAX_TIMER_MS,
     help: 'Close a connection with no bytes either way for this long (4100).',
+  }),
+  stallTimeout: integer({
+    group: 'limits',
+    arg: 'MS',
+    default: 60_000,
+    zero: 'off',
+    max: MAX_TIMER_MS,
+    help: 'Close a session that cannot move (the relay waits for a side to read and no byte moved either way) for this long (4105).',
   }),
   pingInterval: integer({
     group: 'limits',
@@ -213,6 +264,22 @@ export const SETTINGS = {
     ownServer: true,
     default: 2048,
     help: 'Connections the kernel queues before the relay accepts them; a burst larger than this is refused or retried by the kernel (capped by net.core.somaxconn).',
+  }),
+  udpIdleTimeout: integer({
+    group: 'udp',
+    arg: 'MS',
+    default: 30_000,
+    zero: 'off',
+    max: MAX_TIMER_MS,
+    help: 'End a UDP session with no datagram either way for this long (4100). UDP has no close: this is how a session to a server that went away ends. Used instead of --idle-timeout.',
+  }),
+  maxDatagramSize: integer({
+    group: 'udp',
+    arg: 'BYTES',
+    default: MAX_UDP_PAYLOAD_IPV6,
+    max: MAX_UDP_PAYLOAD_IPV6,
+    defaultText: `what one datagram carries: ${MAX_UDP_PAYLOAD_IPV4} over IPv4, ${MAX_UDP_PAYLOAD_IPV6} over IPv6`,
+    help: 'Largest message a UDP session sends as one datagram; a larger one closes with 1009 and a reason naming this flag.',
   }),
   web: text({
     group: 'http',

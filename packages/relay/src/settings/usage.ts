@@ -7,6 +7,7 @@ export const GROUP_TITLES: Readonly<Record<SettingGroup, string>> = {
   targets: 'Targets',
   security: 'Security',
   limits: 'Limits and timeouts',
+  udp: 'UDP targets',
   http: 'HTTP on the same port',
   logs: 'Configuration and logs',
 }
@@ -83,18 +84,21 @@ function optionLines(): string {
 }
 
 /** `wsrelay --help`. */
-export const USAGE = `Usage: wsrelay [options] [listen_host:]listen_port [target_host:target_port]
+export const USAGE = `Usage: wsrelay [options] [listen_host:]listen_port [[udp:]target_host:port]
 
 Relays WebSocket connections to TCP servers, websockify-style: every
 WebSocket gets its own TCP connection. Binary and text frames go to the
 target as bytes; target bytes come back as binary frames. Clients speaking the
 wsrelay.v1 subprotocol use text frames for control messages (open, ping, end).
+A udp: target gets its own UDP socket per WebSocket instead: one message is
+one datagram, both ways.
 
 Examples:
   wsrelay 8080 127.0.0.1:5000                 listen on 127.0.0.1:8080
   wsrelay 0.0.0.0:8080 game:7000              listen on all interfaces
   wsrelay --web apps/console/dist 8080 127.0.0.1:5000
   wsrelay --route vnc=10.0.0.5:5900 --route redis=127.0.0.1:6379 8080
+  wsrelay --route game=udp:127.0.0.1:27015 8080
   wsrelay --allow '*:443' --allow 10.1.0.0/16:7000-7010 8080
   WSRELAY_MAX_CONNECTIONS=500 wsrelay --config relay.yaml --print-config
 

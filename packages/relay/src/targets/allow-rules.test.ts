@@ -15,6 +15,39 @@ const allows = (
 ) =>
   pickAllowedAddress(rules.map(parseAllowRule), host, port, addresses)?.address
 
+describe('allow rules and their transport', () => {
+  it('opens TCP unless the rule starts with udp:, and keeps the rule as written', () => {
+    expect(parseAllowRule('*:443')).toMatchObject({
+      text: '*:443',
+      transport: 'tcp',
+      ports: { from: 443, to: 443 },
+    })
+    expect(parseAllowRule('tcp:*:443')).toMatchObject({ transport: 'tcp' })
+    expect(parseAllowRule('udp:*:27015')).toMatchObject({
+      text: 'udp:*:27015',
+      transport: 'udp',
+      host: { kind: 'any' },
+      ports: { from: 27015, to: 27015 },
+    })
+    expect(parseAllowRule('udp:[fd00::]/8:27000-27100')).toMatchObject({
+      transport: 'udp',
+      host: { kind: 'cidr', prefix: 8, family: 6 },
+      ports: { from: 27000, to: 27100 },
+    })
+    expect(parseAllowRule('udp:game.example:*')).toMatchObject({
+      transport: 'udp',
+      host: { kind: 'name', name: 'game.example' },
+    })
+  })
+
+  it('refuses a udp: rule without host or port, quoting the rule as written', () => {
+    expect(() => parseAllowRule('udp:27015')).toThrow(
+      /^Invalid --allow "udp:27015": no port\. Expected \[udp:\]HOST:PORT/,
+    )
+    expect(() => parseAllowRule('udp:')).toThrow(/^Invalid --allow "udp:"/)
+  })
+})
+
 describe('allow rules', () => {
   it.each([
     // rules, host asked for, port, resolved addresses, expected address (undefined = refused)

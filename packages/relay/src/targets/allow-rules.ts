@@ -1,30 +1,50 @@
 import net from 'node:net'
 import os from 'node:os'
-import { judgedAddress } from './ip-address.js'
+import type { Transport } from '@wsrelay/protocol'
+import { ipv6Bytes, judgedAddress } from './ip-address.js'
 import { RelayError } from '../errors.js'
 
-/** One `--allow` rule: which hosts (a name, `*`, or a CIDR) on which ports. */
+/** One `--allow` rule: which hosts (a name, `*`, or a CIDR) on which ports, over which transport. */
 export interface AllowRule {
   /** As written, for logs and errors. */
   readonly text: string
+  /** TCP unless the rule starts with `udp:`; a rule opens its own transport only. */
+  readonly transport: Transport
   readonly host:
     | { readonly kind: 'any' }
     | { readonly kind: 'name'; readonly name: string }
-    | {
-        readonly kind: 'cidr'
-        readonly list: net.BlockList
-        readonly prefix: number
-        readonly family: 4 | 6
-      }
+    | ({ readonly kind: 'cidr' } & Network)
   readonly ports: { readonly from: number; readonly to: number }
 }
 
-/** A range of addresses no broad rule opens. */
-export interface SpecialRange {
-  readonly name: string
-  readonly list: net.BlockList
+/** A network: its address's bytes (4 or 16) and prefix length. */
+export interface Network {
+  readonly bytes: Uint8Array
   readonly prefix: number
   readonly family: 4 | 6
+}
+
+/** A range of addresses no broad rule opens. */
+export interface SpecialRange extends Network {
+  readonly name: string
+}
+
+/** The bytes of an IP address of `family`: 4 for IPv4, 16 for IPv6. */
+export function addressBytes(address: string, family: 4 | 6): Uint8Array {
+  if (family === 6) return ipv6Bytes(address) ?? new Uint8Array(16)
+  return Uint8Array.from(address.split('.').map(Number))
+}
+
+/** True when `bytes` (an address of the same family) lies in `network`. */
+export function isInNetwork(bytes: Uint8Array, network: Network): boolean {
+  if (bytes.length !== network.bytes.length) return false
+  const whole = network.prefix >> 3
+  for (let i = 0; i < whole; i++)
+    if (bytes[i] !== network.bytes[i]) return false
+  const rest = network.prefix & 7
+  if (rest === 0) return true
+  const mask = (0xff << (8 - rest)) & 0xff
+  return ((bytes[whole] ?? 0) & mask) === ((network.bytes[whole] ?? 0) & mask)
 }
 
 const special = (
@@ -32,11 +52,12 @@ const special = (
   network: string,
   prefix: number,
   family: 4 | 6,
-): SpecialRange => {
-  const list = new net.BlockList()
-  list.addSubnet(network, prefix, family === 4 ? 'ipv4' : 'ipv6')
-  return { name, list, prefix, family }
-}
+): SpecialRange => ({
+  name,
+  bytes: addressBytes(network, family),
+  prefix,
+  family,
+})
 
 /**
  * Addresses a client must never reach through a broad rule: the relay's own
@@ -83,6 +104,29 @@ export const SPECIAL_RANGES: readonly SpecialRange[] = [
   special('multicast', 'ff00::', 8, 6),
 ]
 
+/** How long the host's own addresses are trusted before they are read again, in ms. */
+export const HOST_ADDRESSES_TTL_MS = 1000
+
+/**
+ * The relay host's own addresses, read again when older than a second: an
+ * address added to an interface after start is this host's too.
+ */
+export function createHostAddresses(
+  read: () => NodeJS.Dict<os.NetworkInterfaceInfo[]> = () =>
+    os.networkInterfaces(),
+  now: () => number = Date.now,
+): () => readonly SpecialRange[] {
+  let ranges: readonly SpecialRange[] = []
+  let readAt = -Infinity
+  return () => {
+    if (now() - readAt > HOST_ADDRESSES_TTL_MS) {
+      ranges = hostAddressRanges(read())
+      readAt = now()
+    }
+    return ranges
+  }
+}
+
 /** The relay host's own addresses: reaching them is reaching the relay's host. */
 export function hostAddressRanges(
   interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces(),
@@ -108,7 +152,7 @@ export function hostAddressRanges(
 const invalid = (text: string, why: string): RelayError =>
   new RelayError(
     'RELAY_INVALID_OPTION',
-    `Invalid --allow "${text}": ${why} Expected HOST:PORT, HOST:FROM-TO or HOST:*, where HOST is a name, * or a CIDR such as 10.0.0.0/8 or [fd00::]/8.`,
+    `Invalid --allow "${text}": ${why} Expected [udp:]HOST:PORT, HOST:FROM-TO or HOST:*, where HOST is a name, * or a CIDR such as 10.0.0.0/8 or [fd00::]/8.`,
   )
 
 function parsePorts(text: string, rule: string): { from: number; to: number } {
@@ -121,9 +165,21 @@ function parsePorts(text: string, rule: string): { from: number; to: number } {
   return { from, to }
 }
 
-/** Parses one `--allow` rule; throws RELAY_INVALID_OPTION with an example. */
+/**
+ * Parses one `--allow` rule, TCP unless it starts with `udp:` (or says
+ * `tcp:`); throws RELAY_INVALID_OPTION with an example.
+ */
 export function parseAllowRule(text: string): AllowRule {
-  const bracketed = /^\[([^\]/]+)(?:\/(\d+))?\](?:\/(\d+))?:([^:]+)$/.exec(text)
+  const prefixed = /^(tcp|udp):(.*)$/s.exec(text)
+  const transport: Transport = prefixed?.[1] === 'udp' ? 'udp' : 'tcp'
+  return { ...parseHostsAndPorts(prefixed?.[2] ?? text, text), transport }
+}
+
+function parseHostsAndPorts(
+  body: string,
+  text: string,
+): Omit<AllowRule, 'transport'> {
+  const bracketed = /^\[([^\]/]+)(?:\/(\d+))?\](?:\/(\d+))?:([^:]+)$/.exec(body)
   let hostText: string
   let prefixText: string | undefined
   let portText: string
@@ -132,12 +188,12 @@ export function parseAllowRule(text: string): AllowRule {
     prefixText = bracketed[2] ?? bracketed[3]
     portText = bracketed[4] ?? ''
   } else {
-    const colon = text.lastIndexOf(':')
+    const colon = body.lastIndexOf(':')
     if (colon <= 0) throw invalid(text, 'no port.')
-    const hostPart = text.slice(0, colon)
+    const hostPart = body.slice(0, colon)
     if (hostPart.includes(':')) throw invalid(text, 'IPv6 must be in brackets.')
     ;[hostText = '', prefixText] = hostPart.split('/')
-    portText = text.slice(colon + 1)
+    portText = body.slice(colon + 1)
   }
   const ports = parsePorts(portText, text)
 
@@ -149,9 +205,16 @@ export function parseAllowRule(text: string): AllowRule {
     const prefix = prefixText === undefined ? max : Number(prefixText)
     if (!/^\d+$/.test(prefixText ?? String(max)) || prefix > max)
       throw invalid(text, `bad prefix "/${prefixText ?? ''}".`)
-    const list = new net.BlockList()
-    list.addSubnet(hostText, prefix, family === 4 ? 'ipv4' : 'ipv6')
-    return { text, host: { kind: 'cidr', list, prefix, family }, ports }
+    return {
+      text,
+      host: {
+        kind: 'cidr',
+        bytes: addressBytes(hostText, family),
+        prefix,
+        family,
+      },
+      ports,
+    }
   }
   if (prefixText !== undefined)
     throw invalid(text, `a prefix needs an IP address, not "${hostText}".`)
@@ -171,44 +234,26 @@ export function specialRangeOf(
   family: 4 | 6,
   extra: readonly SpecialRange[] = [],
 ): SpecialRange | undefined {
-  const type = family === 4 ? 'ipv4' : 'ipv6'
-  // Same family only: BlockList also matches IPv4 addresses against ::ffff:0:0/96.
-  const inRange = (range: SpecialRange): boolean =>
-    range.family === family && range.list.check(address, type)
-  return SPECIAL_RANGES.find(inRange) ?? extra.find(inRange)
+  return rangeOfBytes(addressBytes(address, family), extra)
 }
 
-function ruleAllows(
-  rule: AllowRule,
-  host: string,
-  port: number,
-  resolved: string,
-  resolvedFamily: 4 | 6,
+function rangeOfBytes(
+  bytes: Uint8Array,
   extra: readonly SpecialRange[],
-): boolean {
-  if (port < rule.ports.from || port > rule.ports.to) return false
-  const { address, family } = judgedAddress(resolved, resolvedFamily)
-  const type = family === 4 ? 'ipv4' : 'ipv6'
-  const range = specialRangeOf(address, family, extra)
-  switch (rule.host.kind) {
-    case 'any':
-      return range === undefined
-    case 'name':
-      return range === undefined && rule.host.name === normalizeHost(host)
-    case 'cidr':
-      // Same family only: an IPv6 rule never matches an unwrapped IPv4 address.
-      if (rule.host.family !== family || !rule.host.list.check(address, type))
-        return false
-      // A special address needs a rule inside its range ("names it explicitly"):
-      // 127.0.0.1/32 opens that address, 0.0.0.0/0 does not open loopback.
-      return range === undefined || rule.host.prefix >= range.prefix
-  }
+): SpecialRange | undefined {
+  // Same family only (isInNetwork compares lengths): an IPv4 address is
+  // never judged by the IPv4-mapped row.
+  const inRange = (range: SpecialRange): boolean => isInNetwork(bytes, range)
+  return SPECIAL_RANGES.find(inRange) ?? extra.find(inRange)
 }
 
 /**
  * The first resolved address some rule allows for host:port, or undefined.
  * Callers connect to exactly this address, so a second DNS answer cannot
- * change where the connection goes (DNS rebinding).
+ * change where the connection goes (DNS rebinding). Each address is judged
+ * once (embedded IPv4 unwrapped, its special range found), then the rules
+ * are only compared with it: the cost per rule is a port check and at most
+ * one prefix comparison.
  */
 export function pickAllowedAddress(
   rules: readonly AllowRule[],
@@ -217,14 +262,46 @@ export function pickAllowedAddress(
   addresses: readonly { address: string; family: number }[],
   hostRanges: readonly SpecialRange[] = [],
 ): { address: string; family: 4 | 6 } | undefined {
+  const name = normalizeHost(host)
   for (const { address, family } of addresses) {
     if (family !== 4 && family !== 6) continue
-    if (
-      rules.some((rule) =>
-        ruleAllows(rule, host, port, address, family, hostRanges),
-      )
-    )
-      return { address, family }
+    const judged = judgedAddress(address, family)
+    const bytes = addressBytes(judged.address, judged.family)
+    const range = rangeOfBytes(bytes, hostRanges)
+    for (const rule of rules) {
+      if (port < rule.ports.from || port > rule.ports.to) continue
+      const { host: ruleHost } = rule
+      const isAllowed =
+        ruleHost.kind === 'any'
+          ? range === undefined
+          : ruleHost.kind === 'name'
+            ? range === undefined && ruleHost.name === name
+            : // Same family only; a special address needs a rule inside its
+              // range: 127.0.0.1/32 opens it, 0.0.0.0/0 does not.
+              isInNetwork(bytes, ruleHost) &&
+              (range === undefined || ruleHost.prefix >= range.prefix)
+      if (isAllowed) return { address, family }
+    }
   }
   return undefined
+}
+
+/**
+ * False when no rule could allow host:port whatever its addresses: the
+ * port is outside every rule, or only name rules match and none names this
+ * host. Such an open is refused without a DNS lookup, so a client learns
+ * nothing about the name and costs the resolver nothing.
+ */
+export function couldAllow(
+  rules: readonly AllowRule[],
+  host: string,
+  port: number,
+): boolean {
+  const name = normalizeHost(host)
+  return rules.some(
+    (rule) =>
+      port >= rule.ports.from &&
+      port <= rule.ports.to &&
+      (rule.host.kind !== 'name' || rule.host.name === name),
+  )
 }

@@ -1,10 +1,35 @@
+import net from 'node:net'
+import { isTransport, type Transport } from '@wsrelay/protocol'
 import { RelayError } from '../errors.js'
 
-/** A TCP endpoint: host name or IP address, and port. */
+/** An endpoint: host name or IP address, and port. */
 export interface HostPort {
   readonly host: string
   readonly port: number
 }
+
+/**
+ * A target: an endpoint and its transport. `transport` is present only for
+ * UDP; absent means TCP, as for every target before datagram targets.
+ */
+export interface TargetAddress extends HostPort {
+  readonly transport?: 'udp'
+}
+
+/** A target's transport: `udp` when it says so, else `tcp`. */
+export const transportOf = (target: {
+  readonly transport?: Transport
+}): Transport => target.transport ?? 'tcp'
+
+/** The target as written on the command line: `udp:host:port` for UDP, `host:port` for TCP. */
+export function formatTarget(target: TargetAddress): string {
+  const where = formatHostPort(target)
+  return target.transport === 'udp' ? `udp:${where}` : where
+}
+
+/** Keeps `transport` only when it is UDP, so a TCP target compares equal to `{ host, port }`. */
+const withTransport = (where: HostPort, transport: Transport): TargetAddress =>
+  transport === 'udp' ? { ...where, transport } : where
 
 /** Formats an endpoint as `host:port`, bracketing IPv6 addresses. */
 export function formatHostPort({ host, port }: HostPort): string {
@@ -89,4 +114,67 @@ export function parseHostPort(
     host,
     port: parsePort(text.slice(colon + 1), what, what === 'listen'),
   }
+}
+
+/**
+ * Parses a target: `host:port` or `[v6]:port` (TCP), or the same behind
+ * `udp:` (UDP) or `tcp:`. A leading `udp:` or `tcp:` is always the
+ * transport, so `udp:5000` is refused (no host) rather than read as a host
+ * named udp.
+ */
+export function parseTargetAddress(text: string): TargetAddress {
+  const prefixed = /^(tcp|udp):(.*)$/s.exec(text)
+  if (!prefixed) return parseHostPort(text, 'target')
+  const transport = prefixed[1] as Transport
+  const rest = prefixed[2] ?? ''
+  if (rest.length === 0 || (!rest.includes(':') && !rest.startsWith('['))) {
+    throw new RelayError(
+      'RELAY_INVALID_OPTION',
+      `Invalid target address "${text}": expected ${transport}:host:port, e.g. ${transport}:127.0.0.1:${transport === 'udp' ? 27015 : 5000}.`,
+    )
+  }
+  return withTransport(parseHostPort(rest, 'target'), transport)
+}
+
+/**
+ * Checks a target given as an object, as the library takes it:
+ * `{ host, port }` (TCP) or `{ host, port, transport: 'udp' }`.
+ */
+export function checkTargetAddress(value: {
+  readonly host?: unknown
+  readonly port?: unknown
+  readonly transport?: unknown
+}): TargetAddress {
+  const { transport = 'tcp' } = value
+  if (!isTransport(transport)) {
+    throw new RelayError(
+      'RELAY_INVALID_OPTION',
+      `Invalid target transport ${JSON.stringify(transport) ?? String(transport)}: expected "tcp" or "udp".`,
+    )
+  }
+  return withTransport(
+    checkHostPort(value.host, value.port, 'target'),
+    transport,
+  )
+}
+
+/**
+ * Checks `--dns-server` entries: an IP address, `IP:PORT` or `[v6]:PORT`.
+ * Returns them as `dns.Resolver.setServers` takes them.
+ */
+export function parseDnsServers(items: readonly string[]): readonly string[] {
+  return items.map((text) => {
+    if (net.isIP(text) !== 0) return text
+    const bracketed = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text)
+    const plain = /^([^:[\]]+):(\d{1,5})$/.exec(text)
+    const [, host = '', port = ''] = bracketed ?? plain ?? []
+    const portNumber = Number(port)
+    if (net.isIP(host) === 0 || !(portNumber >= 1 && portNumber <= 65535)) {
+      throw new RelayError(
+        'RELAY_INVALID_OPTION',
+        `Invalid --dns-server "${text}": expected an IP address, IP:PORT or [v6]:PORT, e.g. 10.0.0.2 or 127.0.0.1:5353.`,
+      )
+    }
+    return text
+  })
 }

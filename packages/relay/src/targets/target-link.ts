@@ -1,4 +1,4 @@
-import net from 'node:net'
+import net, { type LookupFunction } from 'node:net'
 import type { ChosenTarget } from './target-selection.js'
 
 /**
@@ -34,6 +34,8 @@ export interface TargetEvents {
 export interface TargetLink {
   /** Bytes written and not yet handed to the kernel. */
   readonly pendingBytes: number
+  /** Bytes read from the target and not yet handed on (a paused socket's buffer). */
+  readonly readableBytes: number
   /** The address connected to, once connected. */
   readonly remoteAddress: string | undefined
   /** True once our side is done (every byte and our end went out) or the socket is gone. */
@@ -44,6 +46,7 @@ export interface TargetLink {
   write(bytes: Buffer, onWritten?: () => void): void
   /** No more bytes from the browser: end our side after what is queued. */
   end(): void
+  /** Stops reading the target now, before its next read. */
   pause(): void
   resume(): void
   /**
@@ -124,6 +127,7 @@ class TcpLink implements TargetLink {
 
   constructor(
     target: ChosenTarget,
+    lookup: LookupFunction,
     readonly events: TargetEvents,
   ) {
     // allowHalfOpen: a target's FIN must not end our write side before the
@@ -143,11 +147,20 @@ class TcpLink implements TargetLink {
     socket.on('finish', onSocketFinish)
     socket.on('close', onSocketClose)
     socket.setNoDelay(true)
-    socket.connect({ host: target.connectTo, port: target.port })
+    socket.connect({
+      host: target.connectTo,
+      port: target.port,
+      ...(target.isClientChosen ? {} : { lookup }),
+    })
   }
 
   get pendingBytes(): number {
     return this.socket.writableLength
+  }
+
+  /** Always 0: Node reads into the link's buffer and hands each read on at once. */
+  get readableBytes(): number {
+    return this.socket.readableLength
   }
 
   get remoteAddress(): string | undefined {
@@ -189,6 +202,7 @@ class TcpLink implements TargetLink {
     if (!this.socket.destroyed) this.socket.end()
   }
 
+  /** With an `onread` buffer, Node's `pause()` stops the handle at once: no read after this. */
   pause(): void {
     this.socket.pause()
   }
@@ -216,12 +230,15 @@ class TcpLink implements TargetLink {
 }
 
 /**
- * Opens a TCP connection to the chosen target (its checked address: no
- * second DNS lookup). Every listener is attached before the first event.
+ * Opens a TCP connection to the chosen target: a client-chosen one at the
+ * address that was checked (no second DNS lookup), the operator's through
+ * `lookup` (its cached names). Every listener is attached before the first
+ * event.
  */
 export function openTargetLink(
   target: ChosenTarget,
+  lookup: LookupFunction,
   events: TargetEvents,
 ): TargetLink {
-  return new TcpLink(target, events)
+  return new TcpLink(target, lookup, events)
 }

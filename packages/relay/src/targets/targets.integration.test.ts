@@ -90,19 +90,41 @@ describe('named routes', () => {
     })
   })
 
-  it('lists route names at GET /routes, never their addresses, unless turned off', async () => {
+  it('lists route names and transports at GET /routes, never their addresses, unless turned off', async () => {
     const { port } = await startRelay({
-      route: { vnc: '10.0.0.5:5900', redis: '127.0.0.1:6379' },
+      route: {
+        vnc: '10.0.0.5:5900',
+        redis: '127.0.0.1:6379',
+        game: 'udp:10.0.0.7:27015',
+      },
       allow: ['*:443'],
     })
     const res = await fetch(`http://127.0.0.1:${port}/routes`)
     const body = await res.text()
     expect(JSON.parse(body)).toEqual({
-      routes: ['vnc', 'redis'],
+      routes: ['vnc', 'redis', 'game'],
+      transports: { vnc: 'tcp', redis: 'tcp', game: 'udp' },
       defaultTarget: false,
       clientChosenTargets: true,
+      clientChosenTransports: ['tcp'],
     })
     expect(body).not.toContain('10.0.0.5')
+    expect(body).not.toContain('10.0.0.7')
+
+    const udp = await startRelay({
+      target: 'udp:127.0.0.1:27015',
+      allow: ['udp:*:27015', '*:443'],
+    })
+    expect(
+      await (await fetch(`http://127.0.0.1:${udp.port}/routes`)).json(),
+    ).toEqual({
+      routes: [],
+      transports: {},
+      defaultTarget: true,
+      defaultTransport: 'udp',
+      clientChosenTargets: true,
+      clientChosenTransports: ['tcp', 'udp'],
+    })
 
     const quiet = await startRelay({
       route: { vnc: '10.0.0.5:5900' },
@@ -111,6 +133,52 @@ describe('named routes', () => {
     expect(
       (await fetch(`http://127.0.0.1:${quiet.port}/routes`)).status,
     ).not.toBe(200)
+  })
+
+  it('lets a page from an origin the relay accepts read /routes (CORS), and no other', async () => {
+    const { port } = await startRelay({
+      route: { echo: '127.0.0.1:9' },
+      allowOrigin: ['https://console.example'],
+    })
+    const routes = `http://127.0.0.1:${port}/routes`
+    const allowed = await fetch(routes, {
+      headers: { origin: 'https://console.example' },
+    })
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(
+      'https://console.example',
+    )
+    expect(allowed.headers.get('vary')).toBe('Origin')
+    expect(allowed.headers.get('access-control-allow-credentials')).toBeNull()
+
+    // The relay's own origin is accepted as for a WebSocket.
+    const own = await fetch(routes, {
+      headers: { origin: `http://127.0.0.1:${port}` },
+    })
+    expect(own.headers.get('access-control-allow-origin')).toBe(
+      `http://127.0.0.1:${port}`,
+    )
+
+    const refused = await fetch(routes, {
+      headers: { origin: 'https://evil.example' },
+    })
+    expect(refused.status).toBe(200)
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull()
+    expect(refused.headers.get('vary')).toBe('Origin')
+
+    const preflight = await fetch(routes, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://console.example',
+        'access-control-request-method': 'GET',
+      },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(
+      'https://console.example',
+    )
+    expect(preflight.headers.get('access-control-allow-methods')).toBe(
+      'GET, HEAD',
+    )
   })
 })
 

@@ -1,10 +1,37 @@
 import net from 'node:net'
 import type { IncomingMessage } from 'node:http'
 import { RelayError } from '../errors.js'
+import { embeddedIPv4, ipv6Bytes } from '../targets/ip-address.js'
 
-/** `::ffff:127.0.0.1` is the IPv4 peer 127.0.0.1 on a dual-stack socket. */
-const unmap = (address: string): string =>
-  address.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1')
+/**
+ * One spelling per address, so per-IP limits count one client once: an
+ * IPv6 address that carries an IPv4 one (`::ffff:127.0.0.1`,
+ * `::ffff:909:909`) is that IPv4 address, and the others are written as
+ * RFC 5952 does (lower case, zeros compressed): `2001:DB8:0::1` and
+ * `2001:db8::0:1` are one client.
+ */
+export function canonicalAddress(address: string): string {
+  if (net.isIPv6(address) === false) return address
+  const v4 = embeddedIPv4(address)
+  if (v4 !== undefined) return v4
+  const bytes = ipv6Bytes(address)
+  if (!bytes) return address
+  const groups = Array.from({ length: 8 }, (_, i) =>
+    (((bytes[i * 2] ?? 0) << 8) | (bytes[i * 2 + 1] ?? 0)).toString(16),
+  )
+  // The longest run of two or more zero groups becomes "::" (the first, on a tie).
+  let best = { at: -1, length: 1 }
+  for (let i = 0; i < 8;) {
+    let j = i
+    while (j < 8 && groups[j] === '0') j++
+    if (j - i > best.length) best = { at: i, length: j - i }
+    i = j === i ? i + 1 : j
+  }
+  if (best.at === -1) return groups.join(':')
+  return `${groups.slice(0, best.at).join(':')}::${groups.slice(best.at + best.length).join(':')}`
+}
+
+const unmap = canonicalAddress
 
 /** Builds the `--trust-proxy` list; throws RELAY_INVALID_OPTION on a bad CIDR. */
 export function parseTrustedProxies(

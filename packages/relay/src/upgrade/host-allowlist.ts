@@ -2,7 +2,7 @@
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1']
 
 /** True when `host` is a loopback listen address. */
-const isLoopback = (host: string): boolean =>
+export const isLoopback = (host: string): boolean =>
   host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 
 /** The host part of a Host header: lower case, no port, no brackets, no trailing dot. */

@@ -1,3 +1,5 @@
+import { RelayError } from '../errors.js'
+
 /** `https://Example.com:443` and `https://example.com` are one origin. */
 function hostPortOf(origin: string): string | undefined {
   try {
@@ -40,4 +42,38 @@ export function normalizeOrigin(origin: string): string {
   } catch {
     return origin
   }
+}
+
+/**
+ * Checks `--allow-origin` values: `*`, `null` (the opaque origin of sandboxed
+ * and file pages), or an origin, scheme://host[:port] with nothing after it.
+ * A bare port or address here is almost always an argument the flag took by
+ * mistake, so it is refused with the form an origin has.
+ */
+export function parseAllowedOrigins(
+  items: readonly string[],
+  where: string,
+): readonly string[] {
+  for (const text of items) {
+    if (text === '*' || text === 'null') continue
+    let url: URL | undefined
+    try {
+      url = new URL(text)
+    } catch {
+      url = undefined
+    }
+    const isOrigin =
+      url !== undefined &&
+      /^[a-z][a-z0-9+.-]*:\/\/[^/?#]+\/?$/i.test(text) &&
+      url.host !== '' &&
+      url.username === '' &&
+      url.password === ''
+    if (!isOrigin) {
+      throw new RelayError(
+        'RELAY_INVALID_OPTION',
+        `Invalid ${where} ${JSON.stringify(text)}: expected an origin, scheme://host[:port] such as https://app.example or http://localhost:5173 (no path), or *.`,
+      )
+    }
+  }
+  return items
 }

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -6,6 +5,7 @@ import net from 'node:net'
 import { join } from 'node:path'
 import { CloseCode, describeClose, tokenSubprotocol } from '@wsrelay/protocol'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { lacks, selfSignedCertificate } from '@wsrelay/test-kit/tools'
 import { startEchoServer, startTcpServer } from '@wsrelay/test-kit'
 import { WebSocket } from 'ws'
 import { loadCliFiles, parseCliArgs } from '../settings/cli-args.js'
@@ -195,38 +195,14 @@ describe('token auth', () => {
   })
 })
 
-describe('TLS', () => {
+describe.skipIf(lacks('openssl'))('TLS', () => {
   let dir = ''
   const pem = (name: string) => readFileSync(join(dir, name), 'utf8')
 
   beforeAll(() => {
     // A throwaway self-signed certificate for 127.0.0.1, made for this test run.
     dir = mkdtempSync(join(tmpdir(), 'wsrelay-tls-'))
-    for (const name of ['a', 'b']) {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:prime256v1',
-          '-nodes',
-          '-days',
-          '1',
-          '-subj',
-          '/CN=127.0.0.1',
-          '-addext',
-          'subjectAltName=IP:127.0.0.1',
-          '-keyout',
-          join(dir, `${name}.key`),
-          '-out',
-          join(dir, `${name}.crt`),
-        ],
-        { stdio: 'ignore' },
-      )
-    }
+    for (const name of ['a', 'b']) selfSignedCertificate(dir, name)
   })
 
   it('cuts TLS clients that say nothing, or half a ClientHello, at the handshake timeout', async () => {

@@ -27,12 +27,3 @@ export function offersToken(
   }
   return found
 }
-
-/** The offered subprotocols with any token replaced, for logs. */
-export function redactTokens(offered: readonly string[]): string[] {
-  return offered.map((p) =>
-    p.startsWith(TOKEN_SUBPROTOCOL_PREFIX)
-      ? `${TOKEN_SUBPROTOCOL_PREFIX}<redacted>`
-      : p,
-  )
-}

@@ -9,7 +9,7 @@ import { clientAddressOf } from './client-address.js'
 import { hintOf, REFUSALS, type ConnectionRefusalKind } from '../refusals.js'
 import type { HostAllowlist } from './host-allowlist.js'
 import { isOriginAllowed } from './origin-policy.js'
-import { offersToken, redactTokens } from './token.js'
+import { offersToken } from './token.js'
 
 /** A refusal answered after the handshake: the kind (its close code, error code, metric) and the reason the page reads. */
 export interface ConnectionRefusal {
@@ -41,7 +41,7 @@ export type UpgradeDecision =
 
 /** Refusals answered with an HTTP status, before any WebSocket exists. */
 export type HttpRefusalKind =
-  'shuttingDown' | 'hostRejected' | 'subprotocolUnsupported'
+  'shuttingDown' | 'hostRejected' | 'subprotocolUnsupported' | 'upgradeBody'
 
 /** The parts of the relay the policy reads. */
 export interface UpgradePolicyContext {
@@ -65,7 +65,7 @@ export const offeredProtocols = (header: string | undefined): string[] =>
 
 /**
  * The upgrade policy, in order: draining (503), Host allowlist (403, against
- * DNS rebinding), subprotocols (400), then origin (4103) and token (4104),
+ * DNS rebinding), a body (400), subprotocols (400), then origin (4103) and token (4104),
  * which are accepted and closed so the page can read why. Never throws:
  * every header here is the network's.
  */
@@ -90,6 +90,18 @@ export function decideUpgrade(
       clientAddress,
     }
   }
+  // A body would reach ws as the first bytes after the handshake: frames
+  // the client never framed (a masked frame in it would reach the target).
+  const length = req.headers['content-length']
+  if (
+    req.headers['transfer-encoding'] !== undefined ||
+    (length !== undefined && length !== '0')
+  ) {
+    return reject(
+      'upgradeBody',
+      'The upgrade request carries a body (Content-Length or Transfer-Encoding).',
+    )
+  }
   const offered = offeredProtocols(req.headers['sec-websocket-protocol'])
   const protocols = offered.filter(
     (p) => !p.startsWith(TOKEN_SUBPROTOCOL_PREFIX),
@@ -97,7 +109,8 @@ export function decideUpgrade(
   if (protocols.length > 0 && !protocols.some(isSupportedSubprotocol)) {
     return reject(
       'subprotocolUnsupported',
-      `Unsupported WebSocket subprotocol(s) ${redactTokens(protocols).join(', ')}.`,
+      // Shown as offered: the redaction point hides any token on the way out.
+      `Unsupported WebSocket subprotocol(s) ${protocols.join(', ')}.`,
     )
   }
   const mode =

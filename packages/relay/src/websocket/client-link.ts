@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net'
+import { stopReadingNow } from '../targets/read-stop.js'
 import {
   FrameParser,
   Opcode,
@@ -19,10 +20,11 @@ import {
  */
 export interface ClientEvents {
   /**
-   * Each chunk read from the browser, before it is parsed: the one hook
-   * that sees every byte as it comes in (the memory budget counts here).
+   * After each chunk read from the browser has been parsed (its bytes are
+   * then held or handed on): the one hook every read passes, where the
+   * memory budget admits the next read or stops reading.
    */
-  onClientRead(bytes: number): void
+  onClientRead(): void
   /** Payload of binary messages, slice by slice, as it arrives. */
   onClientBinary(bytes: Buffer): void
   /** One whole text message (UTF-8 checked). */
@@ -53,6 +55,8 @@ export interface ClientLink {
   readonly bufferedAmount: number
   /** Bytes read from the browser and held until a frame or text message is whole. */
   readonly heldBytes: number
+  /** Bytes the socket read and the link has not parsed yet (a paused socket's buffer). */
+  readonly readableBytes: number
   /**
    * One binary frame; `onWritten` runs once it is handed to the kernel (or
    * dropped on close). With `headroom`, that many bytes in front of `bytes`
@@ -64,6 +68,8 @@ export interface ClientLink {
   ping(): void
   pong(payload: Buffer, onWritten?: () => void): void
   pause(): void
+  /** Stops reading now, before the socket's next read (the memory budget); `resume` starts again. */
+  stopReading(): void
   resume(): void
   /** The closing handshake, behind every queued frame; `undefined` sends a close frame with no code. */
   close(code: number | undefined, reason?: string): void
@@ -170,6 +176,11 @@ export class WebSocketLink implements ClientLink, FrameSink {
     return this.parser.heldBytes
   }
 
+  /** Bytes the socket read and the link has not parsed yet (a paused socket's buffer). */
+  get readableBytes(): number {
+    return this.socket.readableLength
+  }
+
   send(bytes: Buffer, onWritten?: () => void, headroom = 0): boolean {
     if (this.state !== OPEN) return false
     const length = bytes.length
@@ -224,6 +235,11 @@ export class WebSocketLink implements ClientLink, FrameSink {
   pause(): void {
     // A closing link keeps reading: the browser's close frame, then its FIN.
     if (this.state === OPEN) this.socket.pause()
+  }
+
+  /** Even while closing: a budget pause holds until the budget lifts it. */
+  stopReading(): void {
+    stopReadingNow(this.socket)
   }
 
   resume(): void {
@@ -302,8 +318,8 @@ export class WebSocketLink implements ClientLink, FrameSink {
   // ---- the socket --------------------------------------------------------
 
   onData(chunk: Buffer): void {
-    this.events.onClientRead(chunk.length)
     this.parser.push(chunk)
+    this.events.onClientRead()
   }
 
   /** Nothing more is parsed; reading goes on so the browser's FIN (and the close) arrive. */
