@@ -112,44 +112,47 @@ describe('SIGHUP', () => {
   })
 })
 
-describe.skipIf(lacks('openssl'))('SIGTERM with TLS handshakes in flight', () => {
-  it('exits within the drain, not after the handshake timeout, with 200 half-done handshakes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wsrelay-tls-'))
-    defer(() => rmSync(dir, { recursive: true, force: true }))
-    const { cert, key } = selfSignedCertificate(dir)
-    const echo = await echoServer()
-    const relay = await relayProcess([
-      '--cert',
-      cert,
-      '--key',
-      key,
-      '--drain-timeout',
-      '1000',
-      '--handshake-timeout',
-      '15000',
-      '127.0.0.1:0',
-      `127.0.0.1:${echo.port}`,
-    ])
-    // Half a ClientHello each: a TLS 1.2 record announcing 512 bytes, then 100.
-    const halfHello = Buffer.concat([
-      Buffer.from([
-        0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
-      ]),
-      Buffer.alloc(100, 0x11),
-    ])
-    await Promise.all(
-      Array.from({ length: 200 }, async () => {
-        const socket = net.connect({ host: '127.0.0.1', port: relay.port })
-        defer(() => socket.destroy())
-        socket.on('error', () => undefined)
-        await new Promise<void>((r) => socket.once('connect', () => r()))
-        socket.write(halfHello)
-      }),
-    )
-    const started = Date.now()
-    relay.child.kill('SIGTERM')
-    const exit = await relay.exited
-    expect(exit.code).toBe(0)
-    expect(Date.now() - started).toBeLessThan(1000 + 1500)
-  }, 30_000)
-})
+describe.skipIf(lacks('openssl'))(
+  'SIGTERM with TLS handshakes in flight',
+  () => {
+    it('exits within the drain, not after the handshake timeout, with 200 half-done handshakes', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'wsrelay-tls-'))
+      defer(() => rmSync(dir, { recursive: true, force: true }))
+      const { cert, key } = selfSignedCertificate(dir)
+      const echo = await echoServer()
+      const relay = await relayProcess([
+        '--cert',
+        cert,
+        '--key',
+        key,
+        '--drain-timeout',
+        '1000',
+        '--handshake-timeout',
+        '15000',
+        '127.0.0.1:0',
+        `127.0.0.1:${echo.port}`,
+      ])
+      // Half a ClientHello each: a TLS 1.2 record announcing 512 bytes, then 100.
+      const halfHello = Buffer.concat([
+        Buffer.from([
+          0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
+        ]),
+        Buffer.alloc(100, 0x11),
+      ])
+      await Promise.all(
+        Array.from({ length: 200 }, async () => {
+          const socket = net.connect({ host: '127.0.0.1', port: relay.port })
+          defer(() => socket.destroy())
+          socket.on('error', () => undefined)
+          await new Promise<void>((r) => socket.once('connect', () => r()))
+          socket.write(halfHello)
+        }),
+      )
+      const started = Date.now()
+      relay.child.kill('SIGTERM')
+      const exit = await relay.exited
+      expect(exit.code).toBe(0)
+      expect(Date.now() - started).toBeLessThan(1000 + 1500)
+    }, 30_000)
+  },
+)
