@@ -45,6 +45,7 @@ class FakeClientLink implements ClientLink {
   stopReading(): void {
     this.isPaused = true
   }
+  streamBinary(): void {}
   resume(): void {
     this.isPaused = false
   }

@@ -210,6 +210,8 @@ export class Connection
     this.idle = new IdleWatch(settings.idleTimeout, this)
     this.stall = new StallWatch(settings.stallTimeout, this)
     this.session = identity.mode === 'v1' ? new V1Session() : undefined
+    // Binary before a v1 open is refused at its first byte, not once whole.
+    if (this.session) browser.streamBinary(true)
 
     const { refusal } = identity
     if (refusal) this.refuse(refusal.kind, refusal.reason)
@@ -436,6 +438,8 @@ export class Connection
     )
     this.context.onOpened(this.openEvent(target))
     const { settings } = this.context
+    // A byte stream needs no message boundaries: payload goes on as it comes.
+    if (target.transport !== 'udp') this.browser.streamBinary(true)
     if (target.transport === 'udp') {
       this.datagrams = new DatagramPump(
         this.browser,
@@ -554,7 +558,7 @@ export class Connection
     this.context.admitRead(this)
   }
 
-  /** Payload of a binary message, as it arrives. */
+  /** Binary payload: a whole message (until the target is a byte stream), or a slice as it arrives. */
   onClientBinary(bytes: Buffer): void {
     if (this.close?.isRejection) return
     if (this.session) {
@@ -590,6 +594,9 @@ export class Connection
         return
       case 'open':
         if (this.state !== 'awaitingOpen') return // closing already: open nothing
+        // Until the target is known, binary messages are gathered whole: a
+        // datagram target sends each as one datagram, early data included.
+        this.browser.streamBinary(false)
         this.transition('resolving')
         this.choose(step.open)
         return

@@ -25,7 +25,7 @@ export interface ClientEvents {
    * memory budget admits the next read or stops reading.
    */
   onClientRead(): void
-  /** Payload of binary messages, slice by slice, as it arrives. */
+  /** Binary payload: whole messages, or after {@link ClientLink.streamBinary} slices as they arrive. */
   onClientBinary(bytes: Buffer): void
   /** One whole text message (UTF-8 checked). */
   onClientText(bytes: Buffer): void
@@ -67,6 +67,12 @@ export interface ClientLink {
   sendText(text: string, onWritten?: () => void): void
   ping(): void
   pong(payload: Buffer, onWritten?: () => void): void
+  /**
+   * Binary payload as it arrives (`true`: a byte-stream target, or a v1
+   * session before its open) or as whole messages (`false`, the default: a
+   * datagram target sends each as one datagram). See `FrameParser.streamBinary`.
+   */
+  streamBinary(isStreaming: boolean): void
   pause(): void
   /** Stops reading now, before the socket's next read (the memory budget); `resume` starts again. */
   stopReading(): void
@@ -235,6 +241,10 @@ export class WebSocketLink implements ClientLink, FrameSink {
   pause(): void {
     // A closing link keeps reading: the browser's close frame, then its FIN.
     if (this.state === OPEN) this.socket.pause()
+  }
+
+  streamBinary(isStreaming: boolean): void {
+    this.parser.streamBinary(isStreaming)
   }
 
   /** Even while closing: a budget pause holds until the budget lifts it. */

@@ -14,6 +14,8 @@ const MAX = 4096
 interface Outcome {
   /** Binary payload, all messages in order. */
   binary: Buffer
+  /** Each binary delivery, in hex: whole messages unless streaming. */
+  binaryParts: string[]
   texts: string[]
   pings: string[]
   /** Close code read, or the violation's code; undefined when the stream just ended. */
@@ -22,9 +24,14 @@ interface Outcome {
   late: number
 }
 
-function run(chunks: readonly Buffer[], maxMessageSize = MAX) {
+/** Parses `chunks`: streaming binary payload (a TCP session) or whole binary messages (UDP). */
+function run(
+  chunks: readonly Buffer[],
+  { isStreaming = true, maxMessageSize = MAX } = {},
+) {
   const outcome: Outcome = {
     binary: Buffer.alloc(0),
+    binaryParts: [],
     texts: [],
     pings: [],
     end: undefined,
@@ -35,7 +42,11 @@ function run(chunks: readonly Buffer[], maxMessageSize = MAX) {
     if (outcome.end !== undefined) outcome.late++
   }
   const sink: FrameSink = {
-    onBinary: (b) => (after(), binary.push(Buffer.from(b))),
+    onBinary: (b) => (
+      after(),
+      binary.push(Buffer.from(b)),
+      outcome.binaryParts.push(b.toString('hex'))
+    ),
     onText: (b) => (after(), outcome.texts.push(b.toString('hex'))),
     onPing: (b) => (after(), outcome.pings.push(b.toString('hex'))),
     onPong: () => after(),
@@ -43,6 +54,7 @@ function run(chunks: readonly Buffer[], maxMessageSize = MAX) {
     onViolation: (v) => (after(), (outcome.end = v.code)),
   }
   const parser = new FrameParser(maxMessageSize, sink)
+  if (isStreaming) parser.streamBinary()
   let peakHeld = 0
   for (const chunk of chunks) {
     parser.push(Buffer.from(chunk))
@@ -86,7 +98,8 @@ describe('the frame parser on arbitrary input (property)', () => {
       fc.property(
         fc.array(message, { maxLength: 8 }),
         fc.array(fc.nat(), { maxLength: 12 }),
-        (messages, chunkCuts) => {
+        fc.boolean(),
+        (messages, chunkCuts, isStreaming) => {
           const frames: Buffer[] = []
           const expected = {
             binary: [] as Buffer[],
@@ -127,8 +140,15 @@ describe('the frame parser on arbitrary input (property)', () => {
             else expected.binary.push(payload)
           }
           const stream = Buffer.concat(frames)
-          const { outcome, parser } = run(cut(stream, chunkCuts))
+          const { outcome, parser } = run(cut(stream, chunkCuts), {
+            isStreaming,
+          })
           expect(outcome.end).toBeUndefined()
+          // Whole messages: each one exactly, the empty ones too.
+          if (!isStreaming)
+            expect(outcome.binaryParts).toEqual(
+              expected.binary.map((b) => b.toString('hex')),
+            )
           expect(outcome.binary.equals(Buffer.concat(expected.binary))).toBe(
             true,
           )
@@ -148,8 +168,9 @@ describe('the frame parser on arbitrary input (property)', () => {
           fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)),
           { maxLength: 10 },
         ),
-        (chunks) => {
-          const { outcome, peakHeld } = run(chunks)
+        fc.boolean(),
+        (chunks, isStreaming) => {
+          const { outcome, peakHeld } = run(chunks, { isStreaming })
           expect(peakHeld).toBeLessThanOrEqual(MAX + 14 + 125)
           expect(outcome.late).toBe(0)
         },
@@ -189,9 +210,10 @@ describe('the frame parser on arbitrary input (property)', () => {
       fc.property(
         fc.array(anyFrame, { minLength: 1, maxLength: 8 }),
         fc.array(fc.nat(), { maxLength: 6 }),
-        (frames, chunkCuts) => {
+        fc.boolean(),
+        (frames, chunkCuts, isStreaming) => {
           const stream = Buffer.concat(frames.map((f) => encodeFrame(f)))
-          const ours = run(cut(stream, chunkCuts)).outcome
+          const ours = run(cut(stream, chunkCuts), { isStreaming }).outcome
           const theirs = runWs(stream)
           expect(ours.end).toBe(theirs.end)
           expect(ours.texts).toEqual(theirs.texts)
@@ -201,6 +223,8 @@ describe('the frame parser on arbitrary input (property)', () => {
           expect(
             ours.binary.subarray(0, theirs.binary.length).equals(theirs.binary),
           ).toBe(true)
+          // Whole messages: exactly ws's messages, boundaries included.
+          if (!isStreaming) expect(ours.binaryParts).toEqual(theirs.binaryParts)
         },
       ),
       { numRuns: 1000 },
@@ -224,14 +248,17 @@ function runWs(stream: Buffer): Omit<Outcome, 'late'> {
   const receiver = new Receiver({ isServer: true, maxPayload: MAX })
   const outcome: Omit<Outcome, 'late'> = {
     binary: Buffer.alloc(0),
+    binaryParts: [],
     texts: [],
     pings: [],
     end: undefined,
   }
   const binary: Buffer[] = []
   receiver.on('message', (data: Buffer, isBinary: boolean) => {
-    if (isBinary) binary.push(Buffer.from(data))
-    else outcome.texts.push(data.toString('hex'))
+    if (isBinary) {
+      binary.push(Buffer.from(data))
+      outcome.binaryParts.push(data.toString('hex'))
+    } else outcome.texts.push(data.toString('hex'))
   })
   receiver.on('ping', (data: Buffer) =>
     outcome.pings.push(data.toString('hex')),

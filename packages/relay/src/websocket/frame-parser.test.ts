@@ -25,8 +25,33 @@ type Event =
 
 const MAX = 64 * 1024
 
-/** Feeds `chunks` (copied: the parser unmasks in place) and records what it delivers. */
+/**
+ * Feeds `chunks` (copied: the parser unmasks in place) and records what it
+ * delivers, streaming binary payload (a TCP session). Every case also runs
+ * with whole binary messages (a UDP session), which must end the same way,
+ * deliver the same text and control frames, and of the binary bytes
+ * deliver the same ones less a message left unfinished.
+ */
 function parse(chunks: readonly Buffer[], maxMessageSize = MAX) {
+  const streamed = parseIn(chunks, maxMessageSize, true)
+  const whole = parseIn(chunks, maxMessageSize, false)
+  const notBinary = (events: readonly Event[]) =>
+    events.filter((e) => e.kind !== 'binary')
+  const bytesOf = (events: readonly Event[]) =>
+    Buffer.concat(events.flatMap((e) => (e.kind === 'binary' ? [e.bytes] : [])))
+  expect(notBinary(whole.events)).toEqual(notBinary(streamed.events))
+  const wholeBytes = bytesOf(whole.events)
+  expect(bytesOf(streamed.events).subarray(0, wholeBytes.length)).toEqual(
+    wholeBytes,
+  )
+  return streamed
+}
+
+function parseIn(
+  chunks: readonly Buffer[],
+  maxMessageSize: number,
+  isStreaming: boolean,
+) {
   const events: Event[] = []
   const sink: FrameSink = {
     onBinary: (bytes) =>
@@ -38,8 +63,9 @@ function parse(chunks: readonly Buffer[], maxMessageSize = MAX) {
     onViolation: (violation) => events.push({ kind: 'violation', violation }),
   }
   const parser = new FrameParser(maxMessageSize, sink)
+  if (isStreaming) parser.streamBinary()
   for (const chunk of chunks) parser.push(Buffer.from(chunk))
-  return { events: merged(events), parser }
+  return { events: isStreaming ? merged(events) : events, parser }
 }
 
 /** Consecutive binary slices as one (the parser may cut a message anywhere). */
@@ -160,9 +186,72 @@ describe('framing (Autobahn 1): binary and text of every length form', () => {
       ...silentSink(),
       onBinary: (bytes) => slices.push(bytes),
     })
+    parser.streamBinary()
     parser.push(chunk)
     expect(slices).toHaveLength(1)
     expect(slices[0]?.buffer).toBe(chunk.buffer)
+  })
+
+  describe('whole binary messages (a datagram session: one message, one datagram)', () => {
+    const wholeParser = () => {
+      const messages: Buffer[] = []
+      const parser = new FrameParser(MAX, {
+        ...silentSink(),
+        onBinary: (bytes) => messages.push(Buffer.from(bytes)),
+      })
+      return { messages, parser }
+    }
+
+    it('hands on each message once, whole, however it is fragmented and cut, the empty one too', () => {
+      const { messages, parser } = wholeParser()
+      const bytes = Buffer.concat([
+        encodeFrame({ opcode: Opcode.BINARY, payload: 'ab', fin: false }),
+        ping('p'),
+        encodeFrame({ opcode: Opcode.CONTINUATION, payload: 'cd' }),
+        binary(Buffer.alloc(0)),
+        binary(pattern(3000)),
+      ])
+      for (let at = 0; at < bytes.length; at += 7)
+        parser.push(Buffer.from(bytes.subarray(at, at + 7)))
+      expect(messages).toEqual([
+        Buffer.from('abcd'),
+        Buffer.alloc(0),
+        pattern(3000),
+      ])
+      expect(parser.heldBytes).toBe(0)
+    })
+
+    it('counts a message being gathered in heldBytes (the memory budget sees it)', () => {
+      const { messages, parser } = wholeParser()
+      const frame = binary(pattern(3000))
+      parser.push(Buffer.from(frame.subarray(0, 1000)))
+      expect(messages).toEqual([])
+      expect(parser.heldBytes).toBeGreaterThanOrEqual(1000 - 8)
+    })
+
+    it('goes back to whole messages from the next message, not inside a streamed one', () => {
+      const { messages, parser } = wholeParser()
+      parser.streamBinary(true)
+      const first = binary(pattern(3000))
+      parser.push(Buffer.from(first.subarray(0, 1000)))
+      parser.streamBinary(false)
+      parser.push(Buffer.from(first.subarray(1000)))
+      expect(messages.length).toBe(2) // the first message, as it came
+      parser.push(binary(pattern(2000)).subarray(0, 1500))
+      expect(messages.length).toBe(2) // the second, gathered
+      expect(parser.heldBytes).toBeGreaterThan(1000)
+    })
+
+    it('hands on what it gathered when told to stream, then the rest as it comes', () => {
+      const { messages, parser } = wholeParser()
+      const frame = binary(pattern(3000))
+      parser.push(Buffer.from(frame.subarray(0, 1000)))
+      parser.streamBinary()
+      parser.push(Buffer.from(frame.subarray(1000)))
+      expect(Buffer.concat(messages)).toEqual(pattern(3000))
+      expect(messages.length).toBe(2)
+      expect(parser.heldBytes).toBe(0)
+    })
   })
 
   it('refuses an unmasked client frame with 1002 (RFC 6455 5.1)', () => {
@@ -580,8 +669,9 @@ describe("limits (Autobahn 9, and the relay's message limit)", () => {
     },
   )
 
-  it('holds no binary payload, and a text message only until it is whole', () => {
+  it('holds no binary payload once streaming, and a text message only until it is whole', () => {
     const parser = new FrameParser(MAX, silentSink())
+    parser.streamBinary()
     parser.push(binary(pattern(5000)).subarray(0, 3000))
     expect(parser.heldBytes).toBe(0)
     const halfText = text(Buffer.alloc(5000, 0x61))

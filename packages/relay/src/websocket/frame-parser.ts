@@ -39,9 +39,10 @@ export interface FrameViolation {
 /** Where the parser delivers what it reads. Each call happens inside {@link FrameParser.push}. */
 export interface FrameSink {
   /**
-   * Payload bytes of a binary message, unmasked in place, as they arrive:
-   * one message may come as many slices, and a slice is a view into the
-   * chunk the socket delivered (never copied).
+   * Binary payload, unmasked in place. Until {@link FrameParser.streamBinary},
+   * one whole message per call (an empty one too), as text is delivered;
+   * after it, the bytes as they arrive: one message may come as many
+   * slices, each a view into the chunk the socket delivered (never copied).
    */
   onBinary(bytes: Buffer): void
   /** One whole text message, checked to be UTF-8. */
@@ -193,7 +194,11 @@ export class FrameParser {
   /** The payload length this frame declared. */
   private frameLength = 0
 
-  /** A text message being gathered across frames or chunks. */
+  /** Binary payload goes on as it arrives, not as whole messages (see {@link streamBinary}). */
+  private isStreaming = false
+  /** The message in progress streams (set at its first frame, or when streaming starts in it). */
+  private isMessageStreaming = false
+  /** A text message (or, until streaming, a binary one) being gathered across frames or chunks. */
   private text: Buffer | undefined
   private textLength = 0
   /** A control payload split across chunks. */
@@ -208,6 +213,25 @@ export class FrameParser {
   /** Bytes read and held until a frame or message is whole: what a peer that stalls mid-message pins. */
   get heldBytes(): number {
     return this.partialLength + this.textLength + this.controlLength
+  }
+
+  /**
+   * Whether binary payload is handed on as it arrives (`true`: for a byte
+   * stream, a TCP target, where message boundaries mean nothing) or as whole
+   * messages (`false`, the default: one message, one datagram). Streaming
+   * starts at once: what is gathered of a message in progress goes on first.
+   * Whole messages start with the next message (the part of one already
+   * handed on cannot be gathered again).
+   */
+  streamBinary(isStreaming = true): void {
+    this.isStreaming = isStreaming
+    if (!isStreaming || this.isMessageStreaming) return
+    this.isMessageStreaming = true
+    if (this.messageOpcode !== Opcode.BINARY || this.textLength === 0) return
+    const gathered = (this.text as Buffer).subarray(0, this.textLength)
+    this.text = undefined
+    this.textLength = 0
+    this.sink.onBinary(gathered)
   }
 
   /** True once a close frame or a violation ended reading. */
@@ -341,7 +365,10 @@ export class FrameParser {
           ),
         )
       }
-      if (opcode !== Opcode.CONTINUATION) this.messageOpcode = opcode
+      if (opcode !== Opcode.CONTINUATION) {
+        this.messageOpcode = opcode
+        this.isMessageStreaming = this.isStreaming
+      }
     }
     this.state = READING_PAYLOAD
     if (length === 0) this.endFrame(EMPTY)
@@ -354,7 +381,11 @@ export class FrameParser {
     this.unmaskRange(chunk, start, end)
     this.remaining -= length
     const isLast = this.remaining === 0
-    if (this.opcode < 0x8 && this.messageOpcode === Opcode.BINARY) {
+    if (
+      this.isMessageStreaming &&
+      this.opcode < 0x8 &&
+      this.messageOpcode === Opcode.BINARY
+    ) {
       this.sink.onBinary(
         start === 0 && end === chunk.length
           ? chunk
@@ -364,9 +395,9 @@ export class FrameParser {
       if (isLast && this.state !== DONE) this.endFrame(undefined)
       return
     }
-    // Text and control payloads are delivered whole: one that sits entire in
-    // this chunk is a view into it; one split across chunks (or a text
-    // message across frames) is gathered, a copy.
+    // Text, control and (until streaming) binary payloads are delivered
+    // whole: one that sits entire in this chunk is a view into it; one split
+    // across chunks (or a message across frames) is gathered, a copy.
     const isWholeFrame = length === this.frameLength
     if (this.opcode >= 0x8) {
       if (isWholeFrame) return this.endFrame(chunk.subarray(start, end))
@@ -435,14 +466,18 @@ export class FrameParser {
     this.messageOpcode = 0
     this.messageBytes = 0
     this.fragments = 0
-    if (messageOpcode !== Opcode.TEXT) return
+    if (messageOpcode === Opcode.BINARY && this.isMessageStreaming) return
     let text: Buffer
     if (this.textLength === 0) text = whole ?? EMPTY
     else {
       text = (this.text as Buffer).subarray(0, this.textLength)
-      // An idle connection keeps no text buffer.
+      // An idle connection keeps no message buffer.
       this.text = undefined
       this.textLength = 0
+    }
+    if (messageOpcode === Opcode.BINARY) {
+      this.sink.onBinary(text)
+      return
     }
     if (!isUtf8(text)) {
       this.fail(VIOLATIONS.utf8)
