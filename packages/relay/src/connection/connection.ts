@@ -718,11 +718,12 @@ export class Connection
       'websocket error',
     )
     // That close is the relay's: record it now, or a client that never
-    // echoes it would be logged as its own 1006.
+    // echoes it would be logged as its own 1006. The reason is the one the
+    // link sent (the parser's own words, never the client's bytes).
     if (!this.isBrowserGone)
       this.close ??= {
         code: violation.code,
-        reason: fitCloseReason(this.context.redact(violation.reason)),
+        reason: fitCloseReason(violation.reason),
         by: 'relay',
       }
   }

@@ -67,6 +67,8 @@ export const READ_HEADROOM_BYTES = 10
 const FIRST_READ_BYTES = 256 - READ_HEADROOM_BYTES
 /** A busy link grows its reads to this (the size Node reads with by default). */
 const MAX_READ_BYTES = 64 * 1024
+/** After this many reads of at most an eighth of the buffer in a row, reads shrink by four. */
+const SHRINK_AFTER_SHORT_READS = 8
 
 /** Where a socket's link is kept, so one set of listener functions serves every socket. */
 const kLink = Symbol('wsrelay.tcpLink')
@@ -111,9 +113,11 @@ function destroySocket(socket: net.Socket): void {
  * with headroom for the frame header in front; the same buffer serves the
  * next read whenever the last chunk went out at once, so a busy link
  * allocates nothing per read. It starts small (an idle connection holds 256
- * bytes) and grows by four each time a read fills it, to 64 KiB. A chunk
- * still queued for the browser keeps its buffer; the next read gets a new
- * one.
+ * bytes), grows by four each time a read fills it, to 64 KiB, and shrinks
+ * by four after 8 short reads in a row. A chunk still queued for the
+ * browser keeps its buffer and the next read gets a new one; a short read
+ * (an eighth of the buffer or less) is copied into a buffer of its own
+ * size first, so what waits is what the memory budget counts.
  */
 class TcpLink implements TargetLink {
   isFinished = false
@@ -124,6 +128,8 @@ class TcpLink implements TargetLink {
     READ_HEADROOM_BYTES + FIRST_READ_BYTES,
   )
   private isReadHeld = false
+  /** Short reads in a row (see {@link onRead}). */
+  private shortReads = 0
 
   constructor(
     target: ChosenTarget,
@@ -184,8 +190,27 @@ class TcpLink implements TargetLink {
   }
 
   onRead(length: number, buffer: Buffer): void {
-    const chunk = length === buffer.length ? buffer : buffer.subarray(0, length)
-    if (this.events.onTargetData(chunk, READ_HEADROOM_BYTES))
+    let chunk: Buffer
+    let isOwnBuffer = false
+    if (this.readSize > FIRST_READ_BYTES && length <= this.readSize / 8) {
+      // A short read in a big buffer would pin all of it while it waits for
+      // a slow browser (the budget counts the bytes, not the buffer): it
+      // goes on in a buffer of its own size, and the read buffer stays.
+      const own = Buffer.allocUnsafe(READ_HEADROOM_BYTES + length)
+      buffer.copy(own, READ_HEADROOM_BYTES, 0, length)
+      chunk = own.subarray(READ_HEADROOM_BYTES)
+      isOwnBuffer = true
+      // A link gone quiet shrinks its reads again, down to the first size.
+      if (++this.shortReads >= SHRINK_AFTER_SHORT_READS) {
+        this.shortReads = 0
+        this.readSize = Math.max(FIRST_READ_BYTES, this.readSize / 4)
+        this.isReadHeld = true // a smaller buffer for the next read
+      }
+    } else {
+      chunk = length === buffer.length ? buffer : buffer.subarray(0, length)
+      this.shortReads = 0
+    }
+    if (this.events.onTargetData(chunk, READ_HEADROOM_BYTES) && !isOwnBuffer)
       this.isReadHeld = true
     if (length === this.readSize && this.readSize < MAX_READ_BYTES) {
       this.readSize = Math.min(this.readSize * 4, MAX_READ_BYTES)

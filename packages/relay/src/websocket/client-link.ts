@@ -239,8 +239,10 @@ export class WebSocketLink implements ClientLink, FrameSink {
   }
 
   pause(): void {
-    // A closing link keeps reading: the browser's close frame, then its FIN.
-    if (this.state === OPEN) this.socket.pause()
+    // Backpressure holds while closing too (a browser that floods and never
+    // answers our close must not fill the target's queue); once its close
+    // frame or a violation ended parsing, `readToEnd` reads on to the FIN.
+    if (!this.parser.isDone) this.socket.pause()
   }
 
   streamBinary(isStreaming: boolean): void {
@@ -276,6 +278,12 @@ export class WebSocketLink implements ClientLink, FrameSink {
       this.isCloseSent = true
       if (this.isCloseReceived || this.isViolated) this.socket.end()
     })
+    this.armCloseTimer()
+  }
+
+  /** The socket is cut `closeTimeout` after the closing starts, whoever started it. */
+  private armCloseTimer(): void {
+    if (this.closeTimer) return
     this.closeTimer = setTimeout(
       destroySocket,
       this.settings.closeTimeout,
@@ -313,7 +321,8 @@ export class WebSocketLink implements ClientLink, FrameSink {
     this.code = code
     this.reason = reason
     this.readToEnd()
-    this.close(code === 1005 ? undefined : code)
+    // The echo carries the browser's code and reason (RFC 6455 5.5.1), as ws sends it.
+    this.close(code === 1005 ? undefined : code, reason)
   }
 
   onViolation(violation: FrameViolation): void {
@@ -340,8 +349,11 @@ export class WebSocketLink implements ClientLink, FrameSink {
 
   onSocketEnd(): void {
     // The browser's FIN: end ours behind what is queued (ws does the same).
+    // A browser that sends FIN and never reads what is queued must not hold
+    // the socket: it is cut after `closeTimeout`, as any closing is.
     this.state = CLOSING
     this.socket.end()
+    this.armCloseTimer()
   }
 
   onSocketError(err: Error): void {

@@ -212,7 +212,8 @@ export class FrameParser {
 
   /** Bytes read and held until a frame or message is whole: what a peer that stalls mid-message pins. */
   get heldBytes(): number {
-    return this.partialLength + this.textLength + this.controlLength
+    // The message buffer counts as allocated (it grows by doubling), not as filled.
+    return this.partialLength + (this.text?.length ?? 0) + this.controlLength
   }
 
   /**
