@@ -550,13 +550,41 @@ async function manyConnections(
   }
 }
 
-/** How many connections this machine lets a relay hold: it needs two descriptors for each. */
-function idleCount(wanted: number): number {
+/**
+ * How many idle connections every peer can hold on this machine: two
+ * descriptors each under the open-file hard limit, and no more than
+ * wsrelay's own connection limit there (it keeps descriptors in reserve to
+ * answer refusals, and says the limit in force in `relay listening`), so
+ * that each peer holds the same count and wsrelay refuses the one after it.
+ */
+async function idleCount(wanted: number): Promise<number> {
   const hard = Number(
     spawnSync('bash', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).stdout.trim(),
   )
-  if (!Number.isFinite(hard)) return wanted
-  return Math.min(wanted, Math.floor((hard - 200) / 2 / 100) * 100)
+  let count = Number.isFinite(hard)
+    ? Math.min(wanted, Math.floor((hard - 200) / 2 / 100) * 100)
+    : wanted
+  const peer = await startPeer('wsrelay', {
+    relayFlags: ['--max-connections', String(count)],
+  })
+  try {
+    const listening = (peer.child?.stdout() ?? '')
+      .split('\n')
+      .map((line): Record<string, unknown> | undefined => {
+        try {
+          return JSON.parse(line) as Record<string, unknown>
+        } catch {
+          return undefined
+        }
+      })
+      .find((json) => json?.msg === 'relay listening')
+    const held = Number(listening?.maxConnections)
+    if (Number.isFinite(held) && held < count)
+      count = Math.floor(held / 100) * 100
+  } finally {
+    await peer.stop()
+  }
+  return count
 }
 
 async function idleConnections(
@@ -1373,10 +1401,10 @@ async function main(): Promise<void> {
   const startedAt = Date.now()
   compile()
   const host = machine()
-  const idle = idleCount(sizes.idleConnections)
+  const idle = await idleCount(sizes.idleConnections)
   if (idle < sizes.idleConnections) {
     say(
-      `note: the open-file hard limit (ulimit -Hn) lets a relay hold ${idle} connections, not ${sizes.idleConnections}; measuring ${idle}`,
+      `note: the open-file hard limit (ulimit -Hn), less wsrelay's descriptors kept for refusals, lets a relay hold ${idle} connections, not ${sizes.idleConnections}; measuring ${idle}`,
     )
   }
   say(
