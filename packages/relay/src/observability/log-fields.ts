@@ -64,7 +64,7 @@ export const LOG_FIELDS = {
     means: 'The worker (1, 2, …) that wrote the line.',
   },
   workers: {
-    in: '`relay listening` and `shutting down` of the process that runs the workers',
+    in: '`shutting down` of the process that runs the workers',
     means: 'How many worker processes serve the port.',
   },
   client: {
