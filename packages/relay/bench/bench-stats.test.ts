@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import {
+  meetsGoal,
   median,
+  parseCpuTimes,
   parseProcStat,
   parseProcStatus,
   profileByLayer,
@@ -33,6 +35,11 @@ describe('parseProcStat', () => {
     const line =
       '4242 (node (my) relay) S 1 4242 4242 0 -1 4194304 100 0 0 0 250 130 0 0 20 0 7 0 95917 3133440 389'
     expect(parseProcStat(line, 100)).toBeCloseTo(3.8)
+  })
+  it('adds the waited-for children (cutime, cstime) when asked', () => {
+    const line =
+      '4242 (bench) S 1 4242 4242 0 -1 4194304 100 0 0 0 250 130 700 20 20 0 7 0 95917 3133440 389'
+    expect(parseProcStat(line, 100, true)).toBeCloseTo(11.0)
   })
   it('names the input when it is not a stat line', () => {
     expect(() => parseProcStat('nonsense')).toThrow(
@@ -155,5 +162,27 @@ describe('summarizeProfile with a time window', () => {
     expect(summarizeProfile(profile, 5, { fromUs: 1100, toUs: 2000 })).toEqual([
       { name: 'writev', where: '', selfPercent: 100 },
     ])
+  })
+})
+
+describe('parseCpuTimes', () => {
+  it('counts user, nice, system, irq, softirq and steal as busy, idle and iowait as not', () => {
+    const text =
+      'cpu  100 5 50 1000 20 3 2 10 0 0\ncpu0 50 2 25 500 10 1 1 5 0 0\n'
+    expect(parseCpuTimes(text)).toEqual({ busy: 170, total: 1190 })
+  })
+  it('says what is missing', () => {
+    expect(() => parseCpuTimes('intr 1 2 3')).toThrow(
+      'No "cpu" line in /proc/stat',
+    )
+  })
+})
+
+describe('meetsGoal', () => {
+  it('checks an upper bound, a lower bound, and says nothing without a figure', () => {
+    expect(meetsGoal(1.4, { kind: 'ratio', atMost: 1.5 })).toBe(true)
+    expect(meetsGoal(1.6, { kind: 'ratio', atMost: 1.5 })).toBe(false)
+    expect(meetsGoal(0.9, { kind: 'ratio', atLeast: 1 })).toBe(false)
+    expect(meetsGoal(NaN, { kind: 'absolute', atMost: 40 })).toBeUndefined()
   })
 })

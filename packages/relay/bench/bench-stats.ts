@@ -21,8 +21,15 @@ export function spreadPercent(values: readonly number[]): number {
   return ((Math.max(...finite) - Math.min(...finite)) / 2 / Math.abs(mid)) * 100
 }
 
-/** CPU time a process has used, from the text of /proc/PID/stat. */
-export function parseProcStat(text: string, ticksPerSecond = 100): number {
+/**
+ * CPU time a process has used, from the text of /proc/PID/stat; with
+ * `withChildren`, also that of its children it has waited for.
+ */
+export function parseProcStat(
+  text: string,
+  ticksPerSecond = 100,
+  withChildren = false,
+): number {
   // Field 2 (comm) is in parentheses and may hold spaces or ')', so count
   // fields from the last ')': utime and stime are fields 14 and 15 (proc(5)).
   const close = text.lastIndexOf(')')
@@ -34,10 +41,15 @@ export function parseProcStat(text: string, ticksPerSecond = 100): number {
     .split(/\s+/)
   const utime = Number(fields[11])
   const stime = Number(fields[12])
-  if (!Number.isFinite(utime) || !Number.isFinite(stime)) {
+  const children = withChildren ? Number(fields[13]) + Number(fields[14]) : 0
+  if (
+    !Number.isFinite(utime) ||
+    !Number.isFinite(stime) ||
+    !Number.isFinite(children)
+  ) {
     throw new Error(`No utime/stime in /proc/PID/stat: "${text.slice(0, 80)}"`)
   }
-  return (utime + stime) / ticksPerSecond
+  return (utime + stime + children) / ticksPerSecond
 }
 
 /** Resident and peak resident memory in bytes, from the text of /proc/PID/status. */
@@ -190,4 +202,39 @@ function layerOf(functionName: string, url: string): string {
   }
   if (url.startsWith('node:')) return 'Node internals (streams, events, ticks)'
   return 'other JavaScript'
+}
+
+/** Busy and total CPU time of the whole machine, in clock ticks, from the text of /proc/stat. */
+export function parseCpuTimes(text: string): { busy: number; total: number } {
+  const line = /^cpu\s+([\d\s]+)$/m.exec(text)?.[1]
+  if (!line) throw new Error('No "cpu" line in /proc/stat')
+  // user nice system idle iowait irq softirq steal (guest time is inside user).
+  const [
+    user = 0,
+    nice = 0,
+    system = 0,
+    idle = 0,
+    iowait = 0,
+    irq = 0,
+    softirq = 0,
+    steal = 0,
+  ] = line.trim().split(/\s+/).map(Number)
+  const busy = user + nice + system + irq + softirq + steal
+  return { busy, total: busy + idle + iowait }
+}
+
+/** A goal stated against the reference peer (a ratio) or as an absolute figure. */
+export interface Goal {
+  /** `ratio`: wsrelay's figure divided by the reference's; `absolute`: wsrelay's own figure. */
+  readonly kind: 'ratio' | 'absolute'
+  readonly atMost?: number
+  readonly atLeast?: number
+}
+
+/** Whether `value` (a ratio or a figure, as the goal says) meets `goal`; undefined when it is not a number. */
+export function meetsGoal(value: number, goal: Goal): boolean | undefined {
+  if (!Number.isFinite(value)) return undefined
+  if (goal.atMost !== undefined && value > goal.atMost) return false
+  if (goal.atLeast !== undefined && value < goal.atLeast) return false
+  return true
 }

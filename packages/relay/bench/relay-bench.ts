@@ -1,8 +1,10 @@
 /**
- * `pnpm bench`: wsrelay against plain TCP and three peers on the same ws
- * library, all measured in the same run by a load generator written in C
- * (bench/loadgen.c) against a C echo target (bench/echo-target.c), so that
- * neither end of the pipe is what limits a figure.
+ * `pnpm bench`: wsrelay against plain TCP, three peers on the same ws
+ * library and a Go relay on gorilla/websocket (the reference: what a user
+ * would pick instead), all measured in the same run by a load generator
+ * written in C (bench/loadgen.c) against a C echo target
+ * (bench/echo-target.c), so that neither end of the pipe is what limits a
+ * figure.
  *
  *   pnpm bench [--quick] [--json] [--runs N] [--profile]
  *
@@ -25,15 +27,22 @@ import path from 'node:path'
 import { createInterface, type Interface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { startRelayProcess, type RelayProcess } from '@wsrelay/test-kit'
 import {
+  startProcess,
+  startRelayProcess,
+  type RelayProcess,
+} from '@wsrelay/test-kit'
+import {
+  meetsGoal,
   median,
+  parseCpuTimes,
   parseProcStat,
   parseProcStatus,
   profileByLayer,
   spreadPercent,
   summarizeProfile,
   type CpuProfile,
+  type Goal,
   type HotSpot,
 } from './bench-stats.js'
 
@@ -43,20 +52,23 @@ const SOURCES = path.resolve(HERE, '../bench')
 const WSRELAY_CLI = path.resolve(HERE, '../dist/cli.js')
 const LOADGEN = path.join(HERE, 'loadgen')
 const ECHO_TARGET = path.join(HERE, 'echo-target')
+const GO_RELAY = path.join(HERE, 'go-relay')
 const UDP_LOADGEN = path.join(HERE, 'udp-loadgen')
 const UDP_ECHO_TARGET = path.join(HERE, 'udp-echo-target')
 const TICKS_PER_SECOND = Number(
   spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim() || 100,
 )
 
-const USAGE = `Usage: pnpm bench [--quick] [--json] [--runs N] [--profile]
+const USAGE = `Usage: pnpm bench [--quick] [--json] [--runs N] [--profile] [--peers LIST]
 
-  --quick     every row once at small sizes (under a minute); asserts nothing
-              about speed, exits 1 if any peer did not move the bytes intact
-  --json      print the results as JSON instead of a Markdown table
-  --runs N    runs to take the median of (default 3; 1 with --quick)
-  --profile   also profile wsrelay (node --cpu-prof) under the throughput
-              load and print its hottest functions
+  --quick       every row once at small sizes (under a minute); asserts nothing
+                about speed, exits 1 if any peer did not move the bytes intact
+  --json        print the results as JSON instead of a Markdown table
+  --runs N      runs to take the median of (default 3; 1 with --quick)
+  --profile     also profile wsrelay (node --cpu-prof) under the throughput
+                load and print its hottest functions
+  --peers LIST  measure only these peers (comma-separated: tcp, ws-echo,
+                backpressure, naive, go, wsrelay); the rest show "-"
 `
 
 // ---------- sizes ----------
@@ -103,19 +115,44 @@ const QUICK: Sizes = {
 
 // ---------- peers ----------
 
-type PeerId = 'tcp' | 'ws-echo' | 'backpressure' | 'naive' | 'wsrelay'
+type PeerId =
+  | 'tcp'
+  | 'ws-echo'
+  | 'backpressure'
+  | 'naive'
+  | 'go'
+  | 'wsrelay'
+  | 'wsrelay-workers'
 
 const PEERS: readonly { id: PeerId; title: string }[] = [
   { id: 'tcp', title: 'plain TCP' },
   { id: 'ws-echo', title: 'ws echo server, no relay' },
   { id: 'backpressure', title: 'ws relay with backpressure (60 lines)' },
   { id: 'naive', title: '20-line ws relay' },
+  { id: 'go', title: 'Go relay (gorilla/websocket)' },
   { id: 'wsrelay', title: 'wsrelay' },
+  { id: 'wsrelay-workers', title: 'wsrelay --workers 2' },
 ]
+/** Every peer but `--workers`, which only the connections rows measure. */
+const SINGLE_PROCESS_PEERS: readonly PeerId[] = PEERS.map((p) => p.id).filter(
+  (id) => id !== 'wsrelay-workers',
+)
+/** Worker processes of the wsrelay-workers peer. */
+const WORKERS = 2
+const indexOf = (id: PeerId): number => PEERS.findIndex((p) => p.id === id)
+/** The peer wsrelay's goals are stated against. */
+const REFERENCE: PeerId = 'go'
 
 const BENCH_STARTED_AT = Date.now()
 /** Without --runs, runs stop early rather than let a busy machine push the whole bench past 10 minutes. */
 const RUNS_BUDGET_S = 480
+
+/** Before each run, wait up to this long for other processes to leave the CPUs alone. */
+const QUIET_WAIT_S = 180
+/** Quiet: other processes use less than this many cores. */
+const QUIET_CORES = 0.25
+/** How long one look at the machine's other load lasts. */
+const LOAD_SAMPLE_MS = 2000
 
 const say = (text: string): void => {
   const seconds = ((Date.now() - BENCH_STARTED_AT) / 1000)
@@ -245,13 +282,57 @@ async function startPeer(id: PeerId, options: PeerOptions = {}): Promise<Peer> {
   }
   // Every peer (wsrelay at its default info level, and the baselines) logs
   // {"msg":"relay listening","url":...}: the test kit's one relay starter.
-  const peers: Record<Exclude<PeerId, 'tcp'>, [string, string[]]> = {
+  if (id === 'go') {
+    let child: RelayProcess
+    try {
+      const watched = await startProcess({
+        command: GO_RELAY,
+        args: [targetAddress],
+        wrapper: wrapperOf(pinned),
+        name: 'go-relay',
+        readyTimeoutMs: 15_000,
+        ready: (_line, json) =>
+          json?.msg === 'relay listening' && typeof json.url === 'string'
+            ? json.url
+            : undefined,
+      })
+      child = {
+        ...watched,
+        url: watched.ready,
+        port: Number(new URL(watched.ready).port),
+      }
+    } catch (err) {
+      await target.child.stop()
+      throw err
+    }
+    return {
+      id,
+      child,
+      port: child.port,
+      ws: true,
+      async stop() {
+        await child.stop()
+        await target.child.stop()
+      },
+    }
+  }
+  const peers: Record<Exclude<PeerId, 'tcp' | 'go'>, [string, string[]]> = {
     'ws-echo': [path.join(HERE, 'ws-echo-server.js'), []],
     backpressure: [path.join(HERE, 'backpressure-relay.js'), [targetAddress]],
     naive: [path.join(HERE, 'naive-relay.js'), [targetAddress]],
     wsrelay: [
       WSRELAY_CLI,
       [...(options.relayFlags ?? []), '127.0.0.1:0', targetAddress],
+    ],
+    'wsrelay-workers': [
+      WSRELAY_CLI,
+      [
+        '--workers',
+        String(WORKERS),
+        ...(options.relayFlags ?? []),
+        '127.0.0.1:0',
+        targetAddress,
+      ],
     ],
   }
   const [program, args] = peers[id]
@@ -279,6 +360,9 @@ async function startPeer(id: PeerId, options: PeerOptions = {}): Promise<Peer> {
   }
 }
 
+/** CPU seconds of the bench and of every child it has reaped (peers, targets, generators). */
+const ownCpuSeconds = (): number =>
+  parseProcStat(readFileSync('/proc/self/stat', 'utf8'), TICKS_PER_SECOND, true)
 const cpuOf = (pid: number): number =>
   parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'), TICKS_PER_SECOND)
 const memoryOf = (pid: number) =>
@@ -355,6 +439,18 @@ async function throughputAndLatency(
 ): Promise<void> {
   const peer = await startPeer(id)
   try {
+    // What the server holds once it listens, before its first connection.
+    if (peer.child) out.startRssMiB = memoryOf(peer.child.pid).rssBytes / MiB
+    // Every peer gets the same warm-up, so a JIT's first compiles are not
+    // counted against it (the latency rows warm up the same way).
+    await attempt(ctx, `${id} warm-up`, async () => {
+      await loadgen('throughput', peer, [
+        '--size',
+        ctx.sizes.messageSizes[0] ?? 65536,
+        '--total',
+        ctx.sizes.throughputBytes / 8,
+      ])
+    })
     for (const size of ctx.sizes.messageSizes) {
       const key = `throughput${size / 1024}k`
       await attempt(ctx, `${id} ${key}`, async () => {
@@ -421,6 +517,17 @@ async function manyConnections(
 ): Promise<void> {
   const peer = await startPeer(id)
   try {
+    // The same warm-up for every peer: a quarter of the connections, once.
+    await attempt(ctx, `${id} connections warm-up`, async () => {
+      await loadgen('conns', peer, [
+        '--count',
+        Math.ceil(ctx.sizes.connections / 4),
+        '--seconds',
+        0.2,
+        '--size',
+        64,
+      ])
+    })
     await attempt(
       ctx,
       `${id} ${ctx.sizes.connections} connections`,
@@ -443,13 +550,41 @@ async function manyConnections(
   }
 }
 
-/** How many connections this machine lets a relay hold: it needs two descriptors for each. */
-function idleCount(wanted: number): number {
+/**
+ * How many idle connections every peer can hold on this machine: two
+ * descriptors each under the open-file hard limit, and no more than
+ * wsrelay's own connection limit there (it keeps descriptors in reserve to
+ * answer refusals, and says the limit in force in `relay listening`), so
+ * that each peer holds the same count and wsrelay refuses the one after it.
+ */
+async function idleCount(wanted: number): Promise<number> {
   const hard = Number(
     spawnSync('bash', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).stdout.trim(),
   )
-  if (!Number.isFinite(hard)) return wanted
-  return Math.min(wanted, Math.floor((hard - 200) / 2 / 100) * 100)
+  let count = Number.isFinite(hard)
+    ? Math.min(wanted, Math.floor((hard - 200) / 2 / 100) * 100)
+    : wanted
+  const peer = await startPeer('wsrelay', {
+    relayFlags: ['--max-connections', String(count)],
+  })
+  try {
+    const listening = (peer.child?.stdout() ?? '')
+      .split('\n')
+      .map((line): Record<string, unknown> | undefined => {
+        try {
+          return JSON.parse(line) as Record<string, unknown>
+        } catch {
+          return undefined
+        }
+      })
+      .find((json) => json?.msg === 'relay listening')
+    const held = Number(listening?.maxConnections)
+    if (Number.isFinite(held) && held < count)
+      count = Math.floor(held / 100) * 100
+  } finally {
+    await peer.stop()
+  }
+  return count
 }
 
 async function idleConnections(
@@ -500,6 +635,10 @@ async function idleConnections(
           const rss = memoryOf(peer.child.pid).rssBytes
           out.idleRssMiB = rss / MiB
           out.idlePerConnectionKiB = (rss - before) / 1024 / count
+          // Where the descriptor limit stops short of the goal's count.
+          out.idleRssGoalMiB =
+            (rss + ((rss - before) / count) * (IDLE_GOAL_CONNECTIONS - count)) /
+            MiB
         }
         const extraLine = firstLine(
           child,
@@ -822,6 +961,47 @@ async function profileWsrelay(sizes: Sizes): Promise<ProfileSummary> {
   }
 }
 
+// ---------- the machine's other load ----------
+
+const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * CPU cores other processes kept busy over `ms`, while the bench runs
+ * nothing of its own (every peer of the last run has exited): the machine's
+ * busy time from /proc/stat, less the bench's own.
+ */
+async function otherLoad(ms = LOAD_SAMPLE_MS): Promise<number> {
+  const read = () => parseCpuTimes(readFileSync('/proc/stat', 'utf8'))
+  const before = read()
+  const ownBefore = process.cpuUsage()
+  await sleep(ms)
+  const after = read()
+  const own = process.cpuUsage(ownBefore)
+  const cores = os.cpus().length
+  const total = after.total - before.total
+  if (total <= 0) return 0
+  const busySeconds = ((after.busy - before.busy) / total) * cores * (ms / 1000)
+  const ownSeconds = (own.user + own.system) / 1e6
+  return Math.max(0, busySeconds - ownSeconds) / (ms / 1000)
+}
+
+/**
+ * Waits (up to `maxSeconds`) until other processes use less than
+ * {@link QUIET_CORES}; returns the last load seen, which the table reports.
+ */
+async function waitForQuiet(maxSeconds: number): Promise<number> {
+  const until = Date.now() + maxSeconds * 1000
+  let load = await otherLoad()
+  while (load >= QUIET_CORES && Date.now() < until) {
+    say(
+      `  waiting for quiet: other processes use ${fmt(load, 2)} of ${os.cpus().length} cores`,
+    )
+    load = await otherLoad()
+  }
+  return load
+}
+
 // ---------- machine, build ----------
 
 function machine(): Record<string, string | number> {
@@ -878,6 +1058,7 @@ function compile(): void {
     if (result.status !== 0)
       throw new Error(`cc could not compile bench/${source}:\n${result.stderr}`)
   }
+  compileGoRelay()
   if (spawnSync('taskset', ['-c', '0', 'true']).status !== 0) {
     throw new Error(
       'The pinned latency rows need taskset. Install util-linux (apt-get install util-linux) and run again.',
@@ -886,6 +1067,38 @@ function compile(): void {
   if (!existsSync(WSRELAY_CLI)) {
     throw new Error(
       `${WSRELAY_CLI} is missing: build the relay first (pnpm build).`,
+    )
+  }
+}
+
+/** Debian's Go toolchain and its packaged gorilla/websocket, without modules or network. */
+const GO_PACKAGES = 'golang-go golang-github-gorilla-websocket-dev'
+
+/** Builds the Go reference relay from bench/go-relay.go (a second or two, cached after the first). */
+function compileGoRelay(): void {
+  const cache = path.join(os.tmpdir(), 'wsrelay-bench-gocache')
+  const result = spawnSync(
+    'go',
+    ['build', '-o', GO_RELAY, path.join(SOURCES, 'go-relay.go')],
+    {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        GOPATH: '/usr/share/gocode',
+        GO111MODULE: 'off',
+        GOFLAGS: '',
+        GOCACHE: process.env.GOCACHE ?? cache,
+      },
+    },
+  )
+  if (result.error) {
+    throw new Error(
+      `The bench builds its Go reference relay, and "go" could not run (${result.error.message}). Install Go and gorilla/websocket (Debian/Ubuntu: apt-get install ${GO_PACKAGES}) and run again.`,
+    )
+  }
+  if (result.status !== 0) {
+    throw new Error(
+      `go could not build bench/go-relay.go${/gorilla/.test(result.stderr) ? ` (is gorilla/websocket installed? apt-get install ${GO_PACKAGES})` : ''}:\n${result.stderr}`,
     )
   }
 }
@@ -908,11 +1121,18 @@ interface Row {
   skip?: PeerId[]
   /** Which way is faster: plain TCP must be ahead of every peer on such a row. */
   better?: 'higher' | 'lower'
+  /** wsrelay's goal on this row: against the Go relay (a ratio) or a figure of its own. */
+  goal?: Goal
 }
+
+/** 10,000 idle connections: the goal is stated for this many, whatever the descriptor limit lets the bench hold. */
+const IDLE_GOAL_CONNECTIONS = 10_000
 
 function rows(sizes: Sizes, idle: number): Row[] {
   const mib = sizes.throughputBytes / MiB
   const noServer: PeerId[] = ['tcp']
+  const atLeastGo: Goal = { kind: 'ratio', atLeast: 1 }
+  const atMostGo: Goal = { kind: 'ratio', atMost: 1 }
   return [
     ...sizes.messageSizes.flatMap((size): Row[] => [
       {
@@ -921,6 +1141,7 @@ function rows(sizes: Sizes, idle: number): Row[] {
         show: 'ratio',
         better: 'higher',
         format: (n) => `${fmt(n)} MB/s`,
+        goal: atLeastGo,
       },
     ]),
     {
@@ -929,6 +1150,7 @@ function rows(sizes: Sizes, idle: number): Row[] {
       show: 'raw',
       format: (n) => fmt(n, 2),
       skip: noServer,
+      goal: atMostGo,
     },
     {
       label: 'load generator busy (CPU / wall), 64 KiB messages',
@@ -950,6 +1172,7 @@ function rows(sizes: Sizes, idle: number): Row[] {
       show: p === 'p50' ? 'ratio' : 'raw',
       better: 'lower',
       format: (n) => `${fmt(n, 1)} us`,
+      ...(p === 'p50' ? { goal: { kind: 'ratio', atMost: 1.5 } } : {}),
     })),
     {
       label: `${fmt(sizes.connections)} connections: time to open all (and echo once)`,
@@ -957,6 +1180,7 @@ function rows(sizes: Sizes, idle: number): Row[] {
       show: 'raw',
       better: 'lower',
       format: (n) => `${fmt(n, 2)} s`,
+      goal: atMostGo,
     },
     {
       label: `${fmt(sizes.connections)} connections ping-pong, round trips/s`,
@@ -964,6 +1188,7 @@ function rows(sizes: Sizes, idle: number): Row[] {
       show: 'ratio',
       better: 'higher',
       format: (n) => fmt(n),
+      goal: atLeastGo,
     },
     {
       label: `${fmt(sizes.connections)} connections ping-pong, round trip p99`,
@@ -971,6 +1196,15 @@ function rows(sizes: Sizes, idle: number): Row[] {
       show: 'raw',
       better: 'lower',
       format: (n) => `${fmt(n / 1000, 1)} ms`,
+      goal: atMostGo,
+    },
+    {
+      label: 'RSS at start (listening, no connection yet)',
+      key: 'startRssMiB',
+      show: 'raw',
+      format: (n) => `${fmt(n, 1)} MiB`,
+      skip: noServer,
+      goal: { kind: 'absolute', atMost: 40 },
     },
     {
       label: `${fmt(idle)} idle connections: server RSS`,
@@ -978,7 +1212,22 @@ function rows(sizes: Sizes, idle: number): Row[] {
       show: 'raw',
       format: (n) => `${fmt(n)} MiB`,
       skip: noServer,
+      ...(idle >= IDLE_GOAL_CONNECTIONS
+        ? { goal: { kind: 'absolute', atMost: 150 } }
+        : {}),
     },
+    ...(idle < IDLE_GOAL_CONNECTIONS
+      ? [
+          {
+            label: `${fmt(IDLE_GOAL_CONNECTIONS)} idle connections: server RSS, extrapolated from ${fmt(idle)} at the RSS per connection below`,
+            key: 'idleRssGoalMiB',
+            show: 'raw',
+            format: (n: number) => `${fmt(n)} MiB`,
+            skip: noServer,
+            goal: { kind: 'absolute', atMost: 150 },
+          } satisfies Row,
+        ]
+      : []),
     {
       label: `${fmt(idle)} idle connections: RSS per connection`,
       key: 'idlePerConnectionKiB',
@@ -992,6 +1241,7 @@ function rows(sizes: Sizes, idle: number): Row[] {
       show: 'raw',
       format: (n) => `${fmt(n, 1)} MiB`,
       skip: ['tcp', 'ws-echo'],
+      goal: { kind: 'absolute', atMost: 8 },
     },
     {
       label: `slow reader: relay RSS growth until all ${fmt(sizes.floodBytes / MiB)} MiB are read`,
@@ -1003,15 +1253,21 @@ function rows(sizes: Sizes, idle: number): Row[] {
   ]
 }
 
+const medianOf = (runs: Figures[][], peer: PeerId, key: string): number =>
+  median(runs.map((run) => Number(run[indexOf(peer)]?.[key] ?? NaN)))
+
 function cell(
   row: Row,
   id: PeerId,
   runs: Figures[][],
-  peerIndex: number,
   baseline: number,
 ): string {
   if (row.skip?.includes(id)) return '-'
-  const values = runs.map((run) => Number(run[peerIndex]?.[row.key] ?? NaN))
+  if (id === 'wsrelay-workers' && !row.key.startsWith('conns')) return '-'
+  // A peer left out with --peers has no figures at all.
+  if (runs.every((run) => Object.keys(run[indexOf(id)] ?? {}).length === 0))
+    return '-'
+  const values = runs.map((run) => Number(run[indexOf(id)]?.[row.key] ?? NaN))
   const mid = median(values)
   if (!Number.isFinite(mid)) return 'failed'
   const spread = spreadPercent(values)
@@ -1027,18 +1283,45 @@ function cell(
   return `${row.format(mid)}${noise}`
 }
 
+/** wsrelay's median divided by the Go relay's on this row (above 1: wsrelay's figure is larger). */
+function versusReference(row: Row, runs: Figures[][]): number {
+  return medianOf(runs, 'wsrelay', row.key) / medianOf(runs, REFERENCE, row.key)
+}
+
+/** The goal column: what is asked, and whether this run met it. */
+function goalCell(row: Row, runs: Figures[][]): string {
+  const { goal } = row
+  if (!goal) return ''
+  const value =
+    goal.kind === 'ratio'
+      ? versusReference(row, runs)
+      : medianOf(runs, 'wsrelay', row.key)
+  const bound =
+    goal.atMost !== undefined
+      ? `<= ${goal.kind === 'ratio' ? `${fmt(goal.atMost, 1)}x Go` : row.format(goal.atMost)}`
+      : `>= ${goal.kind === 'ratio' ? `${fmt(goal.atLeast ?? 0, 1)}x Go` : row.format(goal.atLeast ?? 0)}`
+  const met = meetsGoal(value, goal)
+  return `${bound}: ${met === undefined ? 'not measured' : met ? 'met' : '**not met**'}`
+}
+
 function table(sizes: Sizes, idle: number, runs: Figures[][]): string {
-  const header = `| | ${PEERS.map((p) => p.title).join(' | ')} |`
-  const rule = `|---|${PEERS.map(() => '---').join('|')}|`
+  const header = `| | ${PEERS.map((p) => p.title).join(' | ')} | wsrelay / Go | goal |`
+  const rule = `|---|${PEERS.map(() => '---').join('|')}|---|---|`
   const body = rows(sizes, idle).map((row) => {
-    const baseline = median(runs.map((run) => Number(run[0]?.[row.key] ?? NaN)))
-    const cells = PEERS.map((p, i) => cell(row, p.id, runs, i, baseline))
-    return `| ${row.label} | ${cells.join(' | ')} |`
+    const baseline = medianOf(runs, 'tcp', row.key)
+    const cells = PEERS.map((p) => cell(row, p.id, runs, baseline))
+    const ratio = versusReference(row, runs)
+    const versus = Number.isFinite(ratio) ? `${fmt(ratio, 2)}x` : '-'
+    return `| ${row.label} | ${cells.join(' | ')} | ${versus} | ${goalCell(row, runs)} |`
   })
   const extra =
-    runs.map((run) => String(run[4]?.extraOutcome ?? 'not measured')).at(-1) ??
-    ''
-  const refused = `| connection ${fmt(idle + 1)} over --max-connections ${fmt(idle)} | - | - | - | - | ${extra} |`
+    runs
+      .map((run) =>
+        String(run[indexOf('wsrelay')]?.extraOutcome ?? 'not measured'),
+      )
+      .at(-1) ?? ''
+  const refusedCells = PEERS.map((p) => (p.id === 'wsrelay' ? extra : '-'))
+  const refused = `| connection ${fmt(idle + 1)} over --max-connections ${fmt(idle)} | ${refusedCells.join(' | ')} | | |`
   return [header, rule, ...body, refused].join('\n')
 }
 
@@ -1079,6 +1362,7 @@ async function main(): Promise<void> {
         json: { type: 'boolean' },
         runs: { type: 'string' },
         profile: { type: 'boolean' },
+        peers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -1102,14 +1386,25 @@ async function main(): Promise<void> {
     process.exitCode = 2
     return
   }
+  const chosen = new Set(
+    (args.peers ?? PEERS.map((p) => p.id).join(',')).split(','),
+  )
+  const unknown = [...chosen].filter((id) => !PEERS.some((p) => p.id === id))
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `Unknown --peers ${unknown.join(', ')}: expected some of ${PEERS.map((p) => p.id).join(', ')}.\n`,
+    )
+    process.exitCode = 2
+    return
+  }
   const sizes = args.quick ? QUICK : FULL
   const startedAt = Date.now()
   compile()
   const host = machine()
-  const idle = idleCount(sizes.idleConnections)
+  const idle = await idleCount(sizes.idleConnections)
   if (idle < sizes.idleConnections) {
     say(
-      `note: the open-file hard limit (ulimit -Hn) lets a relay hold ${idle} connections, not ${sizes.idleConnections}; measuring ${idle}`,
+      `note: the open-file hard limit (ulimit -Hn), less wsrelay's descriptors kept for refusals, lets a relay hold ${idle} connections, not ${sizes.idleConnections}; measuring ${idle}`,
     )
   }
   say(
@@ -1118,11 +1413,22 @@ async function main(): Promise<void> {
 
   const ctx: RunContext = { sizes, failures: [] }
   const runs: Figures[][] = []
+  const otherLoads: number[] = []
+  const loadDuring: number[] = []
+  let waitedSeconds = 0
   const udpRuns: Figures[][] = []
   let lastRunSeconds = 0
   let stoppedEarly = ''
   for (let run = 0; run < runCount; run++) {
-    const elapsed = (Date.now() - startedAt) / 1000
+    const waitStartedAt = Date.now()
+    const load = await waitForQuiet(args.quick ? 0 : QUIET_WAIT_S)
+    otherLoads.push(load)
+    waitedSeconds += (Date.now() - waitStartedAt) / 1000
+    say(
+      `run ${run + 1}: other processes use ${fmt(load, 2)} of ${os.cpus().length} cores`,
+    )
+    // The budget counts the runs, not the waits for quiet.
+    const elapsed = (Date.now() - startedAt) / 1000 - waitedSeconds
     if (
       !args.quick &&
       args.runs === undefined &&
@@ -1134,6 +1440,8 @@ async function main(): Promise<void> {
       break
     }
     const runStartedAt = Date.now()
+    const machineBefore = parseCpuTimes(readFileSync('/proc/stat', 'utf8'))
+    const ownBefore = ownCpuSeconds()
     const figures: Figures[] = PEERS.map(() => ({}))
     // Rotate the order of peers from run to run so that no peer always goes
     // first (or last) while the machine's other load comes and goes.
@@ -1146,7 +1454,10 @@ async function main(): Promise<void> {
       say(`run ${run + 1}/${runCount}: ${name}`)
       for (const i of order) {
         const peer = PEERS[i] as (typeof PEERS)[number]
-        if (only && !only.includes(peer.id)) continue
+        // --workers is measured on the connections rows only: one connection
+        // is one process's whatever the count.
+        if (!(only ?? SINGLE_PROCESS_PEERS).includes(peer.id)) continue
+        if (!chosen.has(peer.id)) continue
         await attempt(ctx, `${peer.id} ${name}`, () =>
           body(peer.id, figures[i] as Figures),
         )
@@ -1158,8 +1469,10 @@ async function main(): Promise<void> {
     await each('latency pinned to one CPU', (id, out) =>
       pinnedLatency(ctx, id, out),
     )
-    await each(`${sizes.connections} connections`, (id, out) =>
-      manyConnections(ctx, id, out),
+    await each(
+      `${sizes.connections} connections`,
+      (id, out) => manyConnections(ctx, id, out),
+      PEERS.map((p) => p.id),
     )
     await each(`${idle} idle connections`, (id, out) =>
       idleConnections(ctx, id, idle, out),
@@ -1167,6 +1480,7 @@ async function main(): Promise<void> {
     await each('slow reader', (id, out) => slowReader(ctx, id, out), [
       'backpressure',
       'naive',
+      'go',
       'wsrelay',
     ])
     runs.push(figures)
@@ -1181,6 +1495,21 @@ async function main(): Promise<void> {
     }
     udpRuns.push(udpFigures)
     lastRunSeconds = (Date.now() - runStartedAt) / 1000
+    // During the run: the machine's busy time less the bench's and its
+    // children's (every peer, target and generator has exited by now).
+    const machineAfter = parseCpuTimes(readFileSync('/proc/stat', 'utf8'))
+    const machineBusySeconds =
+      ((machineAfter.busy - machineBefore.busy) /
+        (machineAfter.total - machineBefore.total)) *
+      os.cpus().length *
+      lastRunSeconds
+    const during =
+      Math.max(0, machineBusySeconds - (ownCpuSeconds() - ownBefore)) /
+      lastRunSeconds
+    loadDuring.push(during)
+    say(
+      `run ${run + 1}: other processes used ${fmt(during, 2)} of ${os.cpus().length} cores during the run`,
+    )
   }
 
   let profile: ProfileSummary | undefined
@@ -1236,12 +1565,13 @@ async function main(): Promise<void> {
       ),
     }))
     process.stdout.write(
-      `${JSON.stringify({ machine: host, quick: Boolean(args.quick), runs: runs.length, stoppedEarly, seconds, sizes: { ...sizes, idleConnections: idle }, peers: medians, udp, profile, warnings: [...referenceWarnings(sizes, idle, runs), ...udpReferenceWarnings(sizes, udpRuns)], failures: ctx.failures }, null, 2)}\n`,
+      `${JSON.stringify({ machine: host, quick: Boolean(args.quick), runs: runs.length, stoppedEarly, seconds, otherLoadBefore: otherLoads, otherLoadDuring: loadDuring, sizes: { ...sizes, idleConnections: idle }, peers: medians, udp, profile, warnings: [...referenceWarnings(sizes, idle, runs), ...udpReferenceWarnings(sizes, udpRuns)], failures: ctx.failures }, null, 2)}\n`,
     )
   } else {
     const lines = [
       `Machine: ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB; ${host.os}; kernel ${host.kernel}; Node ${host.node}; ws ${host.ws} (bufferutil: ${host.bufferutil}); ${host.cc}`,
       `${runs.length} run(s)${stoppedEarly ? ` (${stoppedEarly})` : ''}, medians; "±N%" is half the range across runs. Load average at start: ${host.loadAverageAtStart}, at end: ${os.loadavg()[0]?.toFixed(2)}. ${fmt(seconds)} s in all.`,
+      `Other load (CPU cores used by other processes, of ${host.cores}): before each run ${otherLoads.map((l) => fmt(l, 2)).join(', ')}; during each run ${loadDuring.map((l) => fmt(l, 2)).join(', ')}.`,
       '',
       table(sizes, idle, runs),
       '',

@@ -1,6 +1,13 @@
 import net from 'node:net'
 import { generateInput, type FuzzInput } from './generators.js'
-import { eventOrClose, MiB, RelayFixture, settle } from '@wsrelay/test-kit'
+import {
+  eventOrClose,
+  MiB,
+  Opcode,
+  readFrame,
+  RelayFixture,
+  settle,
+} from '@wsrelay/test-kit'
 
 /**
  * A seeded raw-socket fuzzer against the real `wsrelay` process. It sends
@@ -91,28 +98,96 @@ export const FUZZ_RELAY_ARGS = [
 /** How long an input may keep its connection before the fuzzer moves on, in ms. */
 const SETTLE_MS = 600
 
-/** Sends one input on its own connection; resolves once the relay closed it (or SETTLE_MS passed). */
+/** How long a well-formed input gets to come back whole from the echo target, in ms. */
+const ECHO_WAIT_MS = 5000
+
+/**
+ * Sends one input on its own connection; resolves once the relay closed it
+ * (or SETTLE_MS passed). For an input with an expected echo, waits for it
+ * and says what differs.
+ */
 export async function sendInput(
   port: number,
   writes: readonly Buffer[],
-): Promise<void> {
+  echo?: Buffer,
+): Promise<string | undefined> {
   const socket = net.connect({ host: '127.0.0.1', port })
   socket.on('error', () => {
     // Resets and refusals are answers the fuzzer accepts; health checks judge the relay.
   })
-  socket.resume()
+  const received = new EchoReader(echo?.length ?? 0)
+  socket.on('data', (chunk: Buffer) => received.push(chunk))
   const closed = eventOrClose(socket, 'close')
   try {
     await settle(eventOrClose(socket, 'connect'), 2000)
-    if (socket.destroyed || socket.connecting) return
+    if (socket.destroyed || socket.connecting) return undefined
     for (const w of writes) {
       if (socket.destroyed) break
       socket.write(w)
       await new Promise<void>((r) => setImmediate(r))
     }
-    await settle(closed, SETTLE_MS)
+    if (echo === undefined) {
+      await settle(closed, SETTLE_MS)
+      return undefined
+    }
+    await settle(Promise.race([received.whole, closed]), ECHO_WAIT_MS)
+    return received.problem(echo)
   } finally {
     socket.destroy()
+  }
+}
+
+/** The payload of the binary frames a relay sends back, after its 101 answer. */
+class EchoReader {
+  private head = ''
+  private pending = Buffer.alloc(0)
+  private bytes: Buffer[] = []
+  private length = 0
+  private closeCode: number | undefined
+  private markWhole: () => void = () => undefined
+  readonly whole = new Promise<void>((resolve) => (this.markWhole = resolve))
+
+  constructor(private readonly expected: number) {}
+
+  push(chunk: Buffer): void {
+    let data = chunk
+    if (!this.head.includes('\r\n\r\n')) {
+      const text = this.head + chunk.toString('latin1')
+      const end = text.indexOf('\r\n\r\n')
+      if (end < 0) {
+        this.head = text
+        return
+      }
+      this.head = text.slice(0, end + 4)
+      data = Buffer.from(text.slice(end + 4), 'latin1')
+    }
+    if (this.length >= this.expected) this.markWhole() // nothing (more) to wait for
+    this.pending = Buffer.concat([this.pending, data])
+    for (
+      let read = readFrame(this.pending);
+      read;
+      read = readFrame(this.pending)
+    ) {
+      this.pending = this.pending.subarray(read.size)
+      const { opcode, payload } = read.frame
+      if (opcode === Opcode.BINARY || opcode === Opcode.CONTINUATION) {
+        this.bytes.push(payload)
+        this.length += payload.length
+        if (this.length >= this.expected) this.markWhole()
+      } else if (opcode === Opcode.CLOSE)
+        this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005
+    }
+  }
+
+  /** What differs from `expected`, or undefined when every byte came back in order. */
+  problem(expected: Buffer): string | undefined {
+    if (!this.head.startsWith('HTTP/1.1 101'))
+      return `a well-formed session was not upgraded: ${this.head.split('\r\n')[0] ?? '(no answer)'}`
+    const got = Buffer.concat(this.bytes)
+    if (got.equals(expected)) return undefined
+    let at = 0
+    while (at < got.length && got[at] === expected[at]) at++
+    return `a well-formed session came back ${got.length} of ${expected.length} bytes, first difference at byte ${at}${this.closeCode === undefined ? '' : ` (relay closed ${this.closeCode})`}`
   }
 }
 
@@ -142,14 +217,15 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       const inputs = Array.from({ length: batchSize }, (_, i) =>
         generateInput(options.seed, first + i, relay.port, fixture.echo?.port),
       )
-      await Promise.all(
-        inputs.map((input) => sendInput(relay.port, input.writes)),
+      const echoProblems = await Promise.all(
+        inputs.map((input) => sendInput(relay.port, input.writes, input.echo)),
       )
       inputsTried += inputs.length
       batches++
       peakRss = Math.max(peakRss, relay.rssBytes())
 
       const problem =
+        echoProblems.find((p) => p !== undefined) ??
         (await fixture.problem()) ??
         (await resourceProblem(fixture, baselineFds, baselineRss))
       if (problem !== undefined) {
@@ -217,8 +293,9 @@ async function isolate(
 ): Promise<FuzzFailure> {
   for (const [i, input] of inputs.entries()) {
     const relay = await fixture.ready()
-    await sendInput(relay.port, input.writes)
-    const problem = await fixture.problem()
+    const problem =
+      (await sendInput(relay.port, input.writes, input.echo)) ??
+      (await fixture.problem())
     if (problem !== undefined) {
       const failure = {
         seed,
@@ -263,13 +340,17 @@ export async function replay(
   const fixture = new RelayFixture(FUZZ_RELAY_ARGS, '/game')
   try {
     const relay = await fixture.ready()
-    const writes =
+    const input =
       'hex' in what
-        ? what.hex.map((h) => Buffer.from(h, 'hex'))
+        ? {
+            writes: what.hex.map((h) => Buffer.from(h, 'hex')),
+            echo: undefined,
+          }
         : generateInput(what.seed, what.index, relay.port, fixture.echo?.port)
-            .writes
-    await sendInput(relay.port, writes)
-    return await fixture.problem()
+    return (
+      (await sendInput(relay.port, input.writes, input.echo)) ??
+      (await fixture.problem())
+    )
   } finally {
     await fixture.close()
   }

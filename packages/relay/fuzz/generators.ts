@@ -51,8 +51,21 @@ export class Rng {
 /** One fuzz input: what kind it is and the TCP writes it makes, in order. */
 export interface FuzzInput {
   readonly kind:
-    'frames' | 'mutated-case' | 'control' | 'handshake' | 'path' | 'datagrams'
+    | 'frames'
+    | 'mutated-case'
+    | 'control'
+    | 'handshake'
+    | 'path'
+    | 'chopped'
+    | 'datagrams'
   readonly writes: readonly Buffer[]
+  /**
+   * For a well-formed stream: the bytes the echo target must send back, in
+   * binary frames, before the relay closes (every message's payload, in
+   * order). The fuzzer checks them: the frame parser must hand on every byte
+   * exactly, however the stream was cut.
+   */
+  readonly echo?: Buffer
 }
 
 /** Lengths at the edges of RFC 6455's three length encodings. */
@@ -376,6 +389,77 @@ function randomHandshake(rng: Rng, port: number): Buffer {
   return rng.chance(0.5) ? mutate(rng, base) : base
 }
 
+/** Valid UTF-8 of 1 to 4 bytes per character, so fragments and writes cut through characters. */
+function utf8Text(rng: Rng, length: number): Buffer {
+  const chars = ['a', 'é', '€', '😀', ' ', '\u{10ffff}', 'ß', '\u{7f}']
+  let text = ''
+  while (Buffer.byteLength(text) < length) text += rng.pick(chars)
+  return Buffer.from(text)
+}
+
+/**
+ * A well-formed raw session cut at random places: binary and text messages
+ * of boundary and random lengths, split into fragments with pings and pongs
+ * between them, every byte of it (headers included) cut into TCP writes at
+ * arbitrary positions. What comes back must be every payload byte, in order.
+ */
+function choppedSession(rng: Rng, port: number): FuzzInput {
+  const frames: Buffer[] = []
+  const payloads: Buffer[] = []
+  const messages = 1 + rng.int(8)
+  for (let m = 0; m < messages; m++) {
+    const isText = rng.chance(0.3)
+    const length = rng.chance(0.3)
+      ? rng.pick(BOUNDARY_LENGTHS.filter((n) => n <= 65536))
+      : rng.int(3000)
+    // Text may run 3 bytes past `length` (a whole character): under the fuzz relay's 64 KiB limit.
+    const payload = isText
+      ? utf8Text(rng, Math.min(length, 60_000))
+      : rng.bytes(length)
+    payloads.push(payload)
+    const parts = rng.chance(0.5) ? 1 : 1 + rng.int(6)
+    const cuts = [
+      ...new Set(
+        Array.from({ length: parts - 1 }, () => rng.int(payload.length + 1)),
+      ),
+    ].sort((a, b) => a - b)
+    const bounds = [0, ...cuts, payload.length]
+    for (let i = 0; i + 1 < bounds.length; i++) {
+      frames.push(
+        encodeFrame({
+          opcode:
+            i > 0 ? Opcode.CONTINUATION : isText ? Opcode.TEXT : Opcode.BINARY,
+          payload: payload.subarray(bounds[i], bounds[i + 1]),
+          fin: i + 2 === bounds.length,
+          // A longer length form than needed is legal; a shorter one would lie.
+          lengthForm: rng.chance(0.1)
+            ? (bounds[i + 1] ?? 0) - (bounds[i] ?? 0) < 65536 && rng.chance(0.5)
+              ? '16'
+              : '64'
+            : 'auto',
+        }),
+      )
+      if (rng.chance(0.2))
+        frames.push(
+          encodeFrame({
+            opcode: rng.pick([Opcode.PING, Opcode.PONG]),
+            payload: rng.bytes(rng.int(126)),
+          }),
+        )
+    }
+  }
+  const stream = Buffer.concat(frames)
+  const writes = [
+    handshakeRequest(port, { protocols: rng.pick([['binary'], []]) }),
+  ]
+  for (let at = 0; at < stream.length;) {
+    const size = rng.chance(0.3) ? 1 + rng.int(16) : 1 + rng.int(20_000)
+    writes.push(stream.subarray(at, at + size))
+    at += size
+  }
+  return { kind: 'chopped', writes, echo: Buffer.concat(payloads) }
+}
+
 /** The input number `index` of a run seeded with `seed`; the same pair (and target) always gives the same input. */
 export function generateInput(
   seed: number,
@@ -393,9 +477,12 @@ export function generateInput(
     'control',
     'handshake',
     'path',
+    'chopped',
     'datagrams',
   ] as const)
   switch (kind) {
+    case 'chopped':
+      return choppedSession(rng, port)
     case 'frames': {
       const frames = Array.from({ length: 1 + rng.int(6) }, () =>
         randomFrame(rng),

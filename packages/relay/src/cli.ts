@@ -1,9 +1,11 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { RelayError } from './errors.js'
 import { createCliLogger } from './observability/logger.js'
 import { createRelayFrom } from './server/create-relay.js'
+import { joinPrimary, runPrimary } from './server/workers.js'
 import { addressInUseHint } from './settings/address-in-use.js'
 import {
   formatSettings,
@@ -36,24 +38,39 @@ async function main(): Promise<number> {
   const { logLevel, logFormat } = command.settings.values
   const { token, tls } = loadCliFiles(command.settings, read)
   // People read a terminal; machines read JSON lines.
+  const { workers } = command.settings.values
   const logger = createCliLogger(
     logLevel,
     logFormat,
     process.stdout.isTTY === true,
+    cluster.worker ? { worker: cluster.worker.id } : {},
   )
-  for (const warning of command.warnings) logger.warn(warning)
   const checked = command.settings
-  const relay = createRelayFrom(
-    prepareRelayOptions(
-      { values: { ...checked.values, token }, given: checked.given },
-      { tls, logger },
-    ),
+  const options = prepareRelayOptions(
+    { values: { ...checked.values, token }, given: checked.given },
+    { tls, logger },
   )
+  if (workers > 1 && cluster.isPrimary) {
+    for (const warning of command.warnings) logger.warn(warning)
+    return runPrimary({
+      workers,
+      maxConnections: options.maxConnections,
+      maxConnectionsPerIp: options.maxConnectionsPerIp,
+      log: logger,
+    })
+  }
+  if (!cluster.isWorker)
+    for (const warning of command.warnings) logger.warn(warning)
+  const worker = cluster.isWorker ? joinPrimary(workers) : undefined
+  const relay = createRelayFrom(options, worker?.hooks)
   // Signals drain from the moment the relay exists: a SIGTERM while it is
   // still binding (a busy machine, a supervisor stopping it at once) must
   // not kill it mid-start with no drain.
   const stopped = new Promise<number>((resolve) => {
+    let isStopping = false
     const stop = (signal: NodeJS.Signals): void => {
+      if (isStopping) return // a worker hears its primary and the signal both
+      isStopping = true
       logger.info({ signal }, 'shutting down: draining connections')
       relay.close().then(
         () => resolve(0),
@@ -68,6 +85,7 @@ async function main(): Promise<number> {
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
     process.once('SIGHUP', stop)
+    worker?.onShutdown(() => stop('SIGTERM'))
   })
   try {
     await relay.listen()
@@ -105,6 +123,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => {
     process.exitCode = code
+    // A worker's channel to its primary would keep it running.
+    if (cluster.isWorker) cluster.worker?.disconnect()
   },
   (err: unknown) => {
     const message = err instanceof RelayError ? err.message : String(err)

@@ -15,6 +15,13 @@ export interface FrameCase {
   readonly codes: readonly number[]
   /** True when the relay may also keep the connection open (the input is legal). */
   readonly mayStayOpen?: boolean
+  /**
+   * True when the bytes begin with a well-formed binary data frame: a
+   * `wsrelay.v1` client before its `open` is refused for that data (1008,
+   * "Data before open.") as it arrives, before the relay reads what is
+   * wrong further on.
+   */
+  readonly startsWithData?: boolean
 }
 
 /** `--max-message-size` the frame cases are written for. */
@@ -23,7 +30,7 @@ export const CASE_MAX_MESSAGE_BYTES = 4096
 const PROTOCOL = [1002]
 const BAD_UTF8 = [1007]
 const TOO_BIG = [1009]
-/** A 64-bit length past 2^53 - 1 is "too big" before any payload arrives (ws answers 1009). */
+/** A 64-bit length past the message limit is "too big" before any payload arrives. */
 const HUGE = [1009]
 
 const frame = encodeFrame
@@ -109,9 +116,19 @@ export const FRAME_CASES: readonly FrameCase[] = [
     bytes: close(closePayload(1000, Buffer.alloc(124, 0x61))),
     codes: PROTOCOL,
   },
+  {
+    // RFC 6455 5.2: "the most significant bit MUST be 0".
+    name: 'a 64-bit length with the top bit set',
+    bytes: frame({
+      opcode: Opcode.BINARY,
+      payload: 'hi',
+      lengthForm: '64',
+      declaredLength: 0x8000000000000000n,
+    }),
+    codes: PROTOCOL,
+  },
   ...(
     [
-      ['the top bit set', 0x8000000000000000n],
       ['2^53', 2n ** 53n],
       ['2^62', 2n ** 62n],
     ] as const
@@ -134,6 +151,7 @@ export const FRAME_CASES: readonly FrameCase[] = [
     name: 'a text frame interleaved into a fragmented message',
     bytes: Buffer.concat([binary('first', false), text('intruder')]),
     codes: PROTOCOL,
+    startsWithData: true,
   },
   {
     name: 'a close frame of 1 byte',
@@ -153,12 +171,14 @@ export const FRAME_CASES: readonly FrameCase[] = [
       cont(Buffer.alloc(CASE_MAX_MESSAGE_BYTES / 2 + 1, 0x61)),
     ]),
     codes: TOO_BIG,
+    startsWithData: true,
   },
   {
     name: '20,000 one-byte fragments',
     bytes: manyFragments(20_000),
     codes: [...TOO_BIG, ...PROTOCOL, 1008],
     mayStayOpen: true,
+    startsWithData: true,
   },
   {
     name: 'HTTP bytes pipelined after the upgrade',

@@ -31,6 +31,8 @@ export interface FrameSpec {
   readonly lengthForm?: 'auto' | '7' | '16' | '64'
   /** A length to announce instead of the payload's real one (may lie). */
   readonly declaredLength?: bigint
+  /** The 4-byte masking key; default random (RFC 6455 5.3). */
+  readonly maskKey?: Buffer
 }
 
 /** Serializes one frame exactly as the spec says, lies included. */
@@ -68,7 +70,7 @@ export function encodeFrame(spec: FrameSpec): Buffer {
     extended.writeBigUInt64BE(length & 0xffffffffffffffffn)
   }
   if (!mask) return Buffer.concat([Buffer.from(head), extended, payload])
-  const key = randomBytes(4)
+  const key = spec.maskKey ?? randomBytes(4)
   const masked = Buffer.alloc(payload.length)
   for (let i = 0; i < payload.length; i++)
     masked[i] = (payload[i] ?? 0) ^ (key[i & 3] ?? 0)

@@ -35,7 +35,7 @@ export const CONNECTION_STATES = {
     means:
       'the relay sent its close frame behind the queued data; the browser has not answered yet',
     timer:
-      '1 s for a refused browser to read its close, then cut (ws cuts others after `drainTimeout`)',
+      '1 s for a refused browser to read its close, then cut (the link cuts others after `drainTimeout`)',
     moves: ['flushing'],
   },
   flushing: {

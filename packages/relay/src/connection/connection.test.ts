@@ -1,7 +1,6 @@
-import { EventEmitter } from 'node:events'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { WebSocket } from 'ws'
 import type { TargetChoice } from '../targets/target-selection.js'
+import type { ClientEvents, ClientLink } from '../websocket/client-link.js'
 import {
   CONNECTION_STATES,
   illegalMove,
@@ -9,32 +8,44 @@ import {
   type ConnectionState,
 } from './connection-states.js'
 import { Connection, type ConnectionContext } from './connection.js'
+import { ConnectionLog } from '../observability/connection-log.js'
 import { createSilentLogger } from '../observability/logger.js'
 
-/** Just enough of a ws WebSocket for the timers: no sockets, fake time. */
-class FakeWebSocket extends EventEmitter {
-  readyState = 1 // OPEN
-  protocol = 'wsrelay.v1'
+/** Just enough of a client link for the timers: no sockets, fake time; the test plays the browser through `events`. */
+class FakeClientLink implements ClientLink {
+  isOpen = true
   bufferedAmount = 0
+  heldBytes = 0
+  readableBytes = 0
   pings = 0
   isTerminated = false
   isPaused = false
-  closedWith: [number, string] | undefined
+  closedWith: [number | undefined, string | undefined] | undefined
+  constructor(readonly events: ClientEvents) {}
   ping(): void {
     this.pings++
   }
   terminate(): void {
     this.isTerminated = true
-    this.readyState = 3
-    this.emit('close', 1006, Buffer.alloc(0))
+    this.isOpen = false
+    this.events.onClientClose(1006, '')
   }
-  close(code: number, reason: string): void {
+  close(code: number | undefined, reason?: string): void {
+    this.isOpen = false
     this.closedWith = [code, reason]
   }
-  send(): void {}
+  send(): boolean {
+    return false
+  }
+  sendText(): void {}
+  pong(): void {}
   pause(): void {
     this.isPaused = true
   }
+  stopReading(): void {
+    this.isPaused = true
+  }
+  streamBinary(): void {}
   resume(): void {
     this.isPaused = false
   }
@@ -60,7 +71,7 @@ function start(
     new Promise(() => undefined), // stays in 'resolving'
   mode: 'raw' | 'v1' = 'v1',
 ) {
-  const ws = new FakeWebSocket()
+  let ws: FakeClientLink | undefined
   const closed = vi.fn()
   const context: ConnectionContext = {
     settings: { ...settings, ...overrides },
@@ -77,16 +88,18 @@ function start(
     refusedGraceMs: () => 1000,
   }
   const connection = new Connection(
-    ws as unknown as WebSocket,
+    (events) => (ws = new FakeClientLink(events)),
     {
       id: 1,
       lease: { clientAddress: '127.0.0.1', release: () => undefined },
       path: '/',
       mode,
-      log: createSilentLogger(),
+      protocol: mode === 'v1' ? 'wsrelay.v1' : '',
+      log: new ConnectionLog(createSilentLogger(), 1, '127.0.0.1'),
     },
     context,
   )
+  if (!ws) throw new Error('the connection opened no client link')
   return { ws, connection, closed }
 }
 
@@ -102,10 +115,10 @@ describe('Connection timers (fake time)', () => {
     const { ws, connection } = start({ handshakeTimeout: 60_000 })
     vi.advanceTimersByTime(1000)
     expect(ws.pings).toBe(1)
-    ws.emit('pong')
+    ws.events.onClientPong()
     vi.advanceTimersByTime(1000)
     expect(ws.pings).toBe(2)
-    ws.emit('pong')
+    ws.events.onClientPong()
     vi.advanceTimersByTime(600)
     expect(ws.isTerminated).toBe(false)
     expect(connection.currentState).toBe('awaitingOpen')
@@ -181,13 +194,13 @@ describe('Connection states', () => {
       () => new Promise((resolve) => (answer = resolve)),
     )
     expect(connection.currentState).toBe('awaitingOpen')
-    ws.emit('message', Buffer.from('{"type":"open","route":"nope"}'), false)
+    ws.events.onClientText(Buffer.from('{"type":"open","route":"nope"}'))
     expect(connection.currentState).toBe('resolving')
     answer({ ok: false, refusal: 'targetNotAllowed', reason: 'No route.' })
     await vi.advanceTimersByTimeAsync(0)
     expect(connection.currentState).toBe('closing')
     expect(ws.closedWith).toEqual([4102, 'No route.'])
-    ws.emit('close', 4102, Buffer.from('No route.'))
+    ws.events.onClientClose(4102, 'No route.')
     expect(connection.currentState).toBe('closed')
     expect(closed).toHaveBeenCalledTimes(1)
     expect(closed.mock.calls[0]?.slice(1)).toEqual([
@@ -224,7 +237,7 @@ describe('Connection states', () => {
 
   it('goes straight to flushing when the browser leaves first, and answers nothing after', () => {
     const { ws, connection, closed } = start()
-    ws.emit('close', 1001, Buffer.from('gone'))
+    ws.events.onClientClose(1001, 'gone')
     expect(connection.currentState).toBe('closed')
     expect(closed.mock.calls[0]?.[1]).toEqual({
       code: 1001,
@@ -235,27 +248,30 @@ describe('Connection states', () => {
     expect(ws.closedWith).toBeUndefined()
   })
 
-  it("records ws's 1002 for a bad frame as the relay's close, even when the browser never answers it", () => {
+  it("records the link's 1002 for a bad frame as the relay's close, even when the browser never answers it", () => {
     const { ws, closed } = start()
-    ws.emit(
-      'error',
-      Object.assign(new Error('Invalid WebSocket frame: invalid opcode 3'), {
-        code: 'WS_ERR_INVALID_OPCODE',
-      }),
-    )
-    ws.emit('close', 1006, Buffer.alloc(0))
-    expect(closed.mock.calls[0]?.[1]).toMatchObject({
+    ws.events.onClientViolation({
       code: 1002,
-      reason: 'Invalid WebSocket frame.',
+      reason: 'Client frames must be masked (RFC 6455 5.1).',
+      errorCode: 'WS_ERR_EXPECTED_MASK',
+    })
+    // The socket is cut; the link reports the code it sent.
+    ws.events.onClientClose(
+      1002,
+      'Client frames must be masked (RFC 6455 5.1).',
+    )
+    expect(closed.mock.calls[0]?.[1]).toEqual({
+      code: 1002,
+      reason: 'Client frames must be masked (RFC 6455 5.1).',
       by: 'relay',
     })
   })
 
   it('takes nothing more from a browser that broke a rule', () => {
     const { ws, connection } = start()
-    ws.emit('message', Buffer.from([1, 2, 3]), true)
+    ws.events.onClientBinary(Buffer.from([1, 2, 3]))
     expect(ws.closedWith).toEqual([1008, 'Data before open.'])
-    ws.emit('message', Buffer.from('{"type":"open"}'), false)
+    ws.events.onClientText(Buffer.from('{"type":"open"}'))
     expect(connection.currentState).toBe('closing')
   })
 })

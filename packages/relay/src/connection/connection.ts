@@ -5,8 +5,8 @@ import {
   type OpenMessage,
   type RelayControlMessage,
 } from '@wsrelay/protocol'
-import { WebSocket, type RawData } from 'ws'
-import type { Logger } from '../observability/logger.js'
+import type { LookupFunction } from 'node:net'
+import type { ConnectionLog } from '../observability/connection-log.js'
 import type { Redact } from '../observability/redaction.js'
 import { logFieldsOf } from '../observability/log-fields.js'
 import type { ConnectionStats, Lease } from '../observability/registry.js'
@@ -15,7 +15,6 @@ import {
   REFUSALS,
   type ConnectionRefusalKind,
 } from '../refusals.js'
-import type { LookupFunction } from 'node:net'
 import type { ResolvedRelayOptions } from '../settings/relay-options.js'
 import { formatHostPort, transportOf } from '../targets/target-address.js'
 import {
@@ -24,9 +23,15 @@ import {
   type TargetFailure,
 } from '../targets/target-failure.js'
 import { openLink } from '../targets/open-link.js'
-import type { TargetLink } from '../targets/target-link.js'
+import type { TargetEvents, TargetLink } from '../targets/target-link.js'
 import type { ChosenTarget, TargetChoice } from '../targets/target-selection.js'
 import type { ConnectionRefusal } from '../upgrade/upgrade-policy.js'
+import type {
+  ClientEvents,
+  ClientLink,
+  OpenClientLink,
+} from '../websocket/client-link.js'
+import type { FrameViolation } from '../websocket/frame-parser.js'
 import {
   closeEventOf,
   openEventOf,
@@ -41,10 +46,14 @@ import {
 } from './connection-states.js'
 import { DataPath } from './data-path.js'
 import { DatagramPump } from './datagram-pump.js'
-import { Heartbeat, IdleWatch, StallWatch } from './heartbeat.js'
+import {
+  Heartbeat,
+  IdleWatch,
+  StallWatch,
+  type HeartbeatPeer,
+  type StallPeer,
+} from './heartbeat.js'
 import { Valve } from './pauses.js'
-import { stopReadingNow } from '../targets/read-stop.js'
-import { frameErrorClose, socketOf } from './relay-websocket.js'
 import { V1Session } from './v1-session.js'
 
 /** The relay settings a connection uses. */
@@ -52,7 +61,6 @@ export type ConnectionSettings = Pick<
   ResolvedRelayOptions,
   | 'connectTimeout'
   | 'highWaterMark'
-  | 'maxMessageSize'
   | 'drainTimeout'
   | 'handshakeTimeout'
   | 'idleTimeout'
@@ -70,11 +78,14 @@ export interface ConnectionContext {
   readonly redact: Redact
   /**
    * Picks the target: `undefined` for raw clients (the URL path decides),
-   * the `open` message for v1. `signal` aborts a lookup when the client leaves.
+   * the `open` message for v1. `signal` (v1 only) aborts a lookup when the
+   * client leaves.
    */
   chooseTarget(
     open: OpenMessage | undefined,
-    signal: AbortSignal,
+    path: string | undefined,
+    clientAddress: string,
+    signal: AbortSignal | undefined,
   ): TargetChoice | Promise<TargetChoice>
   /** How the operator's names (fixed target, routes) are looked up when connecting. */
   readonly targetLookup: LookupFunction
@@ -106,9 +117,16 @@ export interface ConnectionIdentity {
   readonly path: string | undefined
   /** `raw`: every frame is bytes. `v1`: text frames are control messages (wsrelay.v1). */
   readonly mode: 'raw' | 'v1'
-  readonly log: Logger
+  /** The subprotocol the handshake chose (`''` for none). */
+  readonly protocol: string
+  readonly log: ConnectionLog
   /** Refused before it starts (origin, token, limit): closed at once with the refusal's code and this reason. */
   readonly refusal?: ConnectionRefusal
+}
+
+/** The state timer's callback, shared by every connection (the connection is its argument). */
+function stateTimedOut(connection: Connection): void {
+  connection.onStateTimeout()
 }
 
 /**
@@ -118,21 +136,24 @@ export interface ConnectionIdentity {
  * moves through the states of `CONNECTION_STATES`, and only through
  * {@link Connection.transition}, which checks each move against the table
  * and starts and stops every timer. Its collaborators each keep one
- * concern: the data path (the two bounded pumps), the `wsrelay.v1` session
- * rules, one pause valve per direction, the heartbeat and the idle watch,
- * and the target link (the transport). Closing flushes: bytes the target
- * sent before its FIN reach the browser before the close frame (ws writes
- * frames in order), and bytes the browser sent before its close frame reach
- * the target before our FIN.
+ * concern: the browser's link (its frames, `websocket/client-link.ts`),
+ * the data path (the two bounded pumps), the `wsrelay.v1` session rules,
+ * one pause valve per direction, the heartbeat and the idle watch, and the
+ * target link (the transport). Closing flushes: bytes the target sent
+ * before its FIN reach the browser before the close frame (the socket
+ * writes frames in order), and bytes the browser sent before its close
+ * frame reach the target before our FIN.
  */
-export class Connection {
+export class Connection
+  implements ClientEvents, TargetEvents, HeartbeatPeer, StallPeer
+{
   private state: ConnectionState = 'accepted'
   private stateTimer: NodeJS.Timeout | undefined
   private link: TargetLink | undefined
   private target: ChosenTarget | undefined
   private close: CloseRecord | undefined
-  /** Aborts a target choice still running (a DNS lookup) when the connection closes. */
-  private readonly choosing = new AbortController()
+  /** Aborts a target choice still running (a v1 client's DNS lookup) when the connection closes. */
+  private choosing: AbortController | undefined
   private readonly startedAt = Date.now()
   private readonly session: V1Session | undefined
   private readonly client: Valve
@@ -143,26 +164,27 @@ export class Connection {
   private readonly heartbeat: Heartbeat
   private readonly idle: IdleWatch
   private readonly stall: StallWatch
+  private readonly browser: ClientLink
 
   constructor(
-    private readonly ws: WebSocket,
+    openClient: OpenClientLink,
     private readonly identity: ConnectionIdentity,
     private readonly context: ConnectionContext,
   ) {
-    // From this line on, nothing the browser does can emit an unhandled event.
-    ws.on('error', this.onClientError)
-    ws.on('message', this.onClientMessage)
-    ws.on('close', this.onClientClose)
     const { settings } = context
+    // From this line on, nothing the browser does can emit an unhandled event.
+    const browser = (this.browser = openClient(this))
     this.client = new Valve(
       (reason) => {
-        ws.pause()
         // The budget stops before the next read, not after it.
-        if (reason === 'budget') stopReadingNow(socketOf(ws))
-        else this.data.stats.clientPauses++
+        if (reason === 'budget') browser.stopReading()
+        else {
+          browser.pause()
+          this.data.stats.clientPauses++
+        }
       },
       () => {
-        ws.resume()
+        browser.resume()
         this.heartbeat.onReadingResumed()
       },
     )
@@ -174,7 +196,7 @@ export class Connection {
       () => this.link?.resume(),
     )
     this.data = new DataPath(
-      ws,
+      browser,
       settings.highWaterMark,
       this.client,
       this.targetValve,
@@ -183,42 +205,13 @@ export class Connection {
     this.heartbeat = new Heartbeat(
       settings.pingInterval,
       settings.pongTimeout,
-      {
-        isOpen: () => ws.readyState === WebSocket.OPEN,
-        ping: () => ws.ping(),
-        isPausedByUs: () => this.client.isPaused,
-        onUnresponsive: this.onUnresponsive,
-      },
+      this,
     )
-    ws.on('pong', this.heartbeat.onPong)
-    // After ws's own listener: the bytes of each read are then held (or gone).
-    socketOf(ws)?.on('data', this.afterRead)
-    this.idle = new IdleWatch(settings.idleTimeout, (reason) =>
-      this.closeWith({ code: CloseCode.IDLE_TIMEOUT, reason, by: 'relay' }),
-    )
-    this.stall = new StallWatch(settings.stallTimeout, {
-      isWaiting: () =>
-        this.client.has('peer') ||
-        this.client.has('pongs') ||
-        this.targetValve.has('peer'),
-      progress: () =>
-        this.data.stats.bytesToTarget -
-        (this.link?.pendingBytes ?? 0) +
-        this.data.stats.bytesToClient -
-        ws.bufferedAmount,
-      onStalled: (reason) => {
-        this.identity.log.warn(
-          { closeCode: CloseCode.SESSION_STALLED },
-          `session stalled: ${reason}`,
-        )
-        this.closeWith({
-          code: CloseCode.SESSION_STALLED,
-          reason,
-          by: 'relay',
-        })
-      },
-    })
+    this.idle = new IdleWatch(settings.idleTimeout, this)
+    this.stall = new StallWatch(settings.stallTimeout, this)
     this.session = identity.mode === 'v1' ? new V1Session() : undefined
+    // Binary before a v1 open is refused at its first byte, not once whole.
+    if (this.session) browser.streamBinary(true)
 
     const { refusal } = identity
     if (refusal) this.refuse(refusal.kind, refusal.reason)
@@ -243,13 +236,9 @@ export class Connection {
   get bufferedBytes(): number {
     return (
       this.data.heldBytes +
-      (socketOf(this.ws)?.readableLength ?? 0) +
+      this.browser.readableBytes +
       (this.link?.readableBytes ?? 0)
     )
-  }
-
-  private readonly afterRead = (): void => {
-    this.context.admitRead(this)
   }
 
   /**
@@ -263,7 +252,7 @@ export class Connection {
 
   /** Cuts both sockets at once, dropping anything held. */
   terminate(): void {
-    this.ws.terminate()
+    this.browser.terminate()
     this.link?.destroy()
   }
 
@@ -291,7 +280,7 @@ export class Connection {
       by: 'relay',
       errorCode: REFUSALS.memoryBudget.errorCode,
     })
-    this.ws.terminate()
+    this.browser.terminate()
   }
 
   // ---- the one transition ------------------------------------------------
@@ -322,31 +311,29 @@ export class Connection {
         break
       case 'awaitingOpen':
         this.heartbeat.start()
-        this.startTimer(settings.handshakeTimeout, this.onOpenTimeout)
+        this.startTimer(settings.handshakeTimeout)
         break
       case 'resolving':
         this.heartbeat.start()
         break
       case 'connecting':
-        this.startTimer(settings.connectTimeout, this.onConnectTimeout)
+        this.startTimer(settings.connectTimeout)
         break
       case 'open':
         this.idle.start()
         this.stall.start()
         break
       case 'closing':
-        this.choosing.abort()
+        this.choosing?.abort()
         this.heartbeat.stop()
         this.datagrams?.stop()
         // A refused peer gets a short grace to read its close, not the drain
         // timeout: a crowd of refused clients must not hold the relay's sockets.
         if (this.close?.refused !== undefined)
-          this.startTimer(this.context.refusedGraceMs(), () =>
-            this.ws.terminate(),
-          )
+          this.startTimer(this.context.refusedGraceMs())
         break
       case 'flushing':
-        this.choosing.abort()
+        this.choosing?.abort()
         this.heartbeat.stop()
         this.datagrams?.stop()
         // End, not destroy: bytes the browser sent are still queued for the target.
@@ -363,9 +350,41 @@ export class Connection {
     }
   }
 
-  private startTimer(ms: number, onTimeout: () => void): void {
-    this.stateTimer = setTimeout(onTimeout, ms)
+  /** The one timer of the state (its meaning is the state's: see {@link onStateTimeout}). */
+  private startTimer(ms: number): void {
+    this.stateTimer = setTimeout(stateTimedOut, ms, this)
     this.stateTimer.unref()
+  }
+
+  /** The state's timer ran out: what that means depends on the state. */
+  onStateTimeout(): void {
+    switch (this.state) {
+      case 'awaitingOpen':
+        this.violation(
+          `No open message within ${this.context.settings.handshakeTimeout} ms.`,
+        )
+        return
+      case 'connecting':
+        if (!this.target) return
+        this.fail(
+          connectTimeoutFailure(
+            this.target,
+            this.context.settings.connectTimeout,
+          ),
+        )
+        this.link?.destroy()
+        return
+      case 'closing':
+        // A refused browser that did not read its close within the grace.
+        this.browser.terminate()
+        return
+      case 'accepted':
+      case 'resolving':
+      case 'open':
+      case 'flushing':
+      case 'closed':
+        return // these states run no timer of their own
+    }
   }
 
   // ---- choosing and connecting ----------------------------------------
@@ -377,17 +396,25 @@ export class Connection {
       this.refuse('internal', 'The relay failed to choose a target.')
     }
     let choice: TargetChoice | Promise<TargetChoice>
+    // Only an `open` message may name a host to look up: raw clients need no signal.
+    if (open !== undefined) this.choosing = new AbortController()
     try {
-      choice = this.context.chooseTarget(open, this.choosing.signal)
+      choice = this.context.chooseTarget(
+        open,
+        this.identity.path,
+        this.identity.lease.clientAddress,
+        this.choosing?.signal,
+      )
     } catch (err) {
       failed(err)
       return
     }
-    if (choice instanceof Promise) choice.then(this.onChosen, failed)
+    if (choice instanceof Promise)
+      choice.then((chosen) => this.onChosen(chosen), failed)
     else this.onChosen(choice)
   }
 
-  private readonly onChosen = (choice: TargetChoice): void => {
+  private onChosen(choice: TargetChoice): void {
     // Closed or shutting down meanwhile: no target after a close.
     if (this.state !== 'resolving') return
     if (choice.ok) this.connect(choice.target)
@@ -405,15 +432,17 @@ export class Connection {
         route: target.route,
         address: target.isClientChosen ? target.connectTo : undefined,
         path,
-        protocol: this.ws.protocol || undefined,
+        protocol: this.identity.protocol || undefined,
       }),
       'connection open',
     )
     this.context.onOpened(this.openEvent(target))
     const { settings } = this.context
+    // A byte stream needs no message boundaries: payload goes on as it comes.
+    if (target.transport !== 'udp') this.browser.streamBinary(true)
     if (target.transport === 'udp') {
       this.datagrams = new DatagramPump(
-        this.ws,
+        this.browser,
         settings.highWaterMark,
         this.data.stats,
         this.targetValve,
@@ -429,23 +458,7 @@ export class Connection {
         (ms) => `No datagram either way for ${ms} ms (--udp-idle-timeout).`,
       )
     }
-    const fromTarget = this.datagrams?.fromTarget ?? this.data.fromTarget
-    this.link = openLink(
-      target,
-      this.context.targetLookup,
-      {
-        onConnect: this.onTargetConnect,
-        onData: (chunk) => {
-          fromTarget(chunk)
-          this.afterRead()
-        },
-        onEnd: this.onTargetEnd,
-        onFinish: this.onTargetFinish,
-        onClose: this.onTargetClose,
-        onError: this.onTargetError,
-      },
-      settings,
-    )
+    this.link = openLink(target, this.context.targetLookup, this, settings)
     this.transition('connecting')
     if (this.targetValve.isPaused) this.link.pause()
     // Early data goes out behind the handshake, in order; the socket buffers it.
@@ -460,7 +473,7 @@ export class Connection {
 
   // ---- the target -----------------------------------------------------
 
-  private readonly onTargetConnect = (): void => {
+  onTargetConnect(): void {
     if (this.state !== 'connecting') return
     this.transition('open')
     this.identity.log.debug('target connected')
@@ -482,15 +495,15 @@ export class Connection {
     })
   }
 
-  private readonly onConnectTimeout = (): void => {
-    if (!this.target) return
-    this.fail(
-      connectTimeoutFailure(this.target, this.context.settings.connectTimeout),
-    )
-    this.link?.destroy()
+  onTargetData(chunk: Buffer, headroom: number): boolean {
+    const isHeld = this.datagrams
+      ? this.datagrams.fromTarget(chunk)
+      : this.data.fromTarget(chunk, headroom)
+    this.context.admitRead(this)
+    return isHeld
   }
 
-  private readonly onTargetEnd = (): void => {
+  onTargetEnd(): void {
     if (!this.session) {
       this.closeWith({
         code: CloseCode.NORMAL_CLOSURE,
@@ -505,7 +518,7 @@ export class Connection {
     if (isBothEnded) this.closeBothEnded()
   }
 
-  private readonly onTargetError = (err: Error): void => {
+  onTargetError(err: Error): void {
     if (!this.target) return
     if (this.state === 'connecting' && !this.target.isClientChosen)
       this.context.onTargetUnreachable(this.target.host)
@@ -518,11 +531,11 @@ export class Connection {
     )
   }
 
-  private readonly onTargetFinish = (): void => {
+  onTargetFinish(): void {
     this.maybeClosed()
   }
 
-  private readonly onTargetClose = (): void => {
+  onTargetClose(): void {
     // A close without FIN or error (destroyed locally) still ends the session.
     this.closeWith({
       code: CloseCode.NORMAL_CLOSURE,
@@ -541,19 +554,14 @@ export class Connection {
 
   // ---- the browser ----------------------------------------------------
 
-  private readonly onClientMessage = (
-    data: RawData,
-    isBinary: boolean,
-  ): void => {
-    // The default binaryType is 'nodebuffer', so data is a Buffer; text frames
-    // arrive as their UTF-8 bytes (ws has already validated them).
-    const bytes = data as Buffer
+  onClientRead(): void {
+    this.context.admitRead(this)
+  }
+
+  /** Binary payload: a whole message (until the target is a byte stream), or a slice as it arrives. */
+  onClientBinary(bytes: Buffer): void {
     if (this.close?.isRejection) return
     if (this.session) {
-      if (!isBinary) {
-        this.onControlMessage(bytes)
-        return
-      }
       const broken = this.session.checkData()
       if (broken !== undefined) {
         this.violation(broken)
@@ -562,6 +570,18 @@ export class Connection {
     }
     // Held (bounded) while the target is chosen; dropped when there will be none.
     this.data.fromClient(bytes, this.state === 'resolving')
+  }
+
+  /** A whole text message: a control message (v1) or bytes for the target (raw). */
+  onClientText(bytes: Buffer): void {
+    if (this.close?.isRejection) return
+    if (this.session) this.onControlMessage(bytes)
+    else this.data.fromClient(bytes, this.state === 'resolving')
+  }
+
+  onClientPing(payload: Buffer): void {
+    // A browser that pings but never reads the pongs: stop reading it.
+    if (this.data.sendPong(payload)) this.client.pause('pongs')
   }
 
   private onControlMessage(bytes: Buffer): void {
@@ -574,6 +594,9 @@ export class Connection {
         return
       case 'open':
         if (this.state !== 'awaitingOpen') return // closing already: open nothing
+        // Until the target is known, binary messages are gathered whole: a
+        // datagram target sends each as one datagram, early data included.
+        this.browser.streamBinary(false)
         this.transition('resolving')
         this.choose(step.open)
         return
@@ -622,42 +645,92 @@ export class Connection {
     })
   }
 
-  private readonly onOpenTimeout = (): void => {
-    this.violation(
-      `No open message within ${this.context.settings.handshakeTimeout} ms.`,
+  // ---- the heartbeat and the idle watch (the connection is their peer) ----
+
+  isBrowserOpen(): boolean {
+    return this.browser.isOpen
+  }
+
+  pingBrowser(): void {
+    this.browser.ping()
+  }
+
+  isBrowserPausedByUs(): boolean {
+    return this.client.isPaused
+  }
+
+  onClientPong(): void {
+    this.heartbeat.onPong()
+  }
+
+  onIdle(reason: string): void {
+    this.closeWith({ code: CloseCode.IDLE_TIMEOUT, reason, by: 'relay' })
+  }
+
+  // ---- the stall watch (the connection is its peer) ----------------------
+
+  isWaitingForReader(): boolean {
+    return (
+      this.client.has('peer') ||
+      this.client.has('pongs') ||
+      this.targetValve.has('peer')
     )
   }
 
-  private readonly onUnresponsive = (reason: string): void => {
+  bytesMoved(): number {
+    const { stats } = this.data
+    return (
+      stats.bytesToTarget -
+      (this.link?.pendingBytes ?? 0) +
+      stats.bytesToClient -
+      this.browser.bufferedAmount
+    )
+  }
+
+  onStalled(reason: string): void {
+    this.identity.log.warn(
+      { closeCode: CloseCode.SESSION_STALLED },
+      `session stalled: ${reason}`,
+    )
+    this.closeWith({ code: CloseCode.SESSION_STALLED, reason, by: 'relay' })
+  }
+
+  onBrowserUnresponsive(reason: string): void {
     this.identity.log.warn(
       { closeCode: CloseCode.PEER_UNRESPONSIVE },
       `browser unresponsive: ${reason}`,
     )
     this.close ??= { code: CloseCode.PEER_UNRESPONSIVE, reason, by: 'relay' }
     // A vanished peer will never read a close frame: cut it; 'close' ends the target side.
-    this.ws.terminate()
+    this.browser.terminate()
   }
 
-  private readonly onClientClose = (code: number, reason: Buffer): void => {
-    this.close ??= { code, reason: reason.toString(), by: 'client' }
+  onClientClose(code: number, reason: string): void {
+    this.close ??= { code, reason, by: 'client' }
     this.transition('flushing')
     this.maybeClosed()
   }
 
-  private readonly onClientError = (err: Error & { code?: string }): void => {
-    // ws closes the socket itself (1002, 1007 or 1009, with the reason
-    // RelayWebSocket gives it) and then emits 'close'. That close is the
-    // relay's: record it now, or a client that never echoes it would be
-    // logged as its own 1006.
+  /** The browser broke RFC 6455 or a limit: the link answers with the code and reason; log only. */
+  onClientViolation(violation: FrameViolation): void {
     this.identity.log.debug(
-      { err: err.message, wsCode: err.code },
+      { err: violation.reason, wsCode: violation.errorCode },
       'websocket error',
     )
-    if (err.code?.startsWith('WS_ERR_') && !this.isBrowserGone)
+    // That close is the relay's: record it now, or a client that never
+    // echoes it would be logged as its own 1006. The reason is the one the
+    // link sent (the parser's own words, never the client's bytes).
+    if (!this.isBrowserGone)
       this.close ??= {
-        ...frameErrorClose(err, this.context.settings.maxMessageSize),
+        code: violation.code,
+        reason: fitCloseReason(violation.reason),
         by: 'relay',
       }
+  }
+
+  onClientError(err: Error): void {
+    // The link destroys the socket and reports its close; log only.
+    this.identity.log.debug({ err: err.message }, 'websocket socket error')
   }
 
   // ---- closing --------------------------------------------------------
@@ -716,8 +789,8 @@ export class Connection {
   /**
    * The relay closes: the close frame goes out behind every data frame
    * already queued (the socket writes in order); the target's side is ended
-   * when the browser's close reply arrives. ws cuts a browser that does not
-   * reply within its close timeout.
+   * when the browser's close reply arrives. The link cuts a browser that
+   * does not reply within `drainTimeout`.
    */
   private closeWith(record: CloseRecord): void {
     if (this.close || this.isBrowserGone) return
@@ -728,7 +801,7 @@ export class Connection {
     this.transition('closing')
     // Read the peer's close reply; a budget pause stays (reading needs a grant).
     this.client.resume('early', 'pongs')
-    this.ws.close(this.close.code, this.close.reason)
+    this.browser.close(this.close.code, this.close.reason)
   }
 
   /** True once the browser's side is closed. */

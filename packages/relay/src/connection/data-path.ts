@@ -1,10 +1,7 @@
-import { WebSocket } from 'ws'
 import type { ConnectionStats } from '../observability/registry.js'
 import type { TargetLink } from '../targets/target-link.js'
+import type { ClientLink } from '../websocket/client-link.js'
 import type { Valve } from './pauses.js'
-import { receiverHeldBytes } from './relay-websocket.js'
-
-const SEND_BINARY = { binary: true } as const
 
 /**
  * The two pumps of one connection: browser → target and target → browser,
@@ -30,7 +27,7 @@ export class DataPath {
   private earlyBytes = 0
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly browser: ClientLink,
     private readonly highWaterMark: number,
     /** Reading the browser. */
     private readonly client: Valve,
@@ -40,13 +37,13 @@ export class DataPath {
     private readonly onTraffic: () => void,
   ) {}
 
-  /** Bytes held for this connection now, both directions, including ws's half-read message. */
+  /** Bytes held for this connection now, both directions, including a half-read text message or frame header. */
   get heldBytes(): number {
     return (
-      this.ws.bufferedAmount +
+      this.browser.bufferedAmount +
       (this.link?.pendingBytes ?? 0) +
       this.earlyBytes +
-      receiverHeldBytes(this.ws)
+      this.browser.heldBytes
     )
   }
 
@@ -82,33 +79,50 @@ export class DataPath {
     this.earlyBytes = 0
   }
 
-  /** Bytes from the target, to the browser as one binary frame. */
-  readonly fromTarget = (chunk: Buffer): void => {
-    const ws = this.ws
-    if (ws.readyState !== WebSocket.OPEN) return // browser gone: discard
+  /**
+   * Bytes from the target, to the browser as one binary frame (its header
+   * written into the `headroom` in front); true when the chunk is still
+   * queued after the call.
+   */
+  readonly fromTarget = (chunk: Buffer, headroom: number): boolean => {
+    const browser = this.browser
+    if (!browser.isOpen) return false // browser gone or closing: discard
     this.onTraffic()
     this.stats.bytesToClient += chunk.length
-    const pending = ws.bufferedAmount + chunk.length
+    const pending = browser.bufferedAmount + chunk.length
     if (pending > this.stats.peakPendingToClient)
       this.stats.peakPendingToClient = pending
     if (pending < this.highWaterMark) {
-      ws.send(chunk, SEND_BINARY) // the common case: no callback, no closure
-      return
+      // The common case: no callback, no closure.
+      return browser.send(chunk, undefined, headroom)
     }
     // This frame crosses the mark: stop reading the target until it is out.
-    ws.send(chunk, SEND_BINARY, this.onClientWritten)
+    const isHeld = browser.send(chunk, this.onClientWritten, headroom)
     this.target.pause('peer')
+    return isHeld
   }
 
   /** Sends a control message; true when it crossed the mark (the caller may stop reading). */
   sendText(text: string): boolean {
-    const ws = this.ws
-    if (ws.readyState !== WebSocket.OPEN) return false
-    if (ws.bufferedAmount + text.length < this.highWaterMark) {
-      ws.send(text)
+    const browser = this.browser
+    if (!browser.isOpen) return false
+    if (browser.bufferedAmount + text.length < this.highWaterMark) {
+      browser.sendText(text)
       return false
     }
-    ws.send(text, this.onClientWritten)
+    browser.sendText(text, this.onClientWritten)
+    return true
+  }
+
+  /** Answers a WebSocket ping; true when the pong crossed the mark (a browser that pings and never reads). */
+  sendPong(payload: Buffer): boolean {
+    const browser = this.browser
+    if (!browser.isOpen) return false
+    if (browser.bufferedAmount + payload.length < this.highWaterMark) {
+      browser.pong(payload)
+      return false
+    }
+    browser.pong(payload, this.onClientWritten)
     return true
   }
 
@@ -127,8 +141,8 @@ export class DataPath {
   }
 
   /**
-   * ws calls this when the frame that crossed the mark is handed to the
-   * kernel (or dropped on close): every frame before it is out too.
+   * Runs when the frame that crossed the mark is handed to the kernel (or
+   * dropped on close): every frame before it is out too.
    */
   private readonly onClientWritten = (): void => {
     this.target.resume('peer')

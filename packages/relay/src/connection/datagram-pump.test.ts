@@ -1,17 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { WebSocket } from 'ws'
+import type { ClientLink } from '../websocket/client-link.js'
 import type { ConnectionStats } from '../observability/registry.js'
 import { DatagramPump, DROP_NOTICE_INTERVAL_MS } from './datagram-pump.js'
 import { Valve } from './pauses.js'
 
 /** The browser's side as the pump sees it: open, and what it holds unsent. */
-class FakeWebSocket {
-  readyState = 1 // OPEN
+class FakeBrowser {
+  isOpen = true
   bufferedAmount = 0
   readonly sent: Buffer[] = []
-  send(data: Buffer): void {
+  send(data: Buffer): boolean {
     this.sent.push(data)
     this.bufferedAmount += data.length
+    return true
   }
 }
 
@@ -27,7 +28,7 @@ const stats = (): ConnectionStats => ({
 })
 
 function start(highWaterMark = 1000) {
-  const ws = new FakeWebSocket()
+  const ws = new FakeBrowser()
   const counted = stats()
   const reading = new Valve(
     () => undefined,
@@ -36,7 +37,7 @@ function start(highWaterMark = 1000) {
   const notices: { datagrams: number; bytes: number }[] = []
   const traffic = vi.fn()
   const pump = new DatagramPump(
-    ws as unknown as WebSocket,
+    ws as unknown as ClientLink,
     highWaterMark,
     counted,
     reading,

@@ -1,8 +1,6 @@
-import { WebSocket } from 'ws'
 import type { ConnectionStats } from '../observability/registry.js'
+import type { ClientLink } from '../websocket/client-link.js'
 import type { Valve } from './pauses.js'
-
-const SEND_BINARY = { binary: true } as const
 
 /** At most one `dropped` notice a second: a page that cannot keep up must not get a second flood. */
 export const DROP_NOTICE_INTERVAL_MS = 1000
@@ -27,7 +25,7 @@ export class DatagramPump {
   private lastNoticeAt = Number.NEGATIVE_INFINITY
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly browser: ClientLink,
     private readonly highWaterMark: number,
     /** The connection's counters: bytes relayed, drops. */
     private readonly stats: ConnectionStats,
@@ -39,20 +37,20 @@ export class DatagramPump {
     private readonly notify: ((totals: DropTotals) => void) | undefined,
   ) {}
 
-  /** One datagram from the target: one binary message, or a drop. */
-  readonly fromTarget = (datagram: Buffer): void => {
-    const ws = this.ws
-    if (ws.readyState !== WebSocket.OPEN) return // browser gone: discard
+  /** One datagram from the target: one binary message, or a drop. True when it is still queued for the browser. */
+  fromTarget(datagram: Buffer): boolean {
+    const browser = this.browser
+    if (!browser.isOpen) return false // browser gone or closing: discard
     this.onTraffic()
-    const pending = ws.bufferedAmount + datagram.length
+    const pending = browser.bufferedAmount + datagram.length
     if (this.reading.isPaused || pending > this.highWaterMark) {
       this.drop(datagram.length)
-      return
+      return false
     }
     this.stats.bytesToClient += datagram.length
     if (pending > this.stats.peakPendingToClient)
       this.stats.peakPendingToClient = pending
-    ws.send(datagram, SEND_BINARY)
+    return browser.send(datagram)
   }
 
   /** The session is ending: no notice after this. */
@@ -76,7 +74,7 @@ export class DatagramPump {
   private readonly sendNotice = (): void => {
     this.noticeTimer = undefined
     this.lastNoticeAt = Date.now()
-    if (this.ws.readyState !== WebSocket.OPEN) return
+    if (!this.browser.isOpen) return
     this.notify?.({
       datagrams: this.stats.datagramsDropped,
       bytes: this.stats.bytesDropped,

@@ -25,8 +25,8 @@ describe('the stall watch', () => {
           let waiting = false
           const onStalled = vi.fn()
           const watch = new StallWatch(TIMEOUT, {
-            isWaiting: () => waiting,
-            progress: () => progress,
+            isWaitingForReader: () => waiting,
+            bytesMoved: () => progress,
             onStalled,
           })
           watch.start()
@@ -54,8 +54,8 @@ describe('the stall watch', () => {
           let waiting = false
           const onStalled = vi.fn()
           const watch = new StallWatch(TIMEOUT, {
-            isWaiting: () => waiting,
-            progress: () => progress,
+            isWaitingForReader: () => waiting,
+            bytesMoved: () => progress,
             onStalled,
           })
           watch.start()

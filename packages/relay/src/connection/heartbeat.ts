@@ -1,12 +1,27 @@
-/** What the heartbeat needs from the connection. */
+/** What the heartbeat needs from the connection (the connection itself). */
 export interface HeartbeatPeer {
   /** True while the WebSocket is open (a ping can be sent). */
-  isOpen(): boolean
-  ping(): void
+  isBrowserOpen(): boolean
+  pingBrowser(): void
   /** True while the relay itself has stopped reading the browser: its pong may sit unread. */
-  isPausedByUs(): boolean
+  isBrowserPausedByUs(): boolean
   /** The browser missed its pong: it vanished without a close frame. */
-  onUnresponsive(reason: string): void
+  onBrowserUnresponsive(reason: string): void
+}
+
+// Timer callbacks shared by every heartbeat and idle watch (the instance is
+// the timer's argument): no closure per connection.
+function beat(heartbeat: Heartbeat): void {
+  heartbeat.onInterval()
+}
+function pongMissed(heartbeat: Heartbeat): void {
+  heartbeat.onDeadline()
+}
+function idleCheck(watch: IdleWatch): void {
+  watch.onTimer()
+}
+function stallCheck(watch: StallWatch): void {
+  watch.onTick()
 }
 
 /**
@@ -29,7 +44,7 @@ export class Heartbeat {
 
   start(): void {
     if (this.intervalMs === 0 || this.interval) return
-    this.interval = setInterval(this.onInterval, this.intervalMs)
+    this.interval = setInterval(beat, this.intervalMs, this)
     this.interval.unref()
   }
 
@@ -42,7 +57,7 @@ export class Heartbeat {
   }
 
   /** The browser answered. */
-  readonly onPong = (): void => {
+  onPong(): void {
     clearTimeout(this.deadline)
     this.deadline = undefined
     this.isPongOwed = false
@@ -55,36 +70,38 @@ export class Heartbeat {
     this.armDeadline()
   }
 
-  private readonly onInterval = (): void => {
-    if (this.deadline || this.isPongOwed || !this.peer.isOpen()) return
-    this.peer.ping()
+  /** Every `intervalMs`: ping, unless a ping is still unanswered. */
+  onInterval(): void {
+    if (this.deadline || this.isPongOwed || !this.peer.isBrowserOpen()) return
+    this.peer.pingBrowser()
     this.armDeadline()
   }
 
   private armDeadline(): void {
-    this.deadline = setTimeout(this.onDeadline, this.pongTimeoutMs)
+    this.deadline = setTimeout(pongMissed, this.pongTimeoutMs, this)
     this.deadline.unref()
   }
 
-  private readonly onDeadline = (): void => {
+  /** `pongTimeoutMs` after a ping with no pong. */
+  onDeadline(): void {
     this.deadline = undefined
     // A pong the relay has not read yet is not the browser's fault. No timer
     // runs meanwhile: the deadline starts again when reading does, and a
     // session that never reads again is the stall watch's to close.
-    if (this.peer.isPausedByUs()) {
+    if (this.peer.isBrowserPausedByUs()) {
       this.isPongOwed = true
       return
     }
-    this.peer.onUnresponsive(`No pong within ${this.pongTimeoutMs} ms.`)
+    this.peer.onBrowserUnresponsive(`No pong within ${this.pongTimeoutMs} ms.`)
   }
 }
 
-/** What the stall watch reads of the connection. */
+/** What the stall watch reads of the connection (the connection itself). */
 export interface StallPeer {
   /** True while the relay waits for a side to read (it stopped reading the other for backpressure). */
-  isWaiting(): boolean
+  isWaitingForReader(): boolean
   /** A number that changes whenever bytes move (handed to either kernel). */
-  progress(): number
+  bytesMoved(): number
   onStalled(reason: string): void
 }
 
@@ -107,7 +124,7 @@ export class StallWatch {
 
   start(): void {
     if (this.timeoutMs === 0 || this.timer) return
-    this.timer = setInterval(this.onTick, Math.max(1, this.timeoutMs / 4))
+    this.timer = setInterval(stallCheck, Math.max(1, this.timeoutMs / 4), this)
     this.timer.unref()
   }
 
@@ -117,12 +134,14 @@ export class StallWatch {
     this.since = undefined
   }
 
-  private readonly onTick = (): void => {
+  /** A quarter period after the last look. */
+  onTick(): void {
     const now = Date.now()
-    const progress = this.peer.progress()
-    if (!this.peer.isWaiting() || progress !== this.lastProgress) {
+    const progress = this.peer.bytesMoved()
+    const isWaiting = this.peer.isWaitingForReader()
+    if (!isWaiting || progress !== this.lastProgress) {
       this.lastProgress = progress
-      this.since = this.peer.isWaiting() ? now : undefined
+      this.since = isWaiting ? now : undefined
       return
     }
     this.since ??= now
@@ -142,11 +161,12 @@ export class StallWatch {
 export class IdleWatch {
   private timer: NodeJS.Timeout | undefined
   private sawTraffic = false
-  private describe = (ms: number): string => `No data either way for ${ms} ms.`
+  /** The reason given when it fires (a UDP session's own); none: the stream's. */
+  private describe: ((ms: number) => string) | undefined
 
   constructor(
     private timeoutMs: number,
-    private readonly onIdle: (reason: string) => void,
+    private readonly owner: { onIdle(reason: string): void },
   ) {}
 
   /** Before `start`: watch with another timeout and reason (a UDP session's own). */
@@ -171,17 +191,21 @@ export class IdleWatch {
   }
 
   private arm(): void {
-    this.timer = setTimeout(this.onTimer, this.timeoutMs)
+    this.timer = setTimeout(idleCheck, this.timeoutMs, this)
     this.timer.unref()
   }
 
-  private readonly onTimer = (): void => {
+  /** `timeoutMs` after the last look. */
+  onTimer(): void {
     if (this.sawTraffic) {
       this.sawTraffic = false
       this.arm()
       return
     }
     this.timer = undefined
-    this.onIdle(this.describe(this.timeoutMs))
+    this.owner.onIdle(
+      this.describe?.(this.timeoutMs) ??
+        `No data either way for ${this.timeoutMs} ms.`,
+    )
   }
 }

@@ -15,12 +15,21 @@ export type PauseReason =
   /** The relay is draining: no new bytes from the target. */
   | 'shutdown'
 
+/** One bit per reason: a valve is one number, not a set, per side per connection. */
+const BITS: Readonly<Record<PauseReason, number>> = {
+  peer: 1,
+  budget: 2,
+  early: 4,
+  pongs: 8,
+  shutdown: 16,
+}
+
 /**
  * The one place a side's reading stops and starts: it pauses at the first
  * reason and resumes when the last one is lifted.
  */
 export class Valve {
-  private readonly reasons = new Set<PauseReason>()
+  private reasons = 0
 
   constructor(
     /** Stops reading; `reason` is the one that closed the valve. */
@@ -31,24 +40,23 @@ export class Valve {
 
   /** True while any reason holds. */
   get isPaused(): boolean {
-    return this.reasons.size > 0
+    return this.reasons !== 0
   }
 
   /** True while `reason` holds. */
   has(reason: PauseReason): boolean {
-    return this.reasons.has(reason)
+    return (this.reasons & BITS[reason]) !== 0
   }
 
   pause(reason: PauseReason): void {
-    if (this.reasons.size === 0) this.onPause(reason)
-    this.reasons.add(reason)
+    if (this.reasons === 0) this.onPause(reason)
+    this.reasons |= BITS[reason]
   }
 
   /** Lifts these reasons; reading resumes if none is left. */
   resume(...reasons: PauseReason[]): void {
-    let isLifted = false
-    for (const reason of reasons)
-      isLifted = this.reasons.delete(reason) || isLifted
-    if (isLifted && this.reasons.size === 0) this.onResume()
+    const before = this.reasons
+    for (const reason of reasons) this.reasons &= ~BITS[reason]
+    if (before !== 0 && this.reasons === 0) this.onResume()
   }
 }

@@ -36,18 +36,22 @@ const MODES = {
   'a raw client, after the upgrade': {
     protocols: [SUBPROTOCOL_BINARY],
     prefix: () => Buffer.alloc(0),
+    isBeforeOpen: false,
   },
   'a wsrelay.v1 client before its open': {
     protocols: [SUBPROTOCOL_V1],
     prefix: () => Buffer.alloc(0),
+    isBeforeOpen: true,
   },
   'a wsrelay.v1 client whose open is not yet answered': {
     protocols: [SUBPROTOCOL_V1],
     prefix: openMessage,
+    isBeforeOpen: false,
   },
 } as const
 
-describe.each(Object.entries(MODES))('%s', (_mode, { protocols, prefix }) => {
+describe.each(Object.entries(MODES))('%s', (_mode, mode) => {
+  const { protocols, prefix, isBeforeOpen } = mode
   it.each(FRAME_CASES.map((c) => [c.name, c] as const))(
     'survives %s: closes that connection with the right code and a reason',
     async (_name, frameCase) => {
@@ -63,6 +67,15 @@ describe.each(Object.entries(MODES))('%s', (_mode, { protocols, prefix }) => {
       if (ending.kind === 'timeout' && frameCase.mayStayOpen) return
       expect(ending.kind, 'a close frame, not a drop').toBe('close')
       if (ending.kind !== 'close') return
+      if (isBeforeOpen && frameCase.startsWithData) {
+        // The data is refused as it arrives, before the rest is read.
+        expect(ending).toEqual({
+          kind: 'close',
+          code: 1008,
+          reason: 'Data before open.',
+        })
+        return
+      }
       expect(frameCase.codes).toContain(ending.code)
       expect(
         ending.reason.length,
@@ -72,28 +85,52 @@ describe.each(Object.entries(MODES))('%s', (_mode, { protocols, prefix }) => {
   )
 })
 
-it('closes a wsrelay.v1 client that sends 20,000 one-byte fragments before open with 1008 (too many parts), and lives', async () => {
-  // The default --max-message-size: the parts, not the bytes, are too many.
-  const echo = await echoServer()
-  const relay = await relayProcess(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
-  const fragments = [
-    encodeFrame({ opcode: Opcode.BINARY, fin: false, payload: 'a' }),
-  ]
-  for (let i = 0; i < 20_000; i++)
-    fragments.push(
-      encodeFrame({ opcode: Opcode.CONTINUATION, fin: false, payload: 'a' }),
-    )
-  const conn = await RawConnection.open(relay.port, {
-    protocols: [SUBPROTOCOL_V1],
-    trailing: Buffer.concat(fragments),
+describe('20,000 one-byte fragments of one message', () => {
+  const fragments = (): Buffer => {
+    const parts = [
+      encodeFrame({ opcode: Opcode.BINARY, fin: false, payload: 'a' }),
+    ]
+    for (let i = 0; i < 20_000; i++)
+      parts.push(
+        encodeFrame({ opcode: Opcode.CONTINUATION, fin: false, payload: 'a' }),
+      )
+    return Buffer.concat(parts)
+  }
+
+  it('closes a raw client with 1008 (too many parts) once past 16,384, and lives', async () => {
+    // The default --max-message-size: the parts, not the bytes, are too many.
+    const echo = await echoServer()
+    const relay = await relayProcess(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
+    const conn = await RawConnection.open(relay.port, {
+      protocols: [SUBPROTOCOL_BINARY],
+      trailing: fragments(),
+    })
+    const ending = await conn.waitForEnd(5000)
+    conn.destroy()
+    expect(ending).toEqual({
+      kind: 'close',
+      code: 1008,
+      reason: 'Too many fragments in one message.',
+    })
+    expect(await echoProblem(relay.port)).toBeUndefined()
   })
-  const ending = await conn.waitForEnd(5000)
-  conn.destroy()
-  expect(ending).toMatchObject({ kind: 'close', code: 1008 })
-  expect(ending.kind === 'close' && ending.reason).toBe(
-    'Too many fragments in one message.',
-  )
-  expect(await echoProblem(relay.port)).toBeUndefined()
+
+  it('closes a wsrelay.v1 client that sends them before open with 1008 at the first one (data before open), and lives', async () => {
+    const echo = await echoServer()
+    const relay = await relayProcess(['127.0.0.1:0', `127.0.0.1:${echo.port}`])
+    const conn = await RawConnection.open(relay.port, {
+      protocols: [SUBPROTOCOL_V1],
+      trailing: fragments(),
+    })
+    const ending = await conn.waitForEnd(5000)
+    conn.destroy()
+    expect(ending).toEqual({
+      kind: 'close',
+      code: 1008,
+      reason: 'Data before open.',
+    })
+    expect(await echoProblem(relay.port)).toBeUndefined()
+  })
 })
 
 describe('malformed percent escapes in the upgrade path', () => {

@@ -117,9 +117,9 @@ export function createRequestHandler(
       return
     }
     if (path === '/metrics' && metrics) {
-      metrics.registry.metrics().then(
+      metrics.text().then(
         (text) => {
-          res.writeHead(200, { 'content-type': metrics.registry.contentType })
+          res.writeHead(200, { 'content-type': metrics.contentType })
           res.end(text)
         },
         (err: unknown) => {

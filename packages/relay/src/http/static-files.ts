@@ -2,8 +2,11 @@ import { realpathSync } from 'node:fs'
 import { realpath } from 'node:fs/promises'
 import type http from 'node:http'
 import path from 'node:path'
-import send from 'send'
 import { RelayError } from '../errors.js'
+import { loadOnUse } from '../load-on-use.js'
+
+/** Loaded with the first `--web` handler. */
+const sendFile = loadOnUse<typeof import('send')>('send')
 
 /** Serves one request from the `--web` directory; calls `notFound` when there is no such file. */
 export type StaticHandler = (
@@ -45,6 +48,7 @@ export function resolveWebRoot(dir: string): string {
  * publish /etc/passwd.
  */
 export function createStaticHandler(root: string): StaticHandler {
+  sendFile()
   const rootWithSep = root.endsWith(path.sep) ? root : root + path.sep
   return (req, res, pathname, notFound) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -72,7 +76,7 @@ export function createStaticHandler(root: string): StaticHandler {
           notFound()
           return
         }
-        send(req, path.relative(root, real).split(path.sep).join('/'), {
+        sendFile()(req, path.relative(root, real).split(path.sep).join('/'), {
           root,
           index: ['index.html'],
           dotfiles: 'ignore',

@@ -11,6 +11,7 @@ export const LOG_LINES = {
     'allow',
     'web',
     'maxConnections',
+    'workers',
   ],
   'connection open': [
     'target',
@@ -55,7 +56,16 @@ export const LOG_FIELDS = {
   },
   conn: {
     in: 'every line about one connection',
-    means: 'Connection id, unique within the process: joins its lines.',
+    means:
+      'Connection id, unique within the process (with `--workers`, within its worker): joins its lines.',
+  },
+  worker: {
+    in: 'every line of a worker process (`--workers` above 1)',
+    means: 'The worker (1, 2, …) that wrote the line.',
+  },
+  workers: {
+    in: '`shutting down` of the process that runs the workers',
+    means: 'How many worker processes serve the port.',
   },
   client: {
     in: 'every line about one connection, `upgrade refused`',
@@ -122,7 +132,12 @@ export const LOG_FIELDS = {
   },
   wsCode: {
     in: '`websocket error` (debug)',
-    means: "ws's code for a frame it refused.",
+    means:
+      'Why a frame was refused, named as ws names it (`WS_ERR_INVALID_UTF8`, …).',
+  },
+  code: {
+    in: '`worker exited; starting another`',
+    means: 'The exit code of the worker that died.',
   },
 } as const satisfies Record<
   string,

@@ -18,7 +18,7 @@ it('prints no line a client wrote, in the readable (terminal) format', async () 
   const out = new PassThrough()
   let text = ''
   out.on('data', (c: Buffer) => (text += c.toString()))
-  const logger = createCliLogger('info', 'pretty', true, out)
+  const logger = createCliLogger('info', 'pretty', true, { destination: out })
   const echo = await echoServer()
   const relay = createRelay({
     route: { echo: `127.0.0.1:${echo.port}` },

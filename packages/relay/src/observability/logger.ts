@@ -1,6 +1,9 @@
 import { pino, type Logger } from 'pino'
-import pretty from 'pino-pretty'
+import { loadOnUse } from '../load-on-use.js'
 import type { Redact } from './redaction.js'
+
+/** Loaded only for a terminal (`--log-format pretty`, or auto on a TTY). */
+const pinoPretty = loadOnUse<typeof import('pino-pretty')>('pino-pretty')
 
 export type { Logger }
 
@@ -88,11 +91,30 @@ export function createCliLogger(
   level: string,
   format: 'json' | 'pretty' | 'auto',
   isTerminal: boolean,
-  destination?: NodeJS.WritableStream,
+  {
+    destination,
+    worker,
+  }: {
+    /** Where lines go (tests); standard output otherwise. */
+    readonly destination?: NodeJS.WritableStream
+    /** With `--workers`: the worker's number, on every line it writes. */
+    readonly worker?: number
+  } = {},
 ): Logger {
   const isPretty = format === 'pretty' || (format === 'auto' && isTerminal)
-  const options = { level, base: { name: 'wsrelay' } }
-  if (!isPretty) return destination ? pino(options, destination) : pino(options)
+  const options = {
+    level,
+    base: { name: 'wsrelay', ...(worker === undefined ? {} : { worker }) },
+  }
+  if (!isPretty) {
+    // JSON lines go out without blocking the event loop (a write in flight
+    // gathers the lines behind it); pino flushes the rest when the process exits.
+    return pino(
+      options,
+      destination ?? pino.destination({ dest: 1, sync: false }),
+    )
+  }
+  const pretty = pinoPretty()
   return pino(
     options,
     pretty({

@@ -1,7 +1,11 @@
 import { closeCodeInfo } from '@wsrelay/protocol'
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import type { Counter, Registry } from 'prom-client'
+import { loadOnUse } from '../load-on-use.js'
 import { REFUSAL_METRICS, type RefusalMetric } from '../refusals.js'
 import type { RegistrySnapshot } from './registry.js'
+
+/** Loaded only by a relay that serves `/metrics`. */
+const promClient = loadOnUse<typeof import('prom-client')>('prom-client')
 
 /** What the metrics read when Prometheus scrapes: the registry, nothing counted per chunk. */
 export type MetricsSource = () => RegistrySnapshot
@@ -37,13 +41,13 @@ export const RELAY_METRICS = [
   {
     name: 'wsrelay_connections_peak',
     type: 'gauge',
-    help: 'Most live connections at once since the relay started.',
+    help: 'Most live connections at once since the relay started (with --workers: the highest of any one worker).',
     read: (s) => s.peakConnections,
   },
   {
     name: 'wsrelay_buffered_bytes_peak',
     type: 'gauge',
-    help: 'Most bytes held at once across the relay since start (as seen by the budget check).',
+    help: 'Most bytes held at once across the relay since start, as seen by the budget check (with --workers: the highest of any one worker).',
     read: (s) => s.peakBufferedBytes,
   },
   {
@@ -100,6 +104,9 @@ export const RELAY_METRICS = [
 /** The relay's Prometheus registry (its own, so several relays in one process do not clash). */
 export interface RelayMetrics {
   readonly registry: Registry
+  /** The exposition `/metrics` serves: this registry's, or (with workers) every worker's, aggregated. */
+  text(): Promise<string>
+  readonly contentType: string
   /** A connection ended with this close code (one per connection). */
   closed(code: number): void
   /** An upgrade or open was refused before a target was connected. */
@@ -108,6 +115,7 @@ export interface RelayMetrics {
 
 /** Creates the relay's metrics; `source` is read at scrape time. */
 export function createRelayMetrics(source: MetricsSource): RelayMetrics {
+  const { Counter, Gauge, Registry, collectDefaultMetrics } = promClient()
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'wsrelay_' })
   const counters = new Map<string, Counter>()
@@ -119,6 +127,9 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
         name,
         help,
         registers: [registry],
+        // With workers, a peak is the highest of any one worker (a sum of
+        // peaks would count moments that never happened together).
+        ...(name.endsWith('_peak') ? { aggregator: 'max' as const } : {}),
         collect() {
           const value = read?.(source())
           if (typeof value === 'number') this.set(value)
@@ -150,6 +161,8 @@ export function createRelayMetrics(source: MetricsSource): RelayMetrics {
   const refused = counters.get('wsrelay_connections_refused_total')
   return {
     registry,
+    text: () => registry.metrics(),
+    contentType: registry.contentType,
     closed: (code) => closed?.inc({ code: closeCodeLabel(code) }),
     refused: (reason) => refused?.inc({ reason }),
   }

@@ -14,7 +14,9 @@ describe('the relay-wide memory budget', () => {
       memoryBudget: MiB,
       maxMessageSize: 4 * MiB,
     })
-    // 16 clients each start a 4 MiB message, send 512 KiB of it, and stall.
+    // 16 clients each start a 4 MiB text message, send 512 KiB of it, and
+    // stall. Text is gathered whole (to check its UTF-8), so the relay holds
+    // it; binary would be streamed to the target as it came.
     const stallers = await Promise.all(
       Array.from({ length: 16 }, async () => {
         const conn = await RawConnection.open(port)
@@ -23,7 +25,7 @@ describe('the relay-wide memory budget', () => {
         conn.write(
           Buffer.concat([
             encodeFrame({
-              opcode: Opcode.BINARY,
+              opcode: Opcode.TEXT,
               lengthForm: '64',
               declaredLength: 4n * 1024n * 1024n,
             }),

@@ -97,6 +97,8 @@ export class ConnectionRegistry<
   C extends TrackedConnection = TrackedConnection,
 > {
   readonly live = new Set<C>()
+  /** Leases given and not yet released: the connection limit counts these (so a primary that only admits can use it too). */
+  private leased = 0
   private readonly perIp = new Map<string, number>()
   private readonly ended: ConnectionTotals = {
     bytesToTarget: 0,
@@ -130,7 +132,7 @@ export class ConnectionRegistry<
     clientAddress: string,
   ): { ok: true; lease: Lease } | { ok: false; reason: string } {
     const { maxConnections, maxConnectionsPerIp } = this.settings
-    if (this.live.size >= maxConnections) {
+    if (this.leased >= maxConnections) {
       return {
         ok: false,
         reason: `Relay is at its limit of ${maxConnections} connections. Try again later.`,
@@ -144,12 +146,14 @@ export class ConnectionRegistry<
       }
     }
     this.perIp.set(clientAddress, fromIp + 1)
+    this.leased++
     let released = false
     const lease: Lease = {
       clientAddress,
       release: () => {
         if (released) return
         released = true
+        this.leased--
         const left = (this.perIp.get(clientAddress) ?? 1) - 1
         if (left > 0) this.perIp.set(clientAddress, left)
         else this.perIp.delete(clientAddress)

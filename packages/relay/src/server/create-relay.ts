@@ -11,7 +11,11 @@ import {
   type ResolvedRelayOptions,
 } from '../settings/relay-options.js'
 import { formatHostPort, formatTarget } from '../targets/target-address.js'
-import { createRelayCore, type RelayStats } from './relay-core.js'
+import {
+  createRelayCore,
+  type CoreHooks,
+  type RelayStats,
+} from './relay-core.js'
 import type { RelayOn } from './relay-events.js'
 
 /** Where a listening relay can be reached. */
@@ -54,9 +58,18 @@ export function createRelay(options: RelayOptions): Relay {
   return createRelayFrom(resolveRelayOptions(options))
 }
 
+/** What the command line adds when the relay is one of several processes (`--workers`). */
+export interface ProcessHooks extends CoreHooks {
+  /** Gets the fields of `relay listening` instead of the log: the process that runs the workers logs it once for all. */
+  readonly onListening?: (fields: Record<string, unknown>) => void
+}
+
 /** A relay from options already checked (the CLI checks its own, naming flags and variables). */
-export function createRelayFrom(resolved: ResolvedRelayOptions): Relay {
-  const core = createRelayCore(resolved, resolved.listen.host)
+export function createRelayFrom(
+  resolved: ResolvedRelayOptions,
+  hooks: ProcessHooks = {},
+): Relay {
+  const core = createRelayCore(resolved, resolved.listen.host, hooks)
   const { config } = core
   const log = config.logger
   let closing: Promise<void> | undefined
@@ -106,18 +119,17 @@ export function createRelayFrom(resolved: ResolvedRelayOptions): Relay {
       port,
       url: `${scheme}://${formatHostPort({ host, port })}/`,
     }
-    log.info(
-      logFieldsOf('relay listening', {
-        url: address.url,
-        target: config.target && formatTarget(config.target),
-        routes: config.route.size > 0 ? [...config.route.keys()] : undefined,
-        allow:
-          config.allow.length > 0 ? config.allow.map((r) => r.text) : undefined,
-        web: config.web,
-        maxConnections: config.maxConnections,
-      }),
-      'relay listening',
-    )
+    const fields = logFieldsOf('relay listening', {
+      url: address.url,
+      target: config.target && formatTarget(config.target),
+      routes: config.route.size > 0 ? [...config.route.keys()] : undefined,
+      allow:
+        config.allow.length > 0 ? config.allow.map((r) => r.text) : undefined,
+      web: config.web,
+      maxConnections: config.maxConnections,
+    })
+    if (hooks.onListening) hooks.onListening(fields)
+    else log.info(fields, 'relay listening')
     return address
   }
 

@@ -1,15 +1,15 @@
 import type http from 'node:http'
+import type { Registry } from 'prom-client'
 import type { Duplex } from 'node:stream'
 import { isSupportedSubprotocol } from '@wsrelay/protocol'
-import { WebSocketServer, type WebSocket } from 'ws'
 import { Connection, type ConnectionContext } from '../connection/connection.js'
-import { relayWebSocketClass } from '../connection/relay-websocket.js'
 import {
   answerUpgradeRefusal,
   REFUSED_SOCKET_GRACE_MS,
 } from '../http/http-answers.js'
 import { createRequestHandler } from '../http/http-endpoints.js'
 import { createStaticHandler } from '../http/static-files.js'
+import { ConnectionLog } from '../observability/connection-log.js'
 import { logFieldsOf } from '../observability/log-fields.js'
 import { redactingLogger } from '../observability/logger.js'
 import { createRedactor } from '../observability/redaction.js'
@@ -30,6 +30,8 @@ import {
   decideUpgrade,
   type ConnectionRefusal,
 } from '../upgrade/upgrade-policy.js'
+import { WebSocketLink } from '../websocket/client-link.js'
+import { createHandshake, type Upgraded } from '../websocket/handshake.js'
 import { createDescriptorGuard } from './descriptors.js'
 import { createRelayEvents } from './relay-events.js'
 
@@ -46,11 +48,47 @@ export const statsOf = (snapshot: RegistrySnapshot): RelayStats => {
 // The browser's hint for 1001 adds "Reconnect in a few seconds."
 const SHUTDOWN_REASON = 'Relay shutting down.'
 
+/** For a choice no client can abandon (the connection passes its own signal for lookups). */
+const NEVER_ABORTED = new AbortController().signal
+
 /** A lease for a connection refused before admission: nothing to give back. */
 const NO_LEASE = (clientAddress: string): Lease => ({
   clientAddress,
   release: () => undefined,
 })
+
+/** One lease that gives back both: the primary's count and this process's own. */
+const joinLeases = (shared: Lease, local: Lease): Lease => ({
+  clientAddress: local.clientAddress,
+  release: () => {
+    local.release()
+    shared.release()
+  },
+})
+
+/** Admits one connection for several processes at once (the `--workers` primary counts them). */
+export interface SharedAdmission {
+  /** Admits a connection from `clientAddress` across every process, or says why not (close 1013). */
+  admit(
+    clientAddress: string,
+  ): Promise<{ ok: true; lease: Lease } | { ok: false; reason: string }>
+  /** How many processes share the relay: each holds this share of the memory budget. */
+  readonly processes: number
+}
+
+/** `/metrics` for several processes: every worker's registry, aggregated by the primary. */
+export interface SharedMetrics {
+  /** This process's registry joins the aggregate. */
+  share(registry: Registry): void
+  /** The aggregate exposition, from the primary. */
+  readonly text: () => Promise<string>
+}
+
+/** What a relay that is one of several processes (`--workers`) gets from the process that runs them. */
+export interface CoreHooks {
+  readonly admission?: SharedAdmission
+  readonly metrics?: SharedMetrics
+}
 
 /**
  * The relay without a server: what to do with an upgrade and with a plain
@@ -61,11 +99,13 @@ export function createRelayCore(
   resolved: ResolvedRelayOptions,
   /** The host the relay's own server listens on; undefined for an app's server. */
   listenHost: string | undefined,
+  hooks: CoreHooks = {},
 ) {
-  // Past the open-file limit, accept() fails with EMFILE and clients get a
-  // reset instead of the 1013 the limit promises: whoever owns the server.
+  const { admission } = hooks
   // The one redaction point: every log line, HTTP answer and close reason.
   const redact = createRedactor([resolved.token])
+  // Past the open-file limit, accept() fails with EMFILE and clients get a
+  // reset instead of the 1013 the limit promises: whoever owns the server.
   const config = {
     ...resolved,
     logger: redactingLogger(resolved.logger, redact),
@@ -77,14 +117,21 @@ export function createRelayCore(
     ),
   }
   const log = config.logger
+  // With workers, the connection limits are counted by the primary
+  // (admission) and each process keeps its share of the memory budget.
   const registry = new ConnectionRegistry<Connection>({
     maxConnections: config.maxConnections,
-    maxConnectionsPerIp: config.maxConnectionsPerIp,
-    memoryBudget: config.memoryBudget,
+    maxConnectionsPerIp: admission ? 0 : config.maxConnectionsPerIp,
+    memoryBudget: Math.floor(config.memoryBudget / (admission?.processes ?? 1)),
     budgetShedAfterMs: BUDGET_SHED_AFTER_MS,
   })
   const snapshot = () => registry.snapshot()
-  const metrics = config.metrics ? createRelayMetrics(snapshot) : undefined
+  const ownMetrics = config.metrics ? createRelayMetrics(snapshot) : undefined
+  if (ownMetrics) hooks.metrics?.share(ownMetrics.registry)
+  const metrics =
+    ownMetrics && hooks.metrics
+      ? { ...ownMetrics, text: hooks.metrics.text }
+      : ownMetrics
   const hosts = createHostAllowlist(config.listen.host, config.allowHost)
   const events = createRelayEvents(log)
   const fdLimit = openFileLimit()
@@ -109,30 +156,17 @@ export function createRelayCore(
   let nextId = 1
   let onEmpty: (() => void) | undefined
 
-  const wss = new WebSocketServer({
-    noServer: true,
-    clientTracking: false,
-    maxPayload: config.maxMessageSize,
-    // Off: compression costs CPU per byte and opens the relay to zip bombs.
-    perMessageDeflate: false,
-    // ws 8.18+: a peer that does not answer our close frame is cut after
-    // this (default 30 s); @types/ws does not list it yet.
-    ...({ closeTimeout: config.drainTimeout } as object),
-    WebSocket: relayWebSocketClass(config.maxMessageSize),
-    // The client's preference order; never the token entry.
-    handleProtocols: (protocols) => {
-      for (const p of protocols) if (isSupportedSubprotocol(p)) return p
-      return false
-    },
+  // The client's preference order; never the token entry.
+  const handshake = createHandshake((protocols) => {
+    for (const p of protocols) if (isSupportedSubprotocol(p)) return p
+    return false
   })
 
-  const context = (
-    path: string | undefined,
-    clientAddress: string,
-  ): ConnectionContext => ({
+  // One context for every connection: nothing per connection but its own state.
+  const context: ConnectionContext = {
     settings: config,
     redact,
-    chooseTarget: (open, signal) =>
+    chooseTarget: (open, path, clientAddress, signal) =>
       open === undefined
         ? targetForPath(config, path)
         : targetForOpen(
@@ -140,7 +174,7 @@ export function createRelayCore(
             open,
             path,
             lookups.forClient(clientAddress),
-            signal,
+            signal ?? NEVER_ABORTED,
           ),
     targetLookup: targetNames.connectLookup,
     onTargetUnreachable: targetNames.forget,
@@ -156,36 +190,102 @@ export function createRelayCore(
     },
     admitRead: (connection) => registry.admitRead(connection),
     refusedGraceMs,
-  })
+  }
+
+  /** One listener for every socket between its upgrade and its connection. */
+  const onUpgradeError = (err: Error): void =>
+    log.debug({ err: err.message }, 'upgrade socket error')
 
   const onConnection = (
-    ws: WebSocket,
+    upgraded: Upgraded,
     path: string | undefined,
     clientAddress: string,
     mode: 'raw' | 'v1',
     policyRefusal: ConnectionRefusal | undefined,
   ): void => {
-    const id = nextId++
-    const connLog = log.child({ conn: id, client: clientAddress })
     let refusal = policyRefusal
-    let lease = NO_LEASE(clientAddress)
     if (!refusal && descriptors.isTight()) {
       refusal = {
         kind: 'fdLimit',
         reason: `Relay is at its open-file limit (${fdLimit ?? '?'}). Try again later.`,
       }
     }
+    if (!refusal && admission) {
+      // The socket waits, paused, while the primary counts it: bytes the
+      // browser sends stay in the socket until the connection reads them.
+      admission.admit(clientAddress).then(
+        (admitted) => {
+          if (upgraded.socket.destroyed) {
+            if (admitted.ok) admitted.lease.release()
+            return
+          }
+          const local = admitted.ok ? registry.admit(clientAddress) : admitted
+          if (admitted.ok && !local.ok) admitted.lease.release()
+          start(
+            upgraded,
+            path,
+            clientAddress,
+            mode,
+            local.ok ? undefined : { kind: 'overloaded', reason: local.reason },
+            admitted.ok && local.ok
+              ? joinLeases(admitted.lease, local.lease)
+              : undefined,
+          )
+        },
+        (err: unknown) => {
+          log.error({ err }, 'admission failed')
+          upgraded.socket.destroy()
+        },
+      )
+      return
+    }
+    let lease: Lease | undefined
     if (!refusal) {
       const admitted = registry.admit(clientAddress)
       if (admitted.ok) lease = admitted.lease
       else refusal = { kind: 'overloaded', reason: admitted.reason }
     }
+    start(upgraded, path, clientAddress, mode, refusal, lease)
+  }
+
+  const start = (
+    upgraded: Upgraded,
+    path: string | undefined,
+    clientAddress: string,
+    mode: 'raw' | 'v1',
+    refusal: ConnectionRefusal | undefined,
+    admitted: Lease | undefined,
+  ): void => {
+    const id = nextId++
+    const connLog = new ConnectionLog(log, id, clientAddress)
+    const lease = admitted ?? NO_LEASE(clientAddress)
     const connection = new Connection(
-      ws,
-      { id, lease, path, mode, log: connLog, refusal },
-      context(path, clientAddress),
+      (clientEvents) =>
+        new WebSocketLink(
+          upgraded.socket,
+          upgraded.head,
+          {
+            maxMessageSize: config.maxMessageSize,
+            // A browser that does not answer our close frame is cut after this.
+            closeTimeout: config.drainTimeout,
+          },
+          clientEvents,
+        ),
+      {
+        id,
+        lease,
+        path,
+        mode,
+        protocol: upgraded.protocol,
+        log: connLog,
+        refusal,
+      },
+      context,
     )
     if (!refusal) registry.add(connection)
+    upgraded.socket.off('error', onUpgradeError) // the connection's own listens now
+    // Admitted by the primary after this process began to drain.
+    if (isDraining && !refusal) connection.shutdown(SHUTDOWN_REASON)
   }
 
   const handleUpgrade = (
@@ -193,11 +293,9 @@ export function createRelayCore(
     socket: Duplex,
     head: Buffer,
   ): void => {
-    // ws installs its own handler once the handshake completes; until then a
+    // The connection installs its own handler once it exists; until then a
     // reset from the client must not become an unhandled 'error'.
-    socket.on('error', (err) =>
-      log.debug({ err: err.message }, 'upgrade socket error'),
-    )
+    socket.on('error', onUpgradeError)
 
     const decision = decideUpgrade(req, {
       config,
@@ -226,9 +324,9 @@ export function createRelayCore(
       )
       return
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
+    handshake(req, socket, head, (upgraded) => {
       onConnection(
-        ws,
+        upgraded,
         req.url,
         decision.clientAddress,
         decision.mode,

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
-import { parse as parseYaml } from 'yaml'
 import { RelayError } from '../errors.js'
+import { loadOnUse } from '../load-on-use.js'
 import { closest, distance } from './closest.js'
 import {
   checkSettings,
@@ -15,6 +15,9 @@ import {
   SETTINGS,
   type SettingName,
 } from './settings.js'
+
+/** YAML is parsed only for a `--config` file that asks for it. */
+const yaml = loadOnUse<typeof import('yaml')>('yaml')
 
 /** Where a value came from, for --print-config. */
 export type ConfigSource = 'flag' | 'env' | 'file' | 'default'
@@ -130,7 +133,7 @@ function readConfigFile(
   const isYaml = /\.ya?ml$/i.test(path)
   let data: unknown
   try {
-    data = isYaml ? parseYaml(text) : JSON.parse(text)
+    data = isYaml ? yaml().parse(text) : JSON.parse(text)
   } catch (err) {
     throw new RelayError(
       'RELAY_INVALID_OPTION',

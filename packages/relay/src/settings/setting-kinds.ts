@@ -1,3 +1,4 @@
+import os from 'node:os'
 import { isValidRouteName, isValidToken } from '@wsrelay/protocol'
 import { RelayError } from '../errors.js'
 import {
@@ -160,6 +161,32 @@ export function integer<const S extends RowSpec>(
         if ((value as number) <= max) return value as number
         throw invalidSetting(where, show(value), `at most ${max}`)
       }
+      throw invalidSetting(where, show(value), expected)
+    },
+  })
+}
+
+/** A count of processes: a whole number, or `auto` for one per CPU the process may use. */
+export function processCount<const S extends RowSpec>(
+  spec: S & { readonly default: number; readonly max: number },
+): Setting<number | 'auto', number> & RowFlags<S> {
+  const expected = `auto or a whole number from 1 to ${spec.max}`
+  return row(spec, {
+    default: spec.default,
+    defaultText: String(spec.default),
+    expected,
+    fromText: (text) => {
+      const t = textOf(text)
+      return t !== undefined && /^\d+$/.test(t) ? Number(t) : text
+    },
+    check(value, where) {
+      if (value === 'auto') return Math.min(spec.max, os.availableParallelism())
+      if (
+        Number.isSafeInteger(value) &&
+        (value as number) >= 1 &&
+        (value as number) <= spec.max
+      )
+        return value as number
       throw invalidSetting(where, show(value), expected)
     },
   })

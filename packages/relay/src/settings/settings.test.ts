@@ -1,3 +1,4 @@
+import os from 'node:os'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { parseCliArgs } from './cli-args.js'
 import {
@@ -47,7 +48,7 @@ describe('the settings table', () => {
     >()
     expect(
       SETTING_NAMES.filter((name) => !SETTINGS[name].library).sort(),
-    ).toEqual(['cert', 'key', 'logFormat', 'logLevel', 'tokenFile'])
+    ).toEqual(['cert', 'key', 'logFormat', 'logLevel', 'tokenFile', 'workers'])
   })
 
   it.each([
@@ -157,5 +158,21 @@ describe('the settings table', () => {
         ...({ maxMessageBytes: 10 } as object),
       }),
     ).toThrow(/^Unknown option maxMessageBytes\. The options are /)
+  })
+})
+
+describe('workers', () => {
+  it('takes a count from 1 to 64, or auto for one per CPU the process may use', () => {
+    const { check } = SETTINGS.workers
+    expect(check(2, 'option workers')).toBe(2)
+    expect(check('auto', 'option workers')).toBe(
+      Math.min(64, os.availableParallelism()),
+    )
+    expect(() => check(0, '--workers')).toThrow(
+      'Invalid --workers 0: expected auto or a whole number from 1 to 64.',
+    )
+    expect(() => check('many', 'WSRELAY_WORKERS')).toThrow(
+      'Invalid WSRELAY_WORKERS "many": expected auto or a whole number from 1 to 64.',
+    )
   })
 })

@@ -15,6 +15,7 @@ import {
   list,
   MAX_TIMER_MS,
   parsedList,
+  processCount,
   routes,
   text,
   tokenText,
@@ -247,6 +248,15 @@ export const SETTINGS = {
     default: 0,
     zero: 'no limit',
     help: 'Most live connections from one client IP; more are closed with 1013.',
+  }),
+  workers: processCount({
+    group: 'limits',
+    arg: 'N',
+    library: false,
+    ownServer: true,
+    default: 1,
+    max: 64,
+    help: 'Processes serving the port (auto: one per CPU), with node:cluster. The connection limits count across all of them; the memory budget is divided among them.',
   }),
   listenBacklog: integer({
     group: 'limits',

@@ -3,14 +3,16 @@ import { describe, expect, it, vi } from 'vitest'
 import { openDatagramLink } from './datagram-link.js'
 import type { TargetEvents } from './target-link.js'
 
-const events = (): TargetEvents & Record<string, ReturnType<typeof vi.fn>> => ({
-  onConnect: vi.fn(),
-  onData: vi.fn(),
-  onEnd: vi.fn(),
-  onFinish: vi.fn(),
-  onClose: vi.fn(),
-  onError: vi.fn(),
+/** Mocks for every event, typed as mocks (the link gets them as `TargetEvents`). */
+const events = () => ({
+  onTargetConnect: vi.fn(),
+  onTargetData: vi.fn(() => false),
+  onTargetEnd: vi.fn(),
+  onTargetFinish: vi.fn(),
+  onTargetClose: vi.fn(),
+  onTargetError: vi.fn(),
 })
+const asEvents = (heard: ReturnType<typeof events>): TargetEvents => heard
 
 describe('the datagram link before its socket exists', () => {
   it('holds writes while the name resolves, counts them, and runs their callbacks when cut', async () => {
@@ -25,7 +27,7 @@ describe('the datagram link before its socket exists', () => {
         isClientChosen: false,
       },
       lookup,
-      heard,
+      asEvents(heard),
       { maxDatagramSize: 1200 },
     )
     const written = vi.fn()
@@ -39,11 +41,11 @@ describe('the datagram link before its socket exists', () => {
     expect(written).toHaveBeenCalledTimes(2)
     expect(link.pendingBytes).toBe(0)
     expect(link.isWritable).toBe(false)
-    await vi.waitFor(() => expect(heard.onClose).toHaveBeenCalledTimes(1))
+    await vi.waitFor(() => expect(heard.onTargetClose).toHaveBeenCalledTimes(1))
     expect(link.isFinished).toBe(true)
     // The lookup's answer, when it comes, opens nothing.
-    expect(heard.onConnect).not.toHaveBeenCalled()
-    expect(heard.onError).not.toHaveBeenCalled()
+    expect(heard.onTargetConnect).not.toHaveBeenCalled()
+    expect(heard.onTargetError).not.toHaveBeenCalled()
   })
 
   it('has no FIN to send: end() only stops writes, and pause does nothing to lose', () => {
@@ -57,7 +59,7 @@ describe('the datagram link before its socket exists', () => {
         isClientChosen: false,
       },
       lookup,
-      heard,
+      asEvents(heard),
       { maxDatagramSize: 1200 },
     )
     link.end()
@@ -66,7 +68,7 @@ describe('the datagram link before its socket exists', () => {
     expect(link.pendingBytes).toBe(0)
     link.pause()
     link.resume()
-    expect(heard.onEnd).not.toHaveBeenCalled()
+    expect(heard.onTargetEnd).not.toHaveBeenCalled()
     link.destroy()
   })
 })

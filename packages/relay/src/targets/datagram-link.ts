@@ -27,13 +27,13 @@ type Phase = 'resolving' | 'connecting' | 'open' | 'closed'
  * A UDP session's socket to its target, behind the same face as a TCP
  * connection: one connected datagram socket per session, owned from the
  * lookup to the close. `write` sends one datagram per message; each
- * datagram that arrives is one `onData`. Being connected, the socket takes
+ * datagram that arrives is one `onTargetData`. Being connected, the socket takes
  * datagrams only from the target's address and port (the kernel drops the
  * rest) and hears ICMP port unreachable as an ECONNREFUSED error.
  *
  * What UDP does not have, the link does not pretend: there is no handshake
- * (`onConnect` fires once the socket is connected locally), no FIN (`end`
- * only stops sending; `onEnd` never fires), and no way to stop reading
+ * (`onTargetConnect` fires once the socket is connected locally), no FIN (`end`
+ * only stops sending; `onTargetEnd` never fires), and no way to stop reading
  * (`pause` and `resume` do nothing: the connection's datagram pump drops
  * what arrives while it is not reading).
  */
@@ -77,12 +77,12 @@ export function openDatagramLink(
   const onClose = (): void => {
     clearTimeout(lingerTimer)
     isFinished = true
-    events.onClose()
+    events.onTargetClose()
   }
 
   const fail = (err: Error): void => {
     if (phase === 'closed') return
-    events.onError(err)
+    events.onTargetError(err)
     close()
   }
 
@@ -94,7 +94,7 @@ export function openDatagramLink(
       return
     }
     isFinished = true
-    events.onFinish()
+    events.onTargetFinish()
   }
 
   const send = (bytes: Buffer, onWritten: (() => void) | undefined): void => {
@@ -120,7 +120,7 @@ export function openDatagramLink(
   const onConnected = (): void => {
     if (phase !== 'connecting') return
     phase = 'open'
-    events.onConnect()
+    events.onTargetConnect()
     const waiting = queue
     queue = []
     queuedBytes = 0
@@ -141,7 +141,7 @@ export function openDatagramLink(
     s.on('error', fail)
     s.on('message', (datagram) => {
       // The page is gone: what the target still sends is dropped unread.
-      if (phase === 'open' && !isLingering) events.onData(datagram)
+      if (phase === 'open' && !isLingering) events.onTargetData(datagram, 0)
     })
     s.on('close', onClose)
     s.on('connect', onConnected)
