@@ -1,7 +1,6 @@
 import { ClientError } from '../errors.js'
 import { backoffDelay, type ReconnectPolicy } from '../reconnect/backoff.js'
 import type { NetworkMonitor } from '../reconnect/network.js'
-import type { RelayStateChange } from './types.js'
 
 /**
  * Where a {@link RelayClient} is in its life. `waiting-to-reconnect`: the last
@@ -10,6 +9,20 @@ import type { RelayStateChange } from './types.js'
  */
 export type RelayClientState =
   'idle' | 'connecting' | 'open' | 'closing' | 'closed' | 'waiting-to-reconnect'
+
+/** The client moved from one state to another. */
+export interface RelayStateChange {
+  readonly from: RelayClientState
+  readonly to: RelayClientState
+  /** Reconnect attempts in a row so far (0 once a session stayed up). */
+  readonly attempt: number
+  /** `waiting-to-reconnect`: ms until the next attempt; undefined while offline. */
+  readonly retryInMs?: number
+  /** `waiting-to-reconnect`: waiting for the network to come back. */
+  readonly isOffline: boolean
+  /** `closed` because no WebSocket could be created (e.g. a URL the browser rejects). */
+  readonly error?: ClientError
+}
 
 /**
  * Every move the client may make. `waiting-to-reconnect` may re-enter itself

@@ -6,7 +6,7 @@ import type {
 import type { ClientError } from '../errors.js'
 import type { NetworkMonitor } from '../reconnect/network.js'
 import type { ReconnectOptions } from '../reconnect/backoff.js'
-import type { RelayClientState } from './lifecycle.js'
+import type { RelayClientState, RelayStateChange } from './lifecycle.js'
 import type { TargetState } from './target-state.js'
 
 /** The part of the WHATWG WebSocket the client uses; `ws` and browsers both fit. */
@@ -133,19 +133,7 @@ export interface RelayCloseEvent extends CloseDescription {
   readonly targetState: TargetState
 }
 
-/** The client moved from one state to another. */
-export interface RelayStateChange {
-  readonly from: RelayClientState
-  readonly to: RelayClientState
-  /** Reconnect attempts in a row so far (0 once a session stayed up). */
-  readonly attempt: number
-  /** `waiting-to-reconnect`: ms until the next attempt; undefined while offline. */
-  readonly retryInMs?: number
-  /** `waiting-to-reconnect`: waiting for the network to come back. */
-  readonly isOffline: boolean
-  /** `closed` because no WebSocket could be created (e.g. a URL the browser rejects). */
-  readonly error?: ClientError
-}
+export type { RelayStateChange } from './lifecycle.js'
 
 /** v1: the session's target moved (see {@link TargetState}). */
 export interface RelayTargetChange {
