@@ -53,7 +53,7 @@ import {
   type HeartbeatPeer,
   type StallPeer,
 } from './heartbeat.js'
-import { Valve } from './pauses.js'
+import { Valve, type WaitWatcher } from './pauses.js'
 import { V1Session } from './v1-session.js'
 
 /** The relay settings a connection uses. */
@@ -145,7 +145,7 @@ function stateTimedOut(connection: Connection): void {
  * frame reach the target before our FIN.
  */
 export class Connection
-  implements ClientEvents, TargetEvents, HeartbeatPeer, StallPeer
+  implements ClientEvents, TargetEvents, HeartbeatPeer, StallPeer, WaitWatcher
 {
   private state: ConnectionState = 'accepted'
   private stateTimer: NodeJS.Timeout | undefined
@@ -187,6 +187,7 @@ export class Connection
         browser.resume()
         this.heartbeat.onReadingResumed()
       },
+      this,
     )
     this.targetValve = new Valve(
       (reason) => {
@@ -194,6 +195,7 @@ export class Connection
         if (reason === 'peer') this.data.stats.targetPauses++
       },
       () => this.link?.resume(),
+      this,
     )
     this.data = new DataPath(
       browser,
@@ -321,7 +323,8 @@ export class Connection
         break
       case 'open':
         this.idle.start()
-        this.stall.start()
+        // A wait that began while connecting (early data) is watched from now.
+        if (this.isWaitingForReader()) this.stall.watch()
         break
       case 'closing':
         this.choosing?.abort()
@@ -668,6 +671,11 @@ export class Connection
   }
 
   // ---- the stall watch (the connection is its peer) ----------------------
+
+  /** A valve began to wait for the other side to read: the stall watch runs while it waits. */
+  onWaitForReader(): void {
+    if (this.state === 'open') this.stall.watch()
+  }
 
   isWaitingForReader(): boolean {
     return (

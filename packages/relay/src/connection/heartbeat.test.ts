@@ -29,8 +29,12 @@ describe('the stall watch', () => {
             bytesMoved: () => progress,
             onStalled,
           })
-          watch.start()
           for (const step of steps) {
+            // The owner calls watch() whenever it begins to wait.
+            if (step.waiting && !waiting) {
+              waiting = true
+              watch.watch()
+            }
             waiting = step.waiting
             progress++
             vi.advanceTimersByTime(step.ms)
@@ -58,12 +62,12 @@ describe('the stall watch', () => {
             bytesMoved: () => progress,
             onStalled,
           })
-          watch.start()
           for (const ms of before) {
             progress++
             vi.advanceTimersByTime(ms)
           }
           waiting = true
+          watch.watch()
           vi.advanceTimersByTime(TIMEOUT * 1.25 + TIMEOUT / 4)
           vi.useRealTimers()
           expect(onStalled).toHaveBeenCalledTimes(1)
@@ -74,5 +78,21 @@ describe('the stall watch', () => {
       ),
       { numRuns: 200 },
     )
+  })
+
+  it('runs no timer while nothing waits: it stops itself at the first look that finds no wait', () => {
+    vi.useFakeTimers()
+    let waiting = true
+    const watch = new StallWatch(TIMEOUT, {
+      isWaitingForReader: () => waiting,
+      bytesMoved: () => 0,
+      onStalled: vi.fn(),
+    })
+    const base = vi.getTimerCount()
+    watch.watch()
+    expect(vi.getTimerCount()).toBe(base + 1)
+    waiting = false
+    vi.advanceTimersByTime(TIMEOUT / 4)
+    expect(vi.getTimerCount()).toBe(base)
   })
 })

@@ -122,8 +122,13 @@ export class StallWatch {
     private readonly peer: StallPeer,
   ) {}
 
-  start(): void {
+  /**
+   * The relay began to wait for a side to read: watch until it stops
+   * waiting. No timer runs otherwise, so an idle session costs nothing here.
+   */
+  watch(): void {
     if (this.timeoutMs === 0 || this.timer) return
+    this.lastProgress = Number.NaN
     this.timer = setInterval(stallCheck, Math.max(1, this.timeoutMs / 4), this)
     this.timer.unref()
   }
@@ -136,12 +141,16 @@ export class StallWatch {
 
   /** A quarter period after the last look. */
   onTick(): void {
+    // Not waiting any more: nothing to watch until the next wait.
+    if (!this.peer.isWaitingForReader()) {
+      this.stop()
+      return
+    }
     const now = Date.now()
     const progress = this.peer.bytesMoved()
-    const isWaiting = this.peer.isWaitingForReader()
-    if (!isWaiting || progress !== this.lastProgress) {
+    if (progress !== this.lastProgress) {
       this.lastProgress = progress
-      this.since = isWaiting ? now : undefined
+      this.since = now
       return
     }
     this.since ??= now

@@ -24,6 +24,14 @@ const BITS: Readonly<Record<PauseReason, number>> = {
   shutdown: 16,
 }
 
+/** Told when a valve starts waiting for the other side to read (`peer`, `pongs`). */
+export interface WaitWatcher {
+  onWaitForReader(): void
+}
+
+/** The reasons that mean waiting for the other side to read. */
+const WAITING_BITS = BITS.peer | BITS.pongs
+
 /**
  * The one place a side's reading stops and starts: it pauses at the first
  * reason and resumes when the last one is lifted.
@@ -36,6 +44,8 @@ export class Valve {
     private readonly onPause: (reason: PauseReason) => void,
     /** Starts reading again. */
     private readonly onResume: () => void,
+    /** Told of every new `peer` or `pongs` reason (the stall watch starts there). */
+    private readonly watcher?: WaitWatcher,
   ) {}
 
   /** True while any reason holds. */
@@ -49,8 +59,11 @@ export class Valve {
   }
 
   pause(reason: PauseReason): void {
+    const bit = BITS[reason]
     if (this.reasons === 0) this.onPause(reason)
-    this.reasons |= BITS[reason]
+    const isNew = (this.reasons & bit) === 0
+    this.reasons |= bit
+    if (isNew && (bit & WAITING_BITS) !== 0) this.watcher?.onWaitForReader()
   }
 
   /** Lifts these reasons; reading resumes if none is left. */
