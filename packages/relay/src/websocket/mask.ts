@@ -28,11 +28,6 @@ const nativeUnmask = loadNativeUnmask()
 /** Below this, a call into native code costs more than the loop (ws uses the same cut). */
 const NATIVE_FROM_BYTES = 32
 
-/** True when payloads are unmasked by bufferutil's native code (bufferutil itself falls back to JS when its addon cannot load). */
-export const isNativeUnmask =
-  nativeUnmask !== undefined &&
-  Function.prototype.toString.call(nativeUnmask).includes('[native code]')
-
 /** Unmasks `buffer` in place: native for larger payloads when available. */
 export const unmask: Unmask = nativeUnmask
   ? (buffer, mask) => {
