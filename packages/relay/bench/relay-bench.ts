@@ -280,11 +280,10 @@ async function startPeer(id: PeerId, options: PeerOptions = {}): Promise<Peer> {
   if (id === 'tcp') {
     return { id, port: target.port, ws: false, stop: () => target.child.stop() }
   }
-  // Every peer (wsrelay at its default info level, and the baselines) logs
-  // {"msg":"relay listening","url":...}: the test kit's one relay starter.
-  if (id === 'go') {
-    let child: RelayProcess
-    try {
+  // Every peer (wsrelay at its default info level, the baselines and the Go
+  // relay) logs {"msg":"relay listening","url":...} once it listens.
+  const startServer = async (): Promise<RelayProcess> => {
+    if (id === 'go') {
       const watched = await startProcess({
         command: GO_RELAY,
         args: [targetAddress],
@@ -296,54 +295,43 @@ async function startPeer(id: PeerId, options: PeerOptions = {}): Promise<Peer> {
             ? json.url
             : undefined,
       })
-      child = {
+      return {
         ...watched,
         url: watched.ready,
         port: Number(new URL(watched.ready).port),
       }
-    } catch (err) {
-      await target.child.stop()
-      throw err
     }
-    return {
-      id,
-      child,
-      port: child.port,
-      ws: true,
-      async stop() {
-        await child.stop()
-        await target.child.stop()
-      },
-    }
-  }
-  const peers: Record<Exclude<PeerId, 'tcp' | 'go'>, [string, string[]]> = {
-    'ws-echo': [path.join(HERE, 'ws-echo-server.js'), []],
-    backpressure: [path.join(HERE, 'backpressure-relay.js'), [targetAddress]],
-    naive: [path.join(HERE, 'naive-relay.js'), [targetAddress]],
-    wsrelay: [
-      WSRELAY_CLI,
-      [...(options.relayFlags ?? []), '127.0.0.1:0', targetAddress],
-    ],
-    'wsrelay-workers': [
-      WSRELAY_CLI,
-      [
-        '--workers',
-        String(WORKERS),
-        ...(options.relayFlags ?? []),
-        '127.0.0.1:0',
-        targetAddress,
+    const peers: Record<Exclude<PeerId, 'tcp' | 'go'>, [string, string[]]> = {
+      'ws-echo': [path.join(HERE, 'ws-echo-server.js'), []],
+      backpressure: [path.join(HERE, 'backpressure-relay.js'), [targetAddress]],
+      naive: [path.join(HERE, 'naive-relay.js'), [targetAddress]],
+      wsrelay: [
+        WSRELAY_CLI,
+        [...(options.relayFlags ?? []), '127.0.0.1:0', targetAddress],
       ],
-    ],
-  }
-  const [program, args] = peers[id]
-  let child: RelayProcess
-  try {
-    child = await startRelayProcess(args, {
+      'wsrelay-workers': [
+        WSRELAY_CLI,
+        [
+          '--workers',
+          String(WORKERS),
+          ...(options.relayFlags ?? []),
+          '127.0.0.1:0',
+          targetAddress,
+        ],
+      ],
+    }
+    const [program, args] = peers[id]
+    // The test kit's one relay starter.
+    return startRelayProcess(args, {
       program,
       nodeFlags: options.nodeFlags,
       wrapper: wrapperOf(pinned),
       startTimeoutMs: 15_000,
     })
+  }
+  let child: RelayProcess
+  try {
+    child = await startServer()
   } catch (err) {
     await target.child.stop()
     throw err
