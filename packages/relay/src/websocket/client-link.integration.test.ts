@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { SUBPROTOCOL_BINARY } from '@wsrelay/protocol'
 import { encodeFrame, Opcode, RawConnection } from '@wsrelay/test-kit'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { ConnectionCloseEvent } from '../connection/close-record.js'
 import { createHarness } from '../test-support/harness.js'
 
@@ -12,16 +12,6 @@ import { createHarness } from '../test-support/harness.js'
 const { defer, startRelay, tcpServer } = createHarness()
 const MiB = 1024 * 1024
 const HIGH_WATER_MARK = 512 * 1024
-
-/** Polls `condition` every 5 ms until it holds or `ms` pass; says whether it held. */
-async function until(condition: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > deadline) return false
-    await delay(5)
-  }
-  return true
-}
 
 /** Resolves with the next `connection-close` event of `relay`. */
 const nextClose = (relay: {
@@ -48,7 +38,10 @@ describe('the client link', () => {
     })
     defer(() => conn.destroy())
     conn.socket.pause()
-    expect(await until(() => relay.stats().bufferedBytes > 0, 5000)).toBe(true)
+    await vi.waitFor(
+      () => expect(relay.stats().bufferedBytes).toBeGreaterThan(0),
+      { timeout: 5000, interval: 5 },
+    )
     const finAt = Date.now()
     conn.socket.end()
     const event = await closed
@@ -120,12 +113,13 @@ describe('the client link', () => {
       sent += 200
       await delay(1)
     }
-    expect(
-      await until(
-        () => relay.stats().bufferedBytes - queuedBefore >= sent * 0.9,
-        3000,
-      ),
-    ).toBe(true)
+    await vi.waitFor(
+      () =>
+        expect(
+          relay.stats().bufferedBytes - queuedBefore,
+        ).toBeGreaterThanOrEqual(sent * 0.9),
+      { timeout: 3000, interval: 5 },
+    )
     const grew = process.memoryUsage().arrayBuffers - before
     // About 300 KB arrived; a 64 KiB buffer pinned per chunk would be 90 MiB.
     expect(grew).toBeLessThan(16 * MiB)
