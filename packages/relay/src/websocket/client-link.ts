@@ -315,7 +315,7 @@ export class WebSocketLink implements ClientLink, FrameSink {
     this.events.onClientPong()
   }
 
-  /** The browser's close frame: answer it (echoing its code) and end once ours is out. */
+  /** The browser's close frame: answer it (echoing its code and reason) and end once ours is out. */
   onClose(code: number, reason: string): void {
     this.isCloseReceived = true
     this.code = code
