@@ -2,12 +2,14 @@ import dgram from 'node:dgram'
 import { once } from 'node:events'
 import * as dnsPacket from 'dns-packet'
 
-/** How the stub answers one question: addresses after a delay, NXDOMAIN, or never. */
+/** How the stub answers one question: addresses (after a delay, or once a gate opens), NXDOMAIN, or never. */
 export type DnsAnswer =
   | {
       readonly addresses: readonly string[]
       /** Wait this long before answering, in ms. */
       readonly delayMs?: number
+      /** Answer only once this settles: the test decides when, not a clock. */
+      readonly after?: Promise<unknown>
     }
   | { readonly kind: 'nxdomain' }
   | { readonly kind: 'never' }
@@ -39,6 +41,7 @@ export async function startDnsStub(
   const socket = dgram.createSocket('udp4')
   const questions: string[] = []
   const timers = new Set<NodeJS.Timeout>()
+  let isClosed = false
   socket.on('error', () => {
     // A client that went away; the test judges the relay, not the stub.
   })
@@ -72,7 +75,14 @@ export async function startDnsStub(
         .filter((a) => family.test(a))
         .map((data) => ({ type, name: question.name, ttl: 1, data })),
     } as dnsPacket.Packet)
-    const send = (): void => socket.send(reply, peer.port, peer.address)
+    const send = (): void => {
+      // A gate may open after the test closed the stub.
+      if (!isClosed) socket.send(reply, peer.port, peer.address)
+    }
+    if ('after' in decided && decided.after) {
+      decided.after.then(send, send)
+      return
+    }
     const delayMs = 'delayMs' in decided ? (decided.delayMs ?? 0) : 0
     if (delayMs === 0) {
       send()
@@ -93,6 +103,7 @@ export async function startDnsStub(
     questions,
     close: () =>
       new Promise<void>((resolve) => {
+        isClosed = true
         for (const timer of timers) clearTimeout(timer)
         socket.close(() => resolve())
       }),

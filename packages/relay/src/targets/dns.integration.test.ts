@@ -64,10 +64,14 @@ async function dnsRelay(
 
 describe('client-chosen names', () => {
   it('connects a client of the fixed target "localhost" while 200 slow lookups are queued, before any of them is answered', async () => {
+    // The slow names are answered only when the test opens the gate, so no
+    // slow client can be served before the fixed one, however busy the machine.
+    let openGate = (): void => undefined
+    const gate = new Promise<void>((resolve) => (openGate = resolve))
     const { echo, dns, relay } = await dnsRelay(
       (name) =>
         name === 'slow.test'
-          ? { addresses: ['127.0.0.1'], delayMs: 2000 }
+          ? { addresses: ['127.0.0.1'], after: gate }
           : { kind: 'nxdomain' },
       ['--dns-timeout', '20000'],
       'localhost:{ECHO}',
@@ -103,6 +107,7 @@ describe('client-chosen names', () => {
       `fixed target "localhost": connected ${ms.toFixed(1)} ms after open, with 200 slow lookups queued`,
     )
     // And the slow ones are served once DNS answers: none was dropped.
+    openGate()
     const outcomes = await Promise.all(
       slow.map((c) => connectedOrClosed(c, 20_000)),
     )
